@@ -1,0 +1,267 @@
+"""Who may see what: users, provider organizations (TIN), provider IDs, access levels and scope.
+
+Access levels (Claims, Eligibility, ...) are django-guardian object permissions on Organization;
+the access scope (the provider IDs a login may act for) is the object permission
+``act_for_provider`` on ProviderIdentifier. Both use direct foreign-key permission tables, so
+every check is an indexed join and a deleted object takes its grants with it.
+"""
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from accounts.validators import REPEATED_DIGIT_TINS, validate_npi, validate_tin
+
+
+class UserStatus(models.TextChoices):
+    VERIFICATION_PENDING = "verification_pending", "Verification pending"
+    UNVERIFIED = "unverified", "Unverified"
+    ACTIVE = "active", "Active"
+    LOCKED = "locked", "Locked"
+    DISABLED = "disabled", "Disabled"
+
+
+class UserKind(models.TextChoices):
+    PROVIDER = "provider", "Provider user"
+    PAYER_STAFF = "payer_staff", "Payer staff"
+
+
+class AccessLevel(models.TextChoices):
+    """What a login may do for one organization (TIN). Values are permission codenames."""
+
+    CLAIMS = "level_claims", "Claims"
+    ELIGIBILITY = "level_eligibility", "Eligibility"
+    AUTHORIZATIONS = "level_authorizations", "Authorizations"
+    ASSESSMENTS = "level_assessments", "Assessments"
+    HEALTH_RECORDS = "level_health_records", "Health Records"
+    MESSAGE_BOX = "level_message_box", "Message Box"
+    MANAGE_ACCOUNT = "level_manage_account", "Manage Account"
+
+
+SCOPE_PERMISSION = "act_for_provider"
+
+
+class UserManager(BaseUserManager["User"]):
+    """Creates users with a lower-cased email as the login."""
+
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(email=self.normalize_email(username))
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(
+            kind=UserKind.PAYER_STAFF, is_staff=True, is_superuser=True, status=UserStatus.ACTIVE
+        )
+        fields.setdefault("full_name", email.split("@")[0])
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A portal login: a provider user or a member of the payer's staff; the email is the login."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("email address", max_length=254, unique=True)
+    full_name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=30, blank=True)
+    kind = models.CharField(max_length=20, choices=UserKind.choices, default=UserKind.PROVIDER)
+    status = models.CharField(
+        max_length=24,
+        choices=UserStatus.choices,
+        default=UserStatus.VERIFICATION_PENDING,
+        db_index=True,
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    status_reason = models.CharField(max_length=200, blank=True)
+    is_staff = models.BooleanField(
+        "Django admin access",
+        default=False,
+        help_text="May open the Django admin (the plan's system administrators).",
+    )
+    # Bumped whenever access shrinks: it is part of the session hash, so every session ends.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
+            models.CheckConstraint(condition=Q(status__in=UserStatus.values), name="user_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=UserKind.values), name="user_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(is_staff=False, is_superuser=False) | Q(kind=UserKind.PAYER_STAFF),
+                name="user_admin_is_payer_staff",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status"], name="user_kind_status_idx")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Only an Active user can log in or keep a session; every other status is refused."""
+        return self.status == UserStatus.ACTIVE
+
+    @property
+    def is_payer_staff(self) -> bool:
+        return self.kind == UserKind.PAYER_STAFF
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django drops a session whose stored hash no longer matches: mixing in the status and
+        # the epoch ends every session of the user the moment either changes.
+        key_salt = "accounts.User.get_session_auth_hash"
+        value = f"{self.password}|{self.status}|{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class Organization(models.Model):
+    """A provider organization, identified by its 9-digit Tax ID (TIN)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    tin = models.CharField("TIN", max_length=9, unique=True, validators=[validate_tin])
+    tin_verified = models.BooleanField("TIN verified", default=False)
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [(level.value, level.label) for level in AccessLevel]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tin__regex=r"^[0-9]{9}$") & ~Q(tin__in=REPEATED_DIGIT_TINS),
+                name="organization_tin_nine_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (TIN {self.tin})"
+
+
+class ProviderIdKind(models.TextChoices):
+    NPI = "npi", "NPI"
+    TIN = "tin", "TIN"
+    VENDOR = "vendor", "Vendor ID"
+    OFFICE = "office", "Office ID"
+
+
+class ProviderIdentifier(models.Model):
+    """An identifier in the payer's claim system (NPI, TIN, vendor or office ID) of one organization."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=ProviderIdKind.choices)
+    value = models.CharField(max_length=20)
+    display_name = models.CharField(
+        max_length=200, help_text="The physician or facility this ID stands for."
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="provider_ids"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        permissions = [(SCOPE_PERMISSION, "Act for this provider ID")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="provider_id_kind_value_unique"),
+            models.CheckConstraint(condition=Q(kind__in=ProviderIdKind.values), name="provider_id_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind=ProviderIdKind.NPI) | Q(value__regex=r"^[0-9]{10}$"),
+                name="provider_id_npi_ten_digits",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ProviderIdKind.TIN) | Q(value__regex=r"^[0-9]{9}$"),
+                name="provider_id_tin_nine_digits",
+            ),
+            models.CheckConstraint(condition=~Q(value=""), name="provider_id_value_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value} ({self.display_name})"
+
+    def clean(self) -> None:
+        if self.kind == ProviderIdKind.NPI:
+            validate_npi(self.value)
+        elif self.kind == ProviderIdKind.TIN:
+            validate_tin(self.value)
+            if self.organization_id and self.organization.tin != self.value:
+                raise ValidationError({"value": "A TIN provider ID must be its organization's TIN."})
+
+
+class OrganizationUserObjectPermission(UserObjectPermissionBase):
+    """A user's access level on one organization (direct foreign key for guardian)."""
+
+    content_object = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="user_grants"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["content_object", "permission"], name="org_uop_obj_perm_idx")]
+
+
+class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
+    """A group's access level on one organization (direct foreign key for guardian)."""
+
+    content_object = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="group_grants"
+    )
+
+
+class ProviderIdentifierUserObjectPermission(UserObjectPermissionBase):
+    """A provider ID in a user's access scope (direct foreign key for guardian)."""
+
+    content_object = models.ForeignKey(
+        ProviderIdentifier, on_delete=models.CASCADE, related_name="user_grants"
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["content_object", "permission"], name="pid_uop_obj_perm_idx")]
+
+
+class ProviderIdentifierGroupObjectPermission(GroupObjectPermissionBase):
+    """A provider ID in a group's access scope (direct foreign key for guardian)."""
+
+    content_object = models.ForeignKey(
+        ProviderIdentifier, on_delete=models.CASCADE, related_name="group_grants"
+    )

@@ -1,0 +1,361 @@
+"""Every write about users, organizations, provider IDs, access levels and scope.
+
+Each service validates before saving, runs in one transaction and records its audit event in it.
+"""
+
+import secrets
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import (
+    SCOPE_PERMISSION,
+    AccessLevel,
+    Organization,
+    OrganizationUserObjectPermission,
+    ProviderIdentifier,
+    ProviderIdentifierUserObjectPermission,
+    User,
+    UserKind,
+    UserStatus,
+)
+from accounts.selectors import user_levels
+from audit.models import AuditAction
+from audit.services import record
+
+BACKUP_CODE_COUNT = 10
+
+
+def _permissions(model, codenames: Iterable[str]) -> dict[str, Permission]:
+    content_type = ContentType.objects.get_for_model(model)
+    return {
+        perm.codename: perm
+        for perm in Permission.objects.filter(content_type=content_type, codename__in=codenames)
+    }
+
+
+# --- organizations and provider IDs ---------------------------------------------------------
+
+
+@transaction.atomic
+def organization_create(
+    *, actor: User | None, name: str, tin: str, tin_verified: bool = False, request=None, **address
+) -> Organization:
+    organization = Organization(name=name, tin=tin, tin_verified=tin_verified, **address)
+    organization.full_clean()
+    organization.save()
+    record(
+        action=AuditAction.ORGANIZATION_CREATED,
+        actor=actor,
+        target=organization,
+        organization=organization,
+        details={"tin": tin, "tin_verified": tin_verified},
+        request=request,
+    )
+    return organization
+
+
+@transaction.atomic
+def provider_identifier_create(
+    *, actor: User | None, organization: Organization, kind: str, value: str, display_name: str
+) -> ProviderIdentifier:
+    identifier = ProviderIdentifier(
+        organization=organization, kind=kind, value=value.strip(), display_name=display_name
+    )
+    identifier.full_clean()
+    identifier.save()
+    record(
+        action=AuditAction.PROVIDER_ID_CREATED,
+        actor=actor,
+        target=identifier,
+        organization=organization,
+        details={"kind": kind, "value": identifier.value},
+    )
+    return identifier
+
+
+# --- access levels and scope -------------------------------------------------------------------
+
+
+@transaction.atomic
+def access_levels_set(
+    *, actor: User | None, user: User, organization: Organization, levels: Iterable[str], request=None
+) -> tuple[set[str], set[str]]:
+    """Make ``levels`` exactly the user's access levels on the organization.
+
+    Returns (added, removed). Only provider users hold access levels.
+    """
+    wanted = set(levels)
+    unknown = wanted - set(AccessLevel.values)
+    if unknown:
+        raise ValidationError(f"Unknown access levels: {', '.join(sorted(unknown))}")
+    if user.kind != UserKind.PROVIDER and wanted:
+        raise ValidationError("Only provider users hold access levels.")
+    current = user_levels(user=user, organization=organization)
+    added, removed = wanted - current, current - wanted
+    if not added and not removed:
+        return added, removed
+    perms = _permissions(Organization, added | removed)
+    OrganizationUserObjectPermission.objects.bulk_create(
+        [
+            OrganizationUserObjectPermission(user=user, content_object=organization, permission=perms[c])
+            for c in sorted(added)
+        ]
+    )
+    if removed:
+        OrganizationUserObjectPermission.objects.filter(
+            user=user, content_object=organization, permission__codename__in=removed
+        ).delete()
+    record(
+        action=AuditAction.LEVELS_CHANGED,
+        actor=actor,
+        target=user,
+        organization=organization,
+        details={
+            "added": sorted(AccessLevel(c).label for c in added),
+            "removed": sorted(AccessLevel(c).label for c in removed),
+        },
+        request=request,
+    )
+    return added, removed
+
+
+@transaction.atomic
+def scope_add(
+    *,
+    actor: User | None,
+    user: User,
+    provider_identifiers: Iterable[ProviderIdentifier],
+    request=None,
+    reason: str = "",
+) -> list[ProviderIdentifier]:
+    """Add provider IDs to the user's access scope; returns those that were not there yet."""
+    identifiers = list(provider_identifiers)
+    if identifiers and user.kind != UserKind.PROVIDER:
+        raise ValidationError("Only provider users have a provider-ID scope.")
+    existing = set(
+        ProviderIdentifierUserObjectPermission.objects.filter(
+            user=user, content_object__in=identifiers, permission__codename=SCOPE_PERMISSION
+        ).values_list("content_object_id", flat=True)
+    )
+    new = [pid for pid in identifiers if pid.pk not in existing]
+    if not new:
+        return []
+    perm = _permissions(ProviderIdentifier, [SCOPE_PERMISSION])[SCOPE_PERMISSION]
+    ProviderIdentifierUserObjectPermission.objects.bulk_create(
+        [ProviderIdentifierUserObjectPermission(user=user, content_object=pid, permission=perm) for pid in new]
+    )
+    for organization_id in sorted({pid.organization_id for pid in new}):
+        record(
+            action=AuditAction.SCOPE_ADDED,
+            actor=actor,
+            target=user,
+            organization=next(pid.organization for pid in new if pid.organization_id == organization_id),
+            details={
+                "provider_ids": [
+                    f"{pid.get_kind_display()} {pid.value}" for pid in new if pid.organization_id == organization_id
+                ],
+                "reason": reason,
+            },
+            request=request,
+        )
+    return new
+
+
+@transaction.atomic
+def scope_remove(
+    *, actor: User | None, user: User, provider_identifiers: Iterable[ProviderIdentifier], request=None
+) -> int:
+    identifiers = list(provider_identifiers)
+    grants = ProviderIdentifierUserObjectPermission.objects.filter(
+        user=user, content_object__in=identifiers, permission__codename=SCOPE_PERMISSION
+    )
+    removed_ids = set(grants.values_list("content_object_id", flat=True))
+    if not removed_ids:
+        return 0
+    grants.delete()
+    for pid in identifiers:
+        if pid.pk in removed_ids:
+            record(
+                action=AuditAction.SCOPE_REMOVED,
+                actor=actor,
+                target=user,
+                organization=pid.organization,
+                details={"provider_ids": [f"{pid.get_kind_display()} {pid.value}"]},
+                request=request,
+            )
+    return len(removed_ids)
+
+
+# --- users and their status -----------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    email: str,
+    full_name: str,
+    phone: str = "",
+    kind: str = UserKind.PROVIDER,
+    status: str = UserStatus.VERIFICATION_PENDING,
+    password: str | None = None,
+    request=None,
+) -> User:
+    user = User.objects.create_user(
+        email=email, password=password, full_name=full_name, phone=phone, kind=kind, status=status
+    )
+    record(
+        action=AuditAction.USER_CREATED,
+        actor=actor,
+        target=user,
+        details={"kind": kind, "status": status},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def user_status_set(
+    *, actor: User | None, user: User, status: str, reason: str = "", request=None
+) -> User:
+    """Change a user's status; leaving Active ends every session of the user at once."""
+    if status not in UserStatus.values:
+        raise ValidationError(f"Unknown status {status!r}.")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    previous = locked.status
+    if previous == status:
+        return locked
+    locked.status = status
+    locked.status_changed_at = timezone.now()
+    locked.status_reason = reason[:200]
+    fields = ["status", "status_changed_at", "status_reason"]
+    if status != UserStatus.ACTIVE:
+        locked.session_epoch = F("session_epoch") + 1
+        fields.append("session_epoch")
+    locked.save(update_fields=fields)
+    locked.refresh_from_db()
+    record(
+        action=AuditAction.STATUS_CHANGED,
+        actor=actor,
+        target=locked,
+        details={"from": previous, "to": status, "reason": reason[:200]},
+        request=request,
+    )
+    user.status, user.session_epoch = locked.status, locked.session_epoch
+    return locked
+
+
+def user_lock_after_failed_logins(*, email: str, request=None) -> User | None:
+    """Called when the login throttle locks an email out: an Active user becomes Locked."""
+    user = User.objects.filter(email=User.objects.normalize_email(email)).first()
+    if user is None or user.status != UserStatus.ACTIVE:
+        return None
+    return user_status_set(
+        actor=None, user=user, status=UserStatus.LOCKED, reason="Too many failed logins", request=request
+    )
+
+
+@transaction.atomic
+def password_reset_complete(*, user: User, password: str, request=None) -> User:
+    """Set the new password; a locked user is unlocked and the login throttle forgets them."""
+    from axes.utils import reset as axes_reset
+
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    unlocked = user.status == UserStatus.LOCKED
+    if unlocked:
+        user_status_set(
+            actor=None, user=user, status=UserStatus.ACTIVE, reason="Password reset completed", request=request
+        )
+    axes_reset(username=user.email)  # same database, same transaction
+    record(
+        action=AuditAction.PASSWORD_RESET_COMPLETED,
+        actor=user if user.is_active else None,
+        actor_email=user.email,
+        target=user,
+        details={"unlocked": unlocked},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, password: str, request=None) -> User:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record(action=AuditAction.PASSWORD_CHANGED, actor=user, target=user, request=request)
+    return user
+
+
+# --- multi-factor authentication ---------------------------------------------------------------
+
+
+def totp_device_for_enrollment(*, user: User) -> TOTPDevice:
+    """The user's unconfirmed TOTP device, created on first call (kept across page reloads)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+def user_has_confirmed_totp(*, user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def totp_enrollment_confirm(*, user: User, device: TOTPDevice, token: str, request=None) -> list[str] | None:
+    """Confirm the device with a first code; returns 10 new single-use backup codes, or None."""
+    if device.user_id != user.pk or device.confirmed:
+        raise ValidationError("This device cannot be confirmed.")
+    if not device.verify_token(token):
+        record(action=AuditAction.MFA_FAILED, actor=user, target=user, details={"step": "enroll"}, request=request)
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    codes = backup_codes_regenerate(user=user)
+    record(action=AuditAction.MFA_ENROLLED, actor=user, target=user, details={"device": "totp"}, request=request)
+    return codes
+
+
+def backup_codes_regenerate(*, user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    codes = [f"{secrets.randbelow(10**10):010d}" for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=code) for code in codes])
+    return codes
+
+
+def mfa_verify(*, user: User, token: str, request=None):
+    """Check a TOTP or backup code; returns the matching device or None. Audited either way."""
+    token = token.replace(" ", "").strip()
+    device = None
+    for candidate in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if candidate.verify_is_allowed()[0] and candidate.verify_token(token):
+            device = candidate
+            break
+    used_backup = False
+    if device is None:
+        for candidate in StaticDevice.objects.filter(user=user, confirmed=True):
+            if candidate.verify_is_allowed()[0] and candidate.verify_token(token):
+                device, used_backup = candidate, True
+                break
+    if device is None:
+        record(action=AuditAction.MFA_FAILED, actor=user, target=user, details={"step": "verify"}, request=request)
+        return None
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    record(
+        action=AuditAction.MFA_BACKUP_CODE_USED if used_backup else AuditAction.MFA_VERIFIED,
+        actor=user,
+        target=user,
+        request=request,
+    )
+    return device

@@ -1,0 +1,173 @@
+"""Login, second factor, logout and passwords."""
+
+import base64
+import time
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from accounts.forms import (
+    AuditedPasswordChangeForm,
+    LoginForm,
+    OutboxPasswordResetForm,
+    ResetSetPasswordForm,
+    TokenForm,
+)
+from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from accounts.models import User, UserStatus
+from accounts.services import (
+    mfa_verify,
+    totp_device_for_enrollment,
+    totp_enrollment_confirm,
+    user_has_confirmed_totp,
+)
+from audit.models import AuditAction
+from audit.services import record
+
+
+def _next_url(request) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    from urllib.parse import urlencode
+
+    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+
+
+@login_not_required
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect(_next_url(request))
+    form = LoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.get_user())  # a new session key
+        now = time.time()
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_LAST_SEEN] = now
+        return redirect(_with_next("accounts:mfa", _next_url(request)))
+    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def mfa_verify_view(request):
+    user = request.user
+    next_url = _next_url(request)
+    if user.is_verified():
+        return redirect(next_url)
+    if not user_has_confirmed_totp(user=user):
+        return redirect(_with_next("accounts:mfa_enroll", next_url))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = mfa_verify(user=user, token=form.cleaned_data["token"], request=request)
+        if device is not None:
+            otp_login(request, device)
+            request.session.cycle_key()
+            return redirect(next_url)
+        form.add_error("token", "That code is not right, or it was already used. Try the next code.")
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_url})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def mfa_enroll_view(request):
+    """First-time set-up of an authenticator app. Refused once a device is confirmed: a stolen
+    password must never be enough to enroll a new second factor."""
+    user = request.user
+    next_url = _next_url(request)
+    if user_has_confirmed_totp(user=user):
+        return redirect(_with_next("accounts:mfa", next_url))
+    device = totp_device_for_enrollment(user=user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = totp_enrollment_confirm(user=user, device=device, token=form.cleaned_data["token"], request=request)
+        if codes is not None:
+            otp_login(request, device)
+            request.session.cycle_key()
+            return render(request, "accounts/mfa_backup_codes.html", {"codes": codes, "next": next_url})
+        form.add_error("token", "That code is not right. Check the time on your phone and try the next code.")
+    secret = base64.b32encode(device.bin_key).decode()
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "accounts/mfa_enroll.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_data_uri": qr.svg_data_uri(scale=5, border=2),
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        },
+    )
+
+
+class LogoutView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        email = User.objects.normalize_email(form.cleaned_data["email"])
+        target = User.objects.filter(email=email).first()
+        record(
+            action=AuditAction.PASSWORD_RESET_REQUESTED,
+            actor_email=email,
+            target=target,
+            details={"email_sent": bool(target and target.status in (UserStatus.ACTIVE, UserStatus.LOCKED))},
+            request=self.request,
+        )
+        self.extra_email_context = {"PAYER_NAME": settings.PAYER_NAME, "SITE_URL": settings.SITE_URL}
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = ResetSetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        if user is not None and user.status not in (UserStatus.ACTIVE, UserStatus.LOCKED):
+            return None
+        return user
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = AuditedPasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("portal:dashboard")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password was changed.")
+        return response

@@ -1,0 +1,1 @@
+"""Append-only audit events, their views and export."""

@@ -1,0 +1,5 @@
+"""The payer–provider access portal project package."""
+
+from portal.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,67 @@
+"""The navigation: each area shows only to those who may open it.
+
+An item whose URL is not installed is left out, so the menu never links to a page that is not
+there. The same tests guard the views (see ``portal.permissions``): hiding is never the only check.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import AccessLevel
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    allowed: Callable[[object, set[str]], bool]
+
+
+def _provider(user, levels):
+    return not user.is_payer_staff
+
+
+def _level(level):
+    def allowed(user, levels):
+        return not user.is_payer_staff and level in levels
+
+    return allowed
+
+
+def _payer(user, levels):
+    return user.is_payer_staff
+
+
+PROVIDER_ITEMS = [
+    NavItem("Dashboard", "portal:dashboard", _provider),
+    NavItem("My Profile", "accounts:profile", _provider),
+    NavItem("Message Box", "mailbox:inbox", _level(AccessLevel.MESSAGE_BOX)),
+    NavItem("Claims", "claims:list", _level(AccessLevel.CLAIMS)),
+    NavItem("Eligibility", "claims:eligibility", _level(AccessLevel.ELIGIBILITY)),
+    NavItem("User Management", "accounts:user_management", _level(AccessLevel.MANAGE_ACCOUNT)),
+]
+PAYER_ITEMS = [
+    NavItem("Control Panel", "portal:dashboard", _payer),
+    NavItem("Mailbox", "control_panel:mailbox", _payer),
+    NavItem("Users", "control_panel:users", _payer),
+    NavItem("Organizations", "control_panel:organizations", _payer),
+    NavItem("Requests", "control_panel:requests", _payer),
+    NavItem("Audit", "control_panel:audit", _payer),
+]
+
+
+def nav_items_for(request, levels: set[str]) -> list[dict]:
+    user = request.user
+    items = []
+    for item in PAYER_ITEMS if user.is_payer_staff else PROVIDER_ITEMS:
+        if not item.allowed(user, levels):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        current = request.path == url or (url != "/" and request.path.startswith(url))
+        items.append({"label": item.label, "url": url, "current": current})
+    return items

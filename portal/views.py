@@ -1,0 +1,79 @@
+"""The dashboard of each side, the health check and the error pages."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.http import HttpResponseServerError
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal import selectors
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def dashboard(request):
+    if request.user.is_payer_staff:
+        return render(request, "portal/dashboard_payer.html", selectors.payer_dashboard())
+    return render(request, "portal/dashboard_provider.html", selectors.provider_dashboard(user=request.user))
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return True
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        return False
+
+
+def _broker_ok() -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=1, socket_connect_timeout=1)
+        return bool(client.ping())
+    except Exception:
+        logger.exception("Health check: broker unreachable")
+        return False
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": "ok" if _database_ok() else "down"}
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = "ok" if _broker_ok() else "down"
+    else:
+        checks["broker"] = "not configured (tasks run inline)"
+    healthy = all(value != "down" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
+
+
+@login_not_required
+def server_error(request):
+    """The 500 page, rendered without context processors: the database may be what failed."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(
+        template.render(
+            {
+                "PAYER_NAME": settings.PAYER_NAME,
+                "PAYER_SUPPORT_PHONE": settings.PAYER_SUPPORT_PHONE,
+                "PAYER_SUPPORT_EMAIL": settings.PAYER_SUPPORT_EMAIL,
+            }
+        )
+    )
