@@ -12,7 +12,7 @@ from accounts.tests.factories import (
     UserFactory,
 )
 
-PASSWORD = "Correct-Horse-2026"
+PASSWORD = "Correct-Horse-2026"  # noqa: S105  (test fixture)
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def npi(org):
 
 @pytest.fixture
 def other_npi(other_org):
-    return ProviderIdentifierFactory(organization=other_org, value="1987654328", display_name="Nick Riviera MD")
+    return ProviderIdentifierFactory(
+        organization=other_org, value="1987654328", display_name="Nick Riviera MD"
+    )
 
 
 def make_provider(email, organization, levels, scope=()):

@@ -75,7 +75,11 @@ class UserAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def disable_users(self, request, queryset):
         for user in queryset:
             user_status_set(
-                actor=request.user, user=user, status=UserStatus.DISABLED, reason="Disabled in admin", request=request
+                actor=request.user,
+                user=user,
+                status=UserStatus.DISABLED,
+                reason="Disabled in admin",
+                request=request,
             )
         messages.success(request, f"Disabled {queryset.count()} users.")
 
@@ -83,7 +87,11 @@ class UserAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def enable_users(self, request, queryset):
         for user in queryset:
             user_status_set(
-                actor=request.user, user=user, status=UserStatus.ACTIVE, reason="Enabled in admin", request=request
+                actor=request.user,
+                user=user,
+                status=UserStatus.ACTIVE,
+                reason="Enabled in admin",
+                request=request,
             )
         messages.success(request, f"Enabled {queryset.count()} users.")
 

@@ -74,7 +74,13 @@ class OutboxPasswordResetForm(PasswordResetForm):
         )
 
     def send_mail(
-        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
     ):
         from django.template import loader
 
@@ -104,4 +110,6 @@ class AuditedPasswordChangeForm(PasswordChangeForm):
             self.fields[name].widget.attrs["class"] = "usa-input"
 
     def save(self, commit=True):
-        return password_change(user=self.user, password=self.cleaned_data["new_password1"], request=self.request)
+        return password_change(
+            user=self.user, password=self.cleaned_data["new_password1"], request=self.request
+        )

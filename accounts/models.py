@@ -74,9 +74,7 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
-        fields.update(
-            kind=UserKind.PAYER_STAFF, is_staff=True, is_superuser=True, status=UserStatus.ACTIVE
-        )
+        fields.update(kind=UserKind.PAYER_STAFF, is_staff=True, is_superuser=True, status=UserStatus.ACTIVE)
         fields.setdefault("full_name", email.split("@")[0])
         return self.create_user(email, password, **fields)
 
@@ -192,12 +190,8 @@ class ProviderIdentifier(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=10, choices=ProviderIdKind.choices)
     value = models.CharField(max_length=20)
-    display_name = models.CharField(
-        max_length=200, help_text="The physician or facility this ID stands for."
-    )
-    organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="provider_ids"
-    )
+    display_name = models.CharField(max_length=200, help_text="The physician or facility this ID stands for.")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="provider_ids")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -205,7 +199,9 @@ class ProviderIdentifier(models.Model):
         permissions = [(SCOPE_PERMISSION, "Act for this provider ID")]
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="provider_id_kind_value_unique"),
-            models.CheckConstraint(condition=Q(kind__in=ProviderIdKind.values), name="provider_id_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ProviderIdKind.values), name="provider_id_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=~Q(kind=ProviderIdKind.NPI) | Q(value__regex=r"^[0-9]{10}$"),
                 name="provider_id_npi_ten_digits",
@@ -232,9 +228,7 @@ class ProviderIdentifier(models.Model):
 class OrganizationUserObjectPermission(UserObjectPermissionBase):
     """A user's access level on one organization (direct foreign key for guardian)."""
 
-    content_object = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="user_grants"
-    )
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="user_grants")
 
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=["content_object", "permission"], name="org_uop_obj_perm_idx")]
@@ -243,9 +237,7 @@ class OrganizationUserObjectPermission(UserObjectPermissionBase):
 class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
     """A group's access level on one organization (direct foreign key for guardian)."""
 
-    content_object = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="group_grants"
-    )
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="group_grants")
 
 
 class ProviderIdentifierUserObjectPermission(UserObjectPermissionBase):

@@ -29,9 +29,7 @@ def organizations_for_user(*, user: User, level: str | None = None) -> QuerySet[
     """Organizations where the user holds ``level`` (or any level). One query."""
     if not user.is_authenticated or not user.is_active:
         return Organization.objects.none()
-    grants = _level_grants(user=user, levels=[level] if level else None).filter(
-        content_object=OuterRef("pk")
-    )
+    grants = _level_grants(user=user, levels=[level] if level else None).filter(content_object=OuterRef("pk"))
     return Organization.objects.filter(Exists(grants))
 
 
@@ -82,9 +80,7 @@ def user_may(*, user: User, level: str, provider_identifier: ProviderIdentifier)
     if not user.is_authenticated or not user.is_active or level not in LEVEL_CODENAMES:
         return False
     in_scope = _scope_grants(user=user).filter(content_object=OuterRef("pk"))
-    holds_level = _level_grants(user=user, levels=[level]).filter(
-        content_object=OuterRef("organization_id")
-    )
+    holds_level = _level_grants(user=user, levels=[level]).filter(content_object=OuterRef("organization_id"))
     return (
         ProviderIdentifier.objects.filter(pk=provider_identifier.pk)
         .filter(Exists(in_scope), Exists(holds_level))

@@ -150,7 +150,10 @@ def scope_add(
         return []
     perm = _permissions(ProviderIdentifier, [SCOPE_PERMISSION])[SCOPE_PERMISSION]
     ProviderIdentifierUserObjectPermission.objects.bulk_create(
-        [ProviderIdentifierUserObjectPermission(user=user, content_object=pid, permission=perm) for pid in new]
+        [
+            ProviderIdentifierUserObjectPermission(user=user, content_object=pid, permission=perm)
+            for pid in new
+        ]
     )
     for organization_id in sorted({pid.organization_id for pid in new}):
         record(
@@ -160,7 +163,9 @@ def scope_add(
             organization=next(pid.organization for pid in new if pid.organization_id == organization_id),
             details={
                 "provider_ids": [
-                    f"{pid.get_kind_display()} {pid.value}" for pid in new if pid.organization_id == organization_id
+                    f"{pid.get_kind_display()} {pid.value}"
+                    for pid in new
+                    if pid.organization_id == organization_id
                 ],
                 "reason": reason,
             },
@@ -223,9 +228,7 @@ def user_create(
 
 
 @transaction.atomic
-def user_status_set(
-    *, actor: User | None, user: User, status: str, reason: str = "", request=None
-) -> User:
+def user_status_set(*, actor: User | None, user: User, status: str, reason: str = "", request=None) -> User:
     """Change a user's status; leaving Active ends every session of the user at once."""
     if status not in UserStatus.values:
         raise ValidationError(f"Unknown status {status!r}.")
@@ -273,7 +276,11 @@ def password_reset_complete(*, user: User, password: str, request=None) -> User:
     unlocked = user.status == UserStatus.LOCKED
     if unlocked:
         user_status_set(
-            actor=None, user=user, status=UserStatus.ACTIVE, reason="Password reset completed", request=request
+            actor=None,
+            user=user,
+            status=UserStatus.ACTIVE,
+            reason="Password reset completed",
+            request=request,
         )
     axes_reset(username=user.email)  # same database, same transaction
     record(
@@ -316,13 +323,21 @@ def totp_enrollment_confirm(*, user: User, device: TOTPDevice, token: str, reque
     if device.user_id != user.pk or device.confirmed:
         raise ValidationError("This device cannot be confirmed.")
     if not device.verify_token(token):
-        record(action=AuditAction.MFA_FAILED, actor=user, target=user, details={"step": "enroll"}, request=request)
+        record(
+            action=AuditAction.MFA_FAILED,
+            actor=user,
+            target=user,
+            details={"step": "enroll"},
+            request=request,
+        )
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     codes = backup_codes_regenerate(user=user)
-    record(action=AuditAction.MFA_ENROLLED, actor=user, target=user, details={"device": "totp"}, request=request)
+    record(
+        action=AuditAction.MFA_ENROLLED, actor=user, target=user, details={"device": "totp"}, request=request
+    )
     return codes
 
 
@@ -349,7 +364,13 @@ def mfa_verify(*, user: User, token: str, request=None):
                 device, used_backup = candidate, True
                 break
     if device is None:
-        record(action=AuditAction.MFA_FAILED, actor=user, target=user, details={"step": "verify"}, request=request)
+        record(
+            action=AuditAction.MFA_FAILED,
+            actor=user,
+            target=user,
+            details={"step": "verify"},
+            request=request,
+        )
         return None
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     record(

@@ -28,7 +28,9 @@ urlpatterns = [
     path(
         "password-reset/done/",
         login_not_required(
-            auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html")
+            auth_views.PasswordResetCompleteView.as_view(
+                template_name="accounts/password_reset_complete.html"
+            )
         ),
         name="password_reset_complete",
     ),

@@ -6,7 +6,8 @@ import time
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, views as auth_views
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -99,7 +100,9 @@ def mfa_enroll_view(request):
     device = totp_device_for_enrollment(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = totp_enrollment_confirm(user=user, device=device, token=form.cleaned_data["token"], request=request)
+        codes = totp_enrollment_confirm(
+            user=user, device=device, token=form.cleaned_data["token"], request=request
+        )
         if codes is not None:
             otp_login(request, device)
             request.session.cycle_key()

@@ -20,4 +20,3 @@ def portal(request):
         "PAYER_SUPPORT_EMAIL": settings.PAYER_SUPPORT_EMAIL,
         "nav_items": SimpleLazyObject(nav),
     }
-

@@ -4,8 +4,8 @@ An item whose URL is not installed is left out, so the menu never links to a pag
 there. The same tests guard the views (see ``portal.permissions``): hiding is never the only check.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.urls import NoReverseMatch, reverse
 

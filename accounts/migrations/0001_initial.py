@@ -11,189 +11,429 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('full_name', models.CharField(max_length=150)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('kind', models.CharField(choices=[('provider', 'Provider user'), ('payer_staff', 'Payer staff')], default='provider', max_length=20)),
-                ('status', models.CharField(choices=[('verification_pending', 'Verification pending'), ('unverified', 'Unverified'), ('active', 'Active'), ('locked', 'Locked'), ('disabled', 'Disabled')], db_index=True, default='verification_pending', max_length=24)),
-                ('status_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status_reason', models.CharField(blank=True, max_length=200)),
-                ('is_staff', models.BooleanField(default=False, help_text="May open the Django admin (the plan's system administrators).", verbose_name='Django admin access')),
-                ('session_epoch', models.PositiveIntegerField(default=0, editable=False)),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="email address")),
+                ("full_name", models.CharField(max_length=150)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("provider", "Provider user"), ("payer_staff", "Payer staff")],
+                        default="provider",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("verification_pending", "Verification pending"),
+                            ("unverified", "Unverified"),
+                            ("active", "Active"),
+                            ("locked", "Locked"),
+                            ("disabled", "Disabled"),
+                        ],
+                        db_index=True,
+                        default="verification_pending",
+                        max_length=24,
+                    ),
+                ),
+                ("status_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("status_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="May open the Django admin (the plan's system administrators).",
+                        verbose_name="Django admin access",
+                    ),
+                ),
+                ("session_epoch", models.PositiveIntegerField(default=0, editable=False)),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['email'],
+                "ordering": ["email"],
             },
             managers=[
-                ('objects', accounts.models.UserManager()),
+                ("objects", accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('tin', models.CharField(max_length=9, unique=True, validators=[accounts.validators.validate_tin], verbose_name='TIN')),
-                ('tin_verified', models.BooleanField(default=False, verbose_name='TIN verified')),
-                ('address_line1', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('address_line2', models.CharField(blank=True, max_length=200, verbose_name='address line 2')),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('state', models.CharField(blank=True, max_length=2)),
-                ('postal_code', models.CharField(blank=True, max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "tin",
+                    models.CharField(
+                        max_length=9,
+                        unique=True,
+                        validators=[accounts.validators.validate_tin],
+                        verbose_name="TIN",
+                    ),
+                ),
+                ("tin_verified", models.BooleanField(default=False, verbose_name="TIN verified")),
+                ("address_line1", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "address_line2",
+                    models.CharField(blank=True, max_length=200, verbose_name="address line 2"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("state", models.CharField(blank=True, max_length=2)),
+                ("postal_code", models.CharField(blank=True, max_length=10)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['name'],
-                'permissions': [('level_claims', 'Claims'), ('level_eligibility', 'Eligibility'), ('level_authorizations', 'Authorizations'), ('level_assessments', 'Assessments'), ('level_health_records', 'Health Records'), ('level_message_box', 'Message Box'), ('level_manage_account', 'Manage Account')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('tin__regex', '^[0-9]{9}$'), models.Q(('tin__in', ('000000000', '111111111', '222222222', '333333333', '444444444', '555555555', '666666666', '777777777', '888888888', '999999999')), _negated=True)), name='organization_tin_nine_digits')],
+                "ordering": ["name"],
+                "permissions": [
+                    ("level_claims", "Claims"),
+                    ("level_eligibility", "Eligibility"),
+                    ("level_authorizations", "Authorizations"),
+                    ("level_assessments", "Assessments"),
+                    ("level_health_records", "Health Records"),
+                    ("level_message_box", "Message Box"),
+                    ("level_manage_account", "Manage Account"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("tin__regex", "^[0-9]{9}$"),
+                            models.Q(
+                                (
+                                    "tin__in",
+                                    (
+                                        "000000000",
+                                        "111111111",
+                                        "222222222",
+                                        "333333333",
+                                        "444444444",
+                                        "555555555",
+                                        "666666666",
+                                        "777777777",
+                                        "888888888",
+                                        "999999999",
+                                    ),
+                                ),
+                                _negated=True,
+                            ),
+                        ),
+                        name="organization_tin_nine_digits",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OrganizationGroupObjectPermission',
+            name="OrganizationGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_grants', to='accounts.organization')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_grants",
+                        to="accounts.organization",
+                    ),
+                ),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                (
+                    "permission",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission"),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OrganizationUserObjectPermission',
+            name="OrganizationUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='user_grants', to='accounts.organization')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="user_grants",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "permission",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ProviderIdentifier',
+            name="ProviderIdentifier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('npi', 'NPI'), ('tin', 'TIN'), ('vendor', 'Vendor ID'), ('office', 'Office ID')], max_length=10)),
-                ('value', models.CharField(max_length=20)),
-                ('display_name', models.CharField(help_text='The physician or facility this ID stands for.', max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='provider_ids', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("npi", "NPI"),
+                            ("tin", "TIN"),
+                            ("vendor", "Vendor ID"),
+                            ("office", "Office ID"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("value", models.CharField(max_length=20)),
+                (
+                    "display_name",
+                    models.CharField(
+                        help_text="The physician or facility this ID stands for.", max_length=200
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="provider_ids",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'value'],
-                'permissions': [('act_for_provider', 'Act for this provider ID')],
+                "ordering": ["kind", "value"],
+                "permissions": [("act_for_provider", "Act for this provider ID")],
             },
         ),
         migrations.CreateModel(
-            name='ProviderIdentifierGroupObjectPermission',
+            name="ProviderIdentifierGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_grants', to='accounts.provideridentifier')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_grants",
+                        to="accounts.provideridentifier",
+                    ),
+                ),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                (
+                    "permission",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission"),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ProviderIdentifierUserObjectPermission',
+            name="ProviderIdentifierUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='user_grants', to='accounts.provideridentifier')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="user_grants",
+                        to="accounts.provideridentifier",
+                    ),
+                ),
+                (
+                    "permission",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['kind', 'status'], name='user_kind_status_idx'),
+            model_name="user",
+            index=models.Index(fields=["kind", "status"], name="user_kind_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('email', django.db.models.functions.text.Lower('email'))), name='user_email_lowercase'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("email", django.db.models.functions.text.Lower("email"))),
+                name="user_email_lowercase",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['verification_pending', 'unverified', 'active', 'locked', 'disabled'])), name='user_status_valid'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["verification_pending", "unverified", "active", "locked", "disabled"])
+                ),
+                name="user_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['provider', 'payer_staff'])), name='user_kind_valid'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["provider", "payer_staff"])), name="user_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_staff', False), ('is_superuser', False)), ('kind', 'payer_staff'), _connector='OR'), name='user_admin_is_payer_staff'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_staff", False), ("is_superuser", False)),
+                    ("kind", "payer_staff"),
+                    _connector="OR",
+                ),
+                name="user_admin_is_payer_staff",
+            ),
         ),
         migrations.AlterUniqueTogether(
-            name='organizationgroupobjectpermission',
-            unique_together={('group', 'permission', 'content_object')},
+            name="organizationgroupobjectpermission",
+            unique_together={("group", "permission", "content_object")},
         ),
         migrations.AddIndex(
-            model_name='organizationuserobjectpermission',
-            index=models.Index(fields=['content_object', 'permission'], name='org_uop_obj_perm_idx'),
+            model_name="organizationuserobjectpermission",
+            index=models.Index(fields=["content_object", "permission"], name="org_uop_obj_perm_idx"),
         ),
         migrations.AlterUniqueTogether(
-            name='organizationuserobjectpermission',
-            unique_together={('user', 'permission', 'content_object')},
+            name="organizationuserobjectpermission",
+            unique_together={("user", "permission", "content_object")},
         ),
         migrations.AddConstraint(
-            model_name='provideridentifier',
-            constraint=models.UniqueConstraint(fields=('kind', 'value'), name='provider_id_kind_value_unique'),
+            model_name="provideridentifier",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "value"), name="provider_id_kind_value_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provideridentifier',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['npi', 'tin', 'vendor', 'office'])), name='provider_id_kind_valid'),
+            model_name="provideridentifier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["npi", "tin", "vendor", "office"])),
+                name="provider_id_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provideridentifier',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'npi'), _negated=True), ('value__regex', '^[0-9]{10}$'), _connector='OR'), name='provider_id_npi_ten_digits'),
+            model_name="provideridentifier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "npi"), _negated=True), ("value__regex", "^[0-9]{10}$"), _connector="OR"
+                ),
+                name="provider_id_npi_ten_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provideridentifier',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'tin'), _negated=True), ('value__regex', '^[0-9]{9}$'), _connector='OR'), name='provider_id_tin_nine_digits'),
+            model_name="provideridentifier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "tin"), _negated=True), ("value__regex", "^[0-9]{9}$"), _connector="OR"
+                ),
+                name="provider_id_tin_nine_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provideridentifier',
-            constraint=models.CheckConstraint(condition=models.Q(('value', ''), _negated=True), name='provider_id_value_not_empty'),
+            model_name="provideridentifier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value", ""), _negated=True), name="provider_id_value_not_empty"
+            ),
         ),
         migrations.AlterUniqueTogether(
-            name='provideridentifiergroupobjectpermission',
-            unique_together={('group', 'permission', 'content_object')},
+            name="provideridentifiergroupobjectpermission",
+            unique_together={("group", "permission", "content_object")},
         ),
         migrations.AddIndex(
-            model_name='provideridentifieruserobjectpermission',
-            index=models.Index(fields=['content_object', 'permission'], name='pid_uop_obj_perm_idx'),
+            model_name="provideridentifieruserobjectpermission",
+            index=models.Index(fields=["content_object", "permission"], name="pid_uop_obj_perm_idx"),
         ),
         migrations.AlterUniqueTogether(
-            name='provideridentifieruserobjectpermission',
-            unique_together={('user', 'permission', 'content_object')},
+            name="provideridentifieruserobjectpermission",
+            unique_together={("user", "permission", "content_object")},
         ),
     ]

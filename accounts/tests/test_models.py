@@ -72,7 +72,10 @@ def test_provider_id_unique_on_kind_and_value():
     existing = ProviderIdentifierFactory(value="1234567893")
     with pytest.raises(IntegrityError), transaction.atomic():
         ProviderIdentifier.objects.create(
-            organization=existing.organization, kind=ProviderIdKind.NPI, value="1234567893", display_name="Twin"
+            organization=existing.organization,
+            kind=ProviderIdKind.NPI,
+            value="1234567893",
+            display_name="Twin",
         )
 
 

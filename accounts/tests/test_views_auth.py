@@ -205,7 +205,8 @@ def test_ten_failures_lock_the_account_and_a_reset_unlocks_it(client, django_cap
     response = client.get("/" + path)
     assert response.status_code == 302  # Django moves the token into the session
     response = client.post(
-        response.url, {"new_password1": "A-new-long-passphrase-2026", "new_password2": "A-new-long-passphrase-2026"}
+        response.url,
+        {"new_password1": "A-new-long-passphrase-2026", "new_password2": "A-new-long-passphrase-2026"},
     )
     assert response.status_code == 302
     user.refresh_from_db()
@@ -279,7 +280,9 @@ def test_disabling_a_user_ends_their_sessions(client, login_as, payer_staff):
     user = UserFactory()
     login_as(user)
     assert client.get("/").status_code == 200
-    user_status_set(actor=payer_staff, user=User.objects.get(pk=user.pk), status=UserStatus.DISABLED, reason="Left")
+    user_status_set(
+        actor=payer_staff, user=User.objects.get(pk=user.pk), status=UserStatus.DISABLED, reason="Left"
+    )
     response = client.get("/")
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
@@ -351,5 +354,7 @@ def test_next_parameter_cannot_leave_the_site(client):
     user = UserFactory()
     device = TOTPDeviceFactory(user=user)
     password_step(client, user.email, next_url="https://evil.example/")
-    response = client.post(reverse("accounts:mfa"), {"token": code_for(device), "next": "https://evil.example/"})
+    response = client.post(
+        reverse("accounts:mfa"), {"token": code_for(device), "next": "https://evil.example/"}
+    )
     assert response.url == "/"

@@ -8,35 +8,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('occurred_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_email', models.CharField(blank=True, max_length=254)),
-                ('action', models.CharField(choices=[('login', 'Logged in'), ('login_failed', 'Failed login'), ('logout', 'Logged out'), ('session_expired', 'Session expired'), ('mfa_enrolled', 'Enrolled MFA'), ('mfa_verified', 'Passed MFA'), ('mfa_failed', 'Failed MFA'), ('mfa_backup_code_used', 'Used an MFA backup code'), ('password_changed', 'Changed password'), ('password_reset_requested', 'Requested a password reset'), ('password_reset_completed', 'Completed a password reset'), ('status_changed', 'Changed user status'), ('user_created', 'Created user'), ('levels_changed', 'Changed access levels'), ('scope_added', 'Added provider IDs to scope'), ('scope_removed', 'Removed provider IDs from scope'), ('organization_created', 'Created organization'), ('provider_id_created', 'Created provider ID'), ('admin_changed', 'Changed in the admin')], max_length=40)),
-                ('target_type', models.CharField(blank=True, max_length=40)),
-                ('target_id', models.CharField(blank=True, max_length=64)),
-                ('target_repr', models.CharField(blank=True, max_length=300)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("occurred_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("actor_email", models.CharField(blank=True, max_length=254)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("login", "Logged in"),
+                            ("login_failed", "Failed login"),
+                            ("logout", "Logged out"),
+                            ("session_expired", "Session expired"),
+                            ("mfa_enrolled", "Enrolled MFA"),
+                            ("mfa_verified", "Passed MFA"),
+                            ("mfa_failed", "Failed MFA"),
+                            ("mfa_backup_code_used", "Used an MFA backup code"),
+                            ("password_changed", "Changed password"),
+                            ("password_reset_requested", "Requested a password reset"),
+                            ("password_reset_completed", "Completed a password reset"),
+                            ("status_changed", "Changed user status"),
+                            ("user_created", "Created user"),
+                            ("levels_changed", "Changed access levels"),
+                            ("scope_added", "Added provider IDs to scope"),
+                            ("scope_removed", "Removed provider IDs from scope"),
+                            ("organization_created", "Created organization"),
+                            ("provider_id_created", "Created provider ID"),
+                            ("admin_changed", "Changed in the admin"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("target_type", models.CharField(blank=True, max_length=40)),
+                ("target_id", models.CharField(blank=True, max_length=64)),
+                ("target_repr", models.CharField(blank=True, max_length=300)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['actor', '-occurred_at'], name='audit_actor_time_idx'), models.Index(fields=['organization', '-occurred_at'], name='audit_org_time_idx'), models.Index(fields=['target_type', 'target_id'], name='audit_target_idx'), models.Index(fields=['action', '-occurred_at'], name='audit_action_time_idx')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time_idx"),
+                    models.Index(fields=["organization", "-occurred_at"], name="audit_org_time_idx"),
+                    models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+                    models.Index(fields=["action", "-occurred_at"], name="audit_action_time_idx"),
+                ],
             },
         ),
     ]

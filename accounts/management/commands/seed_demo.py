@@ -8,11 +8,25 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AccessLevel, Organization, ProviderIdentifier, ProviderIdKind, User, UserKind, UserStatus
-from accounts.services import access_levels_set, organization_create, provider_identifier_create, scope_add, user_create
+from accounts.models import (
+    AccessLevel,
+    Organization,
+    ProviderIdentifier,
+    ProviderIdKind,
+    User,
+    UserKind,
+    UserStatus,
+)
+from accounts.services import (
+    access_levels_set,
+    organization_create,
+    provider_identifier_create,
+    scope_add,
+    user_create,
+)
 
-DEMO_PASSWORD = "Demo-Password-2026!"
-DEMO_TOTP_SECRET = "MRSW23ZNOBXXE5DBNQWXI33UOAWWWZLZ"
+DEMO_PASSWORD = "Demo-Password-2026!"  # noqa: S105  (published demo login; refused with DEBUG off)
+DEMO_TOTP_SECRET = "MRSW23ZNOBXXE5DBNQWXI33UOAWWWZLZ"  # noqa: S105  (published demo secret)
 
 ORGANIZATIONS = [
     {"name": "Springfield Family Clinic", "tin": "123456789", "city": "Springfield", "state": "IL"},
@@ -67,7 +81,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("seed_demo creates known passwords: it refuses to run with DEBUG off without --force.")
+            raise CommandError(
+                "seed_demo creates known passwords: it refuses to run with DEBUG off without --force."
+            )
         organizations = {}
         for data in ORGANIZATIONS:
             organization = Organization.objects.filter(tin=data["tin"]).first()
@@ -98,10 +114,16 @@ class Command(BaseCommand):
                 User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
             for tin, levels in persona.get("levels", {}).items():
                 access_levels_set(actor=None, user=user, organization=organizations[tin], levels=levels)
-            scope_add(actor=None, user=user, provider_identifiers=[identifiers[key] for key in persona.get("scope", [])])
+            scope_add(
+                actor=None,
+                user=user,
+                provider_identifiers=[identifiers[key] for key in persona.get("scope", [])],
+            )
             TOTPDevice.objects.update_or_create(
                 user=user,
                 name="Demo authenticator",
                 defaults={"key": demo_totp_key(), "confirmed": True, "step": 30, "digits": 6},
             )
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}")
+        )

@@ -1,0 +1,68 @@
+"""Production settings refuse missing or weak values; the good set passes check --deploy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3V9wq2Lx8Rt5Yb1Nz7Pd4Hs6Jm0Fc3Gv8Qe2Wr5Ty9Ui1Op4As7Df0Gh3Jk6Lz",
+    "ALLOWED_HOSTS": "portal.example.org",
+    "SITE_URL": "https://portal.example.org",
+    "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "PAYER_TEAM_EMAILS": "team@example.org",
+    "EMAIL_HOST": "smtp.example.org",
+    "DEFAULT_FROM_EMAIL": "portal@example.org",
+}
+
+
+def run_check(env_changes, *args):
+    env = {k: v for k, v in os.environ.items() if k not in GOOD}
+    env.update(GOOD)
+    for key, value in env_changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": "short-secret"}, "SECRET_KEY is weak"),
+        ({"SECRET_KEY": "django-insecure-" + "x1y2z3" * 10}, "SECRET_KEY is weak"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS is not set"),
+        ({"ALLOWED_HOSTS": "*"}, "not '*'"),
+        ({"SITE_URL": "http://portal.example.org"}, "SITE_URL must be"),
+        ({"DATABASE_URL": None}, "DATABASE_URL is not set"),
+        ({"CELERY_BROKER_URL": None}, "CELERY_BROKER_URL is not set"),
+        ({"PAYER_TEAM_EMAILS": None}, "PAYER_TEAM_EMAILS is not set"),
+        ({"EMAIL_HOST": None}, "EMAIL_HOST is not set"),
+        ({"DEBUG": "maybe"}, "DEBUG must be one of"),
+    ],
+)
+def test_production_refuses_bad_values(change, message):
+    result = run_check(change)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_settings_pass_check_deploy():
+    result = run_check({}, "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
