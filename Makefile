@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test install assets lint format migrations-check worker beat bench clean
+.PHONY: run test install assets lint format migrations-check worker beat bench clean code
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A portal beat --loglevel=info
+
+code: install
+	@DEBUG=1 $(BIN)/python manage.py demo_code
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var

@@ -32,9 +32,7 @@ def npi(org):
 
 @pytest.fixture
 def other_npi(other_org):
-    return ProviderIdentifierFactory(
-        organization=other_org, value="1987654328", display_name="Nick Riviera MD"
-    )
+    return ProviderIdentifierFactory(organization=other_org, value="1987654328", display_name="Nick Riviera MD")
 
 
 def make_provider(email, organization, levels, scope=()):

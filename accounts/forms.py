@@ -10,7 +10,7 @@ from django.contrib.auth.forms import (
 
 from accounts.models import User, UserStatus
 from accounts.services import password_change, password_reset_complete
-from mailbox.services import email_enqueue
+from mailbox.outbox import email_enqueue
 
 
 class LoginForm(AuthenticationForm):
@@ -27,8 +27,7 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": (
-            "That email and password do not match an active account. "
-            "If your account is locked, reset your password."
+            "That email and password do not match an active account. If your account is locked, reset your password."
         ),
     }
 
@@ -110,6 +109,4 @@ class AuditedPasswordChangeForm(PasswordChangeForm):
             self.fields[name].widget.attrs["class"] = "usa-input"
 
     def save(self, commit=True):
-        return password_change(
-            user=self.user, password=self.cleaned_data["new_password1"], request=self.request
-        )
+        return password_change(user=self.user, password=self.cleaned_data["new_password1"], request=self.request)

@@ -199,9 +199,7 @@ class ProviderIdentifier(models.Model):
         permissions = [(SCOPE_PERMISSION, "Act for this provider ID")]
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="provider_id_kind_value_unique"),
-            models.CheckConstraint(
-                condition=Q(kind__in=ProviderIdKind.values), name="provider_id_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=ProviderIdKind.values), name="provider_id_kind_valid"),
             models.CheckConstraint(
                 condition=~Q(kind=ProviderIdKind.NPI) | Q(value__regex=r"^[0-9]{10}$"),
                 name="provider_id_npi_ten_digits",
@@ -243,9 +241,7 @@ class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
 class ProviderIdentifierUserObjectPermission(UserObjectPermissionBase):
     """A provider ID in a user's access scope (direct foreign key for guardian)."""
 
-    content_object = models.ForeignKey(
-        ProviderIdentifier, on_delete=models.CASCADE, related_name="user_grants"
-    )
+    content_object = models.ForeignKey(ProviderIdentifier, on_delete=models.CASCADE, related_name="user_grants")
 
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=["content_object", "permission"], name="pid_uop_obj_perm_idx")]
@@ -254,6 +250,4 @@ class ProviderIdentifierUserObjectPermission(UserObjectPermissionBase):
 class ProviderIdentifierGroupObjectPermission(GroupObjectPermissionBase):
     """A provider ID in a group's access scope (direct foreign key for guardian)."""
 
-    content_object = models.ForeignKey(
-        ProviderIdentifier, on_delete=models.CASCADE, related_name="group_grants"
-    )
+    content_object = models.ForeignKey(ProviderIdentifier, on_delete=models.CASCADE, related_name="group_grants")

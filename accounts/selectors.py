@@ -54,16 +54,12 @@ def levels_held_anywhere(*, user: User) -> set[str]:
 def user_levels(*, user: User, organization: Organization) -> set[str]:
     """The user's access levels on one organization. One query."""
     return set(
-        _level_grants(user=user)
-        .filter(content_object=organization)
-        .values_list("permission__codename", flat=True)
+        _level_grants(user=user).filter(content_object=organization).values_list("permission__codename", flat=True)
     )
 
 
 def _scope_grants(*, user: User) -> QuerySet:
-    return ProviderIdentifierUserObjectPermission.objects.filter(
-        user=user, permission__codename=SCOPE_PERMISSION
-    )
+    return ProviderIdentifierUserObjectPermission.objects.filter(user=user, permission__codename=SCOPE_PERMISSION)
 
 
 def provider_ids_in_scope(*, user: User) -> QuerySet[ProviderIdentifier]:
@@ -99,3 +95,20 @@ def account_managers(*, organization: Organization, active_only: bool = True) ->
     if active_only:
         users = users.filter(status=UserStatus.ACTIVE)
     return users.order_by("full_name")
+
+
+def account_managers_by_organization(*, organization_ids) -> dict[int, list[User]]:
+    """Active account managers of each organization, for "who controls my access?". One query."""
+    grants = (
+        OrganizationUserObjectPermission.objects.filter(
+            content_object_id__in=list(organization_ids),
+            permission__codename=AccessLevel.MANAGE_ACCOUNT,
+            user__status=UserStatus.ACTIVE,
+        )
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+    result: dict[int, list[User]] = defaultdict(list)
+    for grant in grants:
+        result[grant.content_object_id].append(grant.user)
+    return dict(result)

@@ -22,6 +22,7 @@ from accounts.models import (
     OrganizationUserObjectPermission,
     ProviderIdentifier,
     ProviderIdentifierUserObjectPermission,
+    ProviderIdKind,
     User,
     UserKind,
     UserStatus,
@@ -36,8 +37,7 @@ BACKUP_CODE_COUNT = 10
 def _permissions(model, codenames: Iterable[str]) -> dict[str, Permission]:
     content_type = ContentType.objects.get_for_model(model)
     return {
-        perm.codename: perm
-        for perm in Permission.objects.filter(content_type=content_type, codename__in=codenames)
+        perm.codename: perm for perm in Permission.objects.filter(content_type=content_type, codename__in=codenames)
     }
 
 
@@ -150,10 +150,7 @@ def scope_add(
         return []
     perm = _permissions(ProviderIdentifier, [SCOPE_PERMISSION])[SCOPE_PERMISSION]
     ProviderIdentifierUserObjectPermission.objects.bulk_create(
-        [
-            ProviderIdentifierUserObjectPermission(user=user, content_object=pid, permission=perm)
-            for pid in new
-        ]
+        [ProviderIdentifierUserObjectPermission(user=user, content_object=pid, permission=perm) for pid in new]
     )
     for organization_id in sorted({pid.organization_id for pid in new}):
         record(
@@ -163,9 +160,7 @@ def scope_add(
             organization=next(pid.organization for pid in new if pid.organization_id == organization_id),
             details={
                 "provider_ids": [
-                    f"{pid.get_kind_display()} {pid.value}"
-                    for pid in new
-                    if pid.organization_id == organization_id
+                    f"{pid.get_kind_display()} {pid.value}" for pid in new if pid.organization_id == organization_id
                 ],
                 "reason": reason,
             },
@@ -335,9 +330,7 @@ def totp_enrollment_confirm(*, user: User, device: TOTPDevice, token: str, reque
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     codes = backup_codes_regenerate(user=user)
-    record(
-        action=AuditAction.MFA_ENROLLED, actor=user, target=user, details={"device": "totp"}, request=request
-    )
+    record(action=AuditAction.MFA_ENROLLED, actor=user, target=user, details={"device": "totp"}, request=request)
     return codes
 
 
@@ -380,3 +373,130 @@ def mfa_verify(*, user: User, token: str, request=None):
         request=request,
     )
     return device
+
+
+# --- payer staff actions on a user (Control Panel Users) ------------------------------------------
+
+
+def _notify(user: User, subject: str, body: str, organization: Organization | None = None) -> None:
+    from mailbox.services import system_notify
+
+    system_notify(user=user, subject=subject, body=body, organization=organization)
+
+
+def _require_payer(actor: User) -> None:
+    if not actor.is_payer_staff or not actor.is_active:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only payer staff act from the Control Panel.")
+
+
+@transaction.atomic
+def payer_scope_add(*, actor: User, user: User, kind: str, value: str, request=None) -> ProviderIdentifier:
+    """Payer staff add a provider ID, which must exist in the claim system, to a user's scope."""
+    _require_payer(actor)
+    value = value.strip()
+    identifier = ProviderIdentifier.objects.select_related("organization").filter(kind=kind, value=value).first()
+    if identifier is None:
+        raise ValidationError(
+            {"value": f"{dict(ProviderIdKind.choices).get(kind, kind)} {value} is not in the claim system."}
+        )
+    if not scope_add(actor=actor, user=user, provider_identifiers=[identifier], request=request):
+        raise ValidationError({"value": f"{user.full_name} already has {identifier.get_kind_display()} {value}."})
+    _notify(
+        user,
+        "Your access changed",
+        f"{identifier.get_kind_display()} {identifier.value} ({identifier.display_name}, TIN "
+        f"{identifier.organization.tin}) was added to your account.",
+        identifier.organization,
+    )
+    return identifier
+
+
+@transaction.atomic
+def payer_scope_remove(*, actor: User, user: User, identifier: ProviderIdentifier, request=None) -> None:
+    _require_payer(actor)
+    if scope_remove(actor=actor, user=user, provider_identifiers=[identifier], request=request):
+        _notify(
+            user,
+            "Your access changed",
+            f"{identifier.get_kind_display()} {identifier.value} ({identifier.display_name}) was removed from "
+            "your account.",
+            identifier.organization,
+        )
+
+
+@transaction.atomic
+def payer_levels_set(
+    *, actor: User, user: User, organization: Organization, levels: Iterable[str], request=None
+) -> None:
+    _require_payer(actor)
+    added, removed = access_levels_set(
+        actor=actor, user=user, organization=organization, levels=levels, request=request
+    )
+    if added or removed:
+        parts = []
+        if added:
+            parts.append("added: " + ", ".join(sorted(AccessLevel(c).label for c in added)))
+        if removed:
+            parts.append("removed: " + ", ".join(sorted(AccessLevel(c).label for c in removed)))
+        _notify(
+            user,
+            "Your access levels changed",
+            f"Your access levels for {organization.name} (TIN {organization.tin}) changed; " + "; ".join(parts) + ".",
+            organization,
+        )
+
+
+@transaction.atomic
+def payer_user_disable(*, actor: User, user: User, reason: str, request=None) -> User:
+    _require_payer(actor)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the user is disabled."})
+    if user.status == UserStatus.DISABLED:
+        raise ValidationError("This user is already disabled.")
+    user = user_status_set(actor=actor, user=user, status=UserStatus.DISABLED, reason=reason, request=request)
+    _notify(user, "Your account was disabled", "Your portal account was disabled. Contact your account manager.")
+    return user
+
+
+@transaction.atomic
+def payer_user_enable(*, actor: User, user: User, reason: str = "", request=None) -> User:
+    """Re-enable: to Active if the user had completed registration, else Unverified."""
+    _require_payer(actor)
+    if user.status != UserStatus.DISABLED:
+        raise ValidationError("Only a disabled user can be enabled here.")
+    status = UserStatus.ACTIVE if user.has_usable_password() else UserStatus.UNVERIFIED
+    user = user_status_set(
+        actor=actor, user=user, status=status, reason=reason or "Enabled by payer staff", request=request
+    )
+    _notify(user, "Your account was enabled", "Your portal account was enabled again.")
+    return user
+
+
+@transaction.atomic
+def password_reset_send(*, actor: User | None, user: User, request=None) -> bool:
+    """Email the user a one-hour password reset link (Active or Locked users only)."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.template.loader import render_to_string
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from mailbox.outbox import email_enqueue
+
+    if user.status not in (UserStatus.ACTIVE, UserStatus.LOCKED):
+        raise ValidationError("A password reset is for active or locked users; enable the user first.")
+    context = {
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "PAYER_NAME": settings.PAYER_NAME,
+        "SITE_URL": settings.SITE_URL,
+    }
+    subject = " ".join(render_to_string("accounts/email/password_reset_subject.txt", context).split())
+    body = render_to_string("accounts/email/password_reset.txt", context)
+    email_enqueue(to=user.email, subject=subject, body=body, template="password_reset")
+    record(action=AuditAction.PASSWORD_RESET_SENT, actor=actor, target=user, request=request)
+    return True

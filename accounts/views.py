@@ -4,11 +4,13 @@ import base64
 import time
 
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
+from access_requests.selectors import requests_of
 from accounts.forms import (
     AuditedPasswordChangeForm,
     LoginForm,
@@ -25,7 +28,8 @@ from accounts.forms import (
     TokenForm,
 )
 from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
-from accounts.models import User, UserStatus
+from accounts.models import AccessLevel, Organization, User, UserStatus
+from accounts.selectors import account_managers_by_organization, levels_by_organization, provider_ids_in_scope
 from accounts.services import (
     mfa_verify,
     totp_device_for_enrollment,
@@ -34,6 +38,8 @@ from accounts.services import (
 )
 from audit.models import AuditAction
 from audit.services import record
+from portal.pagination import keyset_page
+from portal.permissions import provider_required
 
 
 def _next_url(request) -> str:
@@ -100,9 +106,7 @@ def mfa_enroll_view(request):
     device = totp_device_for_enrollment(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = totp_enrollment_confirm(
-            user=user, device=device, token=form.cleaned_data["token"], request=request
-        )
+        codes = totp_enrollment_confirm(user=user, device=device, token=form.cleaned_data["token"], request=request)
         if codes is not None:
             otp_login(request, device)
             request.session.cycle_key()
@@ -119,6 +123,15 @@ def mfa_enroll_view(request):
             "qr_data_uri": qr.svg_data_uri(scale=5, border=2),
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
         },
+    )
+
+
+class ScopeSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search your provider IDs",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
     )
 
 
@@ -174,3 +187,37 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, "Your password was changed.")
         return response
+
+
+@require_http_methods(["GET"])
+@provider_required
+def profile(request):
+    """My Profile: who I am, what I may do where, my provider IDs, my requests, my managers."""
+    user = request.user
+    levels = levels_by_organization(user=user)
+    organizations = list(Organization.objects.filter(pk__in=levels.keys()).order_by("name"))
+    managers = account_managers_by_organization(organization_ids=levels.keys())
+    form = ScopeSearchForm(request.GET or None)
+    scope = provider_ids_in_scope(user=user)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    if q:
+        scope = scope.filter(Q(value__icontains=q) | Q(display_name__icontains=q) | Q(organization__tin=q))
+    page = keyset_page(scope, order=("value", "id"), after=request.GET.get("after"), page_size=25)
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "organizations": [
+                {
+                    "organization": organization,
+                    "levels": [level.label for level in AccessLevel if level.value in levels[organization.pk]],
+                    "managers": managers.get(organization.pk, []),
+                }
+                for organization in organizations
+            ],
+            "form": form,
+            "q": q,
+            "page": page,
+            "access_requests": requests_of(user=user).order_by("-created_at")[:20],
+        },
+    )

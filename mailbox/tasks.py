@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from mailbox.services import outbound_email_send, outbox_due_ids
+from mailbox.outbox import outbound_email_send, outbox_due_ids
 
 logger = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ PROVIDER_ITEMS = [
     NavItem("User Management", "accounts:user_management", _level(AccessLevel.MANAGE_ACCOUNT)),
 ]
 PAYER_ITEMS = [
-    NavItem("Control Panel", "portal:dashboard", _payer),
+    NavItem("Control Panel", "control_panel:home", _payer),
     NavItem("Mailbox", "control_panel:mailbox", _payer),
     NavItem("Users", "control_panel:users", _payer),
     NavItem("Organizations", "control_panel:organizations", _payer),
@@ -62,6 +62,20 @@ def nav_items_for(request, levels: set[str]) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        current = request.path == url or (url != "/" and request.path.startswith(url))
-        items.append({"label": item.label, "url": url, "current": current})
+        badge = _badge(item.url_name, user)
+        current = request.path == url or (url not in ("/", "/control-panel/") and request.path.startswith(url))
+        items.append({"label": item.label, "url": url, "current": current, "badge": badge})
     return items
+
+
+def _badge(url_name: str, user) -> int:
+    """Unread counts beside Message Box and Mailbox: one indexed COUNT each."""
+    if url_name == "mailbox:inbox":
+        from mailbox.selectors import unread_count
+
+        return unread_count(user=user)
+    if url_name == "control_panel:mailbox":
+        from mailbox.selectors import payer_unread_count
+
+        return payer_unread_count()
+    return 0

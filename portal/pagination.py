@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 DEFAULT_PAGE_SIZE = 50
@@ -98,12 +99,15 @@ def keyset_page(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> KeysetPage:
     values = decode_cursor(after, len(order)) if after else None
+    rows = None
     if values is not None:
         try:
-            queryset = queryset.filter(_after_q(order, values))
-        except (ValueError, TypeError, decimal.InvalidOperation):
+            rows = list(queryset.filter(_after_q(order, values)).order_by(*order)[: page_size + 1])
+        except (ValueError, TypeError, decimal.InvalidOperation, ValidationError):
+            # A hand-made cursor whose values do not fit the fields: start from the first page.
             values = None
-    rows = list(queryset.order_by(*order)[: page_size + 1])
+    if rows is None:
+        rows = list(queryset.order_by(*order)[: page_size + 1])
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]

@@ -33,7 +33,5 @@ def payer_dashboard() -> dict:
         "organization_count": Organization.objects.count(),
         "unverified_tin_count": Organization.objects.filter(tin_verified=False).count(),
         "provider_id_count": ProviderIdentifier.objects.count(),
-        "recent_events": AuditEvent.objects.select_related("organization").order_by("-occurred_at", "-id")[
-            :10
-        ],
+        "recent_events": AuditEvent.objects.select_related("organization").order_by("-occurred_at", "-id")[:10],
     }

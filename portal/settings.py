@@ -5,6 +5,7 @@ console. With DEBUG off every value a deployment must choose is required and che
 missing or weak value stops start-up with a message naming it.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,9 +56,7 @@ if not DEBUG and not PAYER_TEAM_EMAILS:
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
@@ -75,9 +74,7 @@ if not DEBUG:
 
 if _problems:
     raise ImproperlyConfigured(
-        "The portal cannot start with DEBUG off: "
-        + "; ".join(_problems)
-        + ". Set DEBUG=1 for local development."
+        "The portal cannot start with DEBUG off: " + "; ".join(_problems) + ". Set DEBUG=1 for local development."
     )
 
 # --- branding: one code base serves any plan -------------------------------------------------
@@ -102,6 +99,8 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "mailbox",
+    "claims",
+    "access_requests",
 ]
 
 MIDDLEWARE = [
@@ -153,9 +152,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so a worker process in the integration tests sees the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file, not memory, so a worker process in the integration tests sees the test data; one
+    # per test run, so two runs at once do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Take the write lock at BEGIN and wait for it: two concurrent writers queue up instead of
+    # failing with "database is locked" when both upgrade from a read lock.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- authentication, MFA, lockout, sessions -----------------------------------------------------

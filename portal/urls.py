@@ -3,6 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from access_requests import views as access_request_views
+from accounts import views_control_panel as user_views
+from mailbox import views_control_panel as mailbox_views
 from portal import views
 
 handler500 = "portal.views.server_error"
@@ -12,9 +15,42 @@ portal_patterns = (
     "portal",
 )
 
+# The payer's Control Panel: each page lives with its domain's app, under one namespace.
+control_panel_patterns = (
+    [
+        path("", views.control_panel_home, name="home"),
+        path("mailbox/", mailbox_views.mailbox, name="mailbox"),
+        path("mailbox/<uuid:thread_uuid>/", mailbox_views.thread_detail, name="mailbox_thread"),
+        path("mailbox/<uuid:thread_uuid>/reply/", mailbox_views.thread_reply, name="mailbox_reply"),
+        path("mailbox/<uuid:thread_uuid>/take/", mailbox_views.thread_take, name="mailbox_take"),
+        path("mailbox/<uuid:thread_uuid>/decide/", mailbox_views.request_decide, name="mailbox_decide"),
+        path("users/", user_views.users, name="users"),
+        path("users/<uuid:user_uuid>/", user_views.user_detail, name="user"),
+        path("users/<uuid:user_uuid>/scope/", user_views.user_scope_add, name="user_scope_add"),
+        path(
+            "users/<uuid:user_uuid>/scope/<uuid:identifier_uuid>/remove/",
+            user_views.user_scope_remove,
+            name="user_scope_remove",
+        ),
+        path(
+            "users/<uuid:user_uuid>/levels/<uuid:organization_uuid>/",
+            user_views.user_levels,
+            name="user_levels",
+        ),
+        path("users/<uuid:user_uuid>/status/", user_views.user_status, name="user_status"),
+        path("users/<uuid:user_uuid>/password-reset/", user_views.user_password_reset, name="user_password_reset"),
+        path("requests/", access_request_views.control_panel_requests, name="requests"),
+    ],
+    "control_panel",
+)
+
 urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("accounts.urls")),
+    path("profile/", include("access_requests.urls")),
+    path("messages/", include("mailbox.urls")),
+    path("control-panel/", include(control_panel_patterns)),
+    path("claims/", include("claims.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

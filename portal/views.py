@@ -6,12 +6,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from portal import selectors
+from portal.permissions import payer_staff_required
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +20,14 @@ logger = logging.getLogger(__name__)
 @require_GET
 def dashboard(request):
     if request.user.is_payer_staff:
-        return render(request, "portal/dashboard_payer.html", selectors.payer_dashboard())
+        return redirect("control_panel:home")
     return render(request, "portal/dashboard_provider.html", selectors.provider_dashboard(user=request.user))
+
+
+@require_GET
+@payer_staff_required
+def control_panel_home(request):
+    return render(request, "portal/dashboard_payer.html", selectors.payer_dashboard())
 
 
 def _database_ok() -> bool:

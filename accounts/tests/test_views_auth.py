@@ -280,9 +280,7 @@ def test_disabling_a_user_ends_their_sessions(client, login_as, payer_staff):
     user = UserFactory()
     login_as(user)
     assert client.get("/").status_code == 200
-    user_status_set(
-        actor=payer_staff, user=User.objects.get(pk=user.pk), status=UserStatus.DISABLED, reason="Left"
-    )
+    user_status_set(actor=payer_staff, user=User.objects.get(pk=user.pk), status=UserStatus.DISABLED, reason="Left")
     response = client.get("/")
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
@@ -354,7 +352,5 @@ def test_next_parameter_cannot_leave_the_site(client):
     user = UserFactory()
     device = TOTPDeviceFactory(user=user)
     password_step(client, user.email, next_url="https://evil.example/")
-    response = client.post(
-        reverse("accounts:mfa"), {"token": code_for(device), "next": "https://evil.example/"}
-    )
+    response = client.post(reverse("accounts:mfa"), {"token": code_for(device), "next": "https://evil.example/"})
     assert response.url == "/"

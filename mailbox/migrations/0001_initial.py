@@ -16,9 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ("to", models.EmailField(max_length=254)),
@@ -41,9 +39,7 @@ class Migration(migrations.Migration):
                     )
                 ],
                 "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("to", ""), _negated=True), name="outbox_to_not_empty"
-                    )
+                    models.CheckConstraint(condition=models.Q(("to", ""), _negated=True), name="outbox_to_not_empty")
                 ],
             },
         ),

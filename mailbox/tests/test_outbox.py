@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from mailbox.models import OutboundEmail
-from mailbox.services import email_enqueue, outbound_email_send
+from mailbox.outbox import email_enqueue, outbound_email_send
 from mailbox.tasks import outbox_sweep
 
 pytestmark = pytest.mark.django_db
@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_enqueue_sends_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        email = email_enqueue(
-            to="a@example.test", subject="You have a new message", body="Sign in to read it."
-        )
+        email = email_enqueue(to="a@example.test", subject="You have a new message", body="Sign in to read it.")
         assert len(mail.outbox) == 0  # nothing leaves before the commit
     assert len(mail.outbox) == 1
     email.refresh_from_db()
@@ -32,9 +30,7 @@ def test_a_row_is_sent_only_once():
 
 
 def test_a_fresh_claim_by_another_worker_is_respected():
-    email = OutboundEmail.objects.create(
-        to="a@example.test", subject="s", body="b", claimed_at=timezone.now()
-    )
+    email = OutboundEmail.objects.create(to="a@example.test", subject="s", body="b", claimed_at=timezone.now())
     assert outbound_email_send(email_id=email.pk) is False
     assert len(mail.outbox) == 0
 

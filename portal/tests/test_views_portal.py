@@ -18,9 +18,7 @@ def test_dashboard_refuses_post(client, login_as, biller):
     assert client.post("/").status_code == 405
 
 
-def test_provider_dashboard_lists_organizations_and_levels(
-    client, login_as, biller, org, outsider, other_org
-):
+def test_provider_dashboard_lists_organizations_and_levels(client, login_as, biller, org, outsider, other_org):
     login_as(biller)
     response = client.get("/")
     assert response.status_code == 200
@@ -46,7 +44,8 @@ def test_manager_navigation_never_shows_the_control_panel(client, login_as, mana
 
 def test_payer_navigation_is_the_control_panel(client, login_as, payer_staff):
     login_as(payer_staff)
-    response = client.get("/")
+    assert client.get("/").url == reverse("control_panel:home")
+    response = client.get(reverse("control_panel:home"))
     assert response.status_code == 200
     labels = nav_labels(response)
     assert labels[0] == "Control Panel"
@@ -56,7 +55,7 @@ def test_payer_navigation_is_the_control_panel(client, login_as, payer_staff):
 def test_navigation_links_only_to_pages_that_exist(client, login_as, manager, payer_staff):
     for user in (manager, payer_staff):
         login_as(user)
-        for item in client.get("/").context["nav_items"]:
+        for item in client.get("/", follow=True).context["nav_items"]:
             assert client.get(item["url"]).status_code == 200, item
         client.logout()
 

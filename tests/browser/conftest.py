@@ -27,9 +27,7 @@ LAUNCH_ARGS = [
 def pytest_collection_modifyitems(config, items):
     if HAVE_CHROMIUM or REQUIRED:
         return
-    skip = pytest.mark.skipif(
-        True, reason=f"Chromium not found at {CHROMIUM} (set REQUIRE_BROWSER=1 to fail)"
-    )
+    skip = pytest.mark.skipif(True, reason=f"Chromium not found at {CHROMIUM} (set REQUIRE_BROWSER=1 to fail)")
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import demo_code, sign_in
+from tests.browser.helpers import fresh_code_for, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def test_biller_signs_in_with_password_and_totp(page, demo_data):
     page.get_by_label("Password").fill("Demo-Password-2026!")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
-    page.get_by_label("Code from your authenticator app, or a backup code").fill(demo_code())
+    page.get_by_label("Code from your authenticator app, or a backup code").fill(fresh_code_for("biller@demo.test"))
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Welcome, Bill Biller")).to_be_visible()
     nav = page.get_by_role("navigation", name="Primary navigation")

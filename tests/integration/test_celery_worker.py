@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from mailbox.models import OutboundEmail
-from mailbox.services import email_enqueue
+from mailbox.outbox import email_enqueue
 from portal.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,3 +117,49 @@ def test_worker_sends_the_email_queued_on_commit(worker):
     content = files[0].read_text()
     assert "To: biller@demo.test" in content and "Sign in to read it." in content
     assert "send_outbound_email" in worker["log"].read_text()
+
+
+SEND_WHILE_BROKER_DOWN = """
+from accounts.models import User
+from mailbox.services import thread_start_with_payer
+user = User.objects.get(email="biller@example.test")
+for i in range(5):
+    thread_start_with_payer(sender=user, subject=f"Question {i}", body="Is claim C1 paid?")
+print("sent")
+"""
+
+
+def test_messages_sent_while_the_broker_is_down_are_delivered_once_when_it_returns(worker, biller, settings):
+    """The web process cannot reach the broker: the messages are saved anyway, and the outbox
+    sweep delivers every email exactly once through the real worker when the broker is back."""
+    from mailbox.tasks import outbox_sweep
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
+        "DATABASE_URL": test_database_url(),
+        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",  # nothing listens there: the broker is down
+        "TEST_CELERY_EAGER": "0",
+        "PAYER_TEAM_EMAILS": "team@example.test",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SEND_WHILE_BROKER_DOWN],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "sent" in result.stdout, result.stderr
+    pending = OutboundEmail.objects.filter(template="payer_new_message")
+    assert pending.count() == 5 and not pending.filter(sent_at__isnull=False).exists()
+    # The broker is back: beat's sweep runs on the worker.
+    outbox_sweep.apply_async(queue=worker["queue"])
+    assert wait_until(lambda: not pending.filter(sent_at__isnull=True).exists()), worker["log"].read_text()
+    assert list(pending.values_list("attempts", flat=True)) == [1] * 5
+    files = [p for p in worker["mail_dir"].iterdir() if p.suffix == ".log" and p.name != "worker.log"]
+    assert len(files) == 5
+    # A second sweep finds nothing left to send.
+    outbox_sweep.apply_async(queue=worker["queue"])
+    time.sleep(2)
+    assert len([p for p in worker["mail_dir"].iterdir() if p.name != "worker.log"]) == 5

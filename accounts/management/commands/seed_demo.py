@@ -81,9 +81,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError(
-                "seed_demo creates known passwords: it refuses to run with DEBUG off without --force."
-            )
+            raise CommandError("seed_demo creates known passwords: it refuses to run with DEBUG off without --force.")
         organizations = {}
         for data in ORGANIZATIONS:
             organization = Organization.objects.filter(tin=data["tin"]).first()
@@ -124,6 +122,7 @@ class Command(BaseCommand):
                 name="Demo authenticator",
                 defaults={"key": demo_totp_key(), "confirmed": True, "step": 30, "digits": 6},
             )
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}")
-        )
+        from claims.demo import seed_demo_claims
+
+        seed_demo_claims()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))

@@ -1,0 +1,191 @@
+"""Control Panel Users: payer staff find any provider user and change their access."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from access_requests.selectors import requests_of
+from accounts import services
+from accounts.forms_control_panel import LevelsForm, ReasonForm, ScopeAddForm, UserSearchForm
+from accounts.models import (
+    SCOPE_PERMISSION,
+    AccessLevel,
+    Organization,
+    OrganizationUserObjectPermission,
+    ProviderIdentifier,
+    ProviderIdentifierUserObjectPermission,
+    User,
+    UserKind,
+)
+from accounts.selectors import levels_by_organization, provider_ids_in_scope
+from accounts.validators import NPI_RE, TIN_RE
+from audit.models import AuditEvent
+from portal.pagination import keyset_page
+from portal.permissions import payer_staff_required
+
+
+def provider_users_matching(q: str, status: str = ""):
+    """Provider users by name or email (contains), TIN (9 digits) or NPI (10 digits)."""
+    users = User.objects.filter(kind=UserKind.PROVIDER)
+    if status:
+        users = users.filter(status=status)
+    q = q.strip()
+    if not q:
+        return users
+    digits = q.replace("-", "").replace(" ", "")
+    if TIN_RE.match(digits):
+        grants = OrganizationUserObjectPermission.objects.filter(user=OuterRef("pk"), content_object__tin=digits)
+        return users.filter(Exists(grants))
+    if NPI_RE.match(digits):
+        scope = ProviderIdentifierUserObjectPermission.objects.filter(
+            user=OuterRef("pk"), content_object__kind="npi", content_object__value=digits
+        )
+        return users.filter(Exists(scope))
+    return users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
+
+
+@require_GET
+@payer_staff_required
+def users(request):
+    form = UserSearchForm(request.GET or None)
+    q = status = ""
+    if form.is_valid():
+        q, status = form.cleaned_data["q"], form.cleaned_data["status"]
+    page = keyset_page(provider_users_matching(q, status), order=("email", "id"), after=request.GET.get("after"))
+    return render(request, "accounts/control_panel/users.html", {"form": form, "page": page, "q": q})
+
+
+def _provider_user(user_uuid) -> User:
+    return get_object_or_404(User.objects.filter(kind=UserKind.PROVIDER), uuid=user_uuid)
+
+
+@require_GET
+@payer_staff_required
+def user_detail(request, user_uuid):
+    user = _provider_user(user_uuid)
+    levels = levels_by_organization(user=user)
+    scope = list(provider_ids_in_scope(user=user).order_by("organization__name", "kind", "value"))
+    organization_ids = set(levels) | {pid.organization_id for pid in scope}
+    organizations = Organization.objects.filter(pk__in=organization_ids).order_by("name")
+    level_forms = [
+        (
+            organization,
+            LevelsForm(initial={"levels": sorted(levels.get(organization.pk, set()))}, prefix=f"org{organization.pk}"),
+        )
+        for organization in organizations
+    ]
+    events = (
+        AuditEvent.objects.filter(Q(target_type="user", target_id=str(user.uuid)) | Q(actor=user))
+        .select_related("organization")
+        .order_by("-occurred_at", "-id")[:50]
+    )
+    return render(
+        request,
+        "accounts/control_panel/user_detail.html",
+        {
+            "subject_user": user,
+            "level_forms": level_forms,
+            "scope": scope,
+            "scope_form": ScopeAddForm(),
+            "reason_form": ReasonForm(),
+            "access_requests": requests_of(user=user).order_by("-created_at")[:20],
+            "events": events,
+            "level_order": list(AccessLevel),
+        },
+    )
+
+
+def _done(request, user, message):
+    messages.success(request, message)
+    return redirect("control_panel:user", user.uuid)
+
+
+def _failed(request, user, error: ValidationError):
+    for message in error.messages:
+        messages.error(request, message)
+    return redirect("control_panel:user", user.uuid)
+
+
+@require_POST
+@payer_staff_required
+def user_scope_add(request, user_uuid):
+    user = _provider_user(user_uuid)
+    form = ScopeAddForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, user, ValidationError("Choose the kind of ID and type its value."))
+    try:
+        identifier = services.payer_scope_add(actor=request.user, user=user, request=request, **form.cleaned_data)
+    except ValidationError as error:
+        return _failed(request, user, error)
+    return _done(request, user, f"Added {identifier}.")
+
+
+@require_POST
+@payer_staff_required
+def user_scope_remove(request, user_uuid, identifier_uuid):
+    user = _provider_user(user_uuid)
+    identifier = get_object_or_404(
+        ProviderIdentifier.objects.filter(
+            Exists(
+                ProviderIdentifierUserObjectPermission.objects.filter(
+                    user=user, content_object=OuterRef("pk"), permission__codename=SCOPE_PERMISSION
+                )
+            )
+        ),
+        uuid=identifier_uuid,
+    )
+    services.payer_scope_remove(actor=request.user, user=user, identifier=identifier, request=request)
+    return _done(request, user, f"Removed {identifier}.")
+
+
+@require_POST
+@payer_staff_required
+def user_levels(request, user_uuid, organization_uuid):
+    user = _provider_user(user_uuid)
+    organization = get_object_or_404(Organization, uuid=organization_uuid)
+    form = LevelsForm(request.POST, prefix=f"org{organization.pk}")
+    if not form.is_valid():
+        return _failed(request, user, ValidationError("Choose access levels from the list."))
+    try:
+        services.payer_levels_set(
+            actor=request.user,
+            user=user,
+            organization=organization,
+            levels=form.cleaned_data["levels"],
+            request=request,
+        )
+    except ValidationError as error:
+        return _failed(request, user, error)
+    return _done(request, user, f"Access levels for {organization.name} saved.")
+
+
+@require_POST
+@payer_staff_required
+def user_status(request, user_uuid):
+    user = _provider_user(user_uuid)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    action = request.POST.get("action")
+    try:
+        if action == "disable":
+            services.payer_user_disable(actor=request.user, user=user, reason=reason, request=request)
+            return _done(request, user, f"{user.full_name} is disabled; their sessions ended.")
+        if action == "enable":
+            user = services.payer_user_enable(actor=request.user, user=user, reason=reason, request=request)
+            return _done(request, user, f"{user.full_name} is {user.get_status_display().lower()}.")
+    except ValidationError as error:
+        return _failed(request, user, error)
+    return _failed(request, user, ValidationError("Unknown action."))
+
+
+@require_POST
+@payer_staff_required
+def user_password_reset(request, user_uuid):
+    user = _provider_user(user_uuid)
+    try:
+        services.password_reset_send(actor=request.user, user=user, request=request)
+    except ValidationError as error:
+        return _failed(request, user, error)
+    return _done(request, user, f"A password reset email is on its way to {user.email}.")

@@ -1,0 +1,90 @@
+"""The filters of the Claims list. They validate input; the query is built in the selectors."""
+
+from django import forms
+
+from claims.models import ClaimStatus
+
+# Sort key → keyset order. Every order ends with the primary key, so it is total.
+SORTS = {
+    "received_desc": ("Received date, newest first", ("-received_date", "-id")),
+    "received_asc": ("Received date, oldest first", ("received_date", "id")),
+    "service_desc": ("Service date, newest first", ("-service_date_from", "-id")),
+    "service_asc": ("Service date, oldest first", ("service_date_from", "id")),
+    "paid_desc": ("Paid amount, highest first", ("-paid_amount", "-id")),
+    "paid_asc": ("Paid amount, lowest first", ("paid_amount", "id")),
+    "status": ("Status", ("status", "-id")),
+}
+DEFAULT_SORT = "received_desc"
+
+
+class ClaimFilterForm(forms.Form):
+    provider_id = forms.ChoiceField(label="Provider ID", required=False)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *ClaimStatus.choices])
+    service_from = forms.DateField(
+        label="Service on or after",
+        required=False,
+        help_text="Claims with any service date on or after this day.",
+        widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"}, format="%Y-%m-%d"),
+    )
+    service_to = forms.DateField(
+        label="Service on or before",
+        required=False,
+        help_text="Claims with any service date on or before this day.",
+        widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"}, format="%Y-%m-%d"),
+    )
+    member_id = forms.CharField(
+        label="Member ID", required=False, max_length=30, widget=forms.TextInput(attrs={"class": "usa-input"})
+    )
+    claim_number = forms.CharField(
+        label="Claim number",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"class": "usa-input"}),
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(key, label) for key, (label, _order) in SORTS.items()],
+    )
+
+    def __init__(self, *args, provider_ids, **kwargs):
+        """``provider_ids``: the provider IDs whose claims the user may see; only they can be chosen."""
+        super().__init__(*args, **kwargs)
+        choices = {}
+        for identifier in provider_ids:
+            choices.setdefault(
+                identifier.value,
+                f"{identifier.get_kind_display()} {identifier.value} ({identifier.display_name})",
+            )
+        self.fields["provider_id"].choices = [("", "All your provider IDs"), *choices.items()]
+        for name in ("provider_id", "status", "sort"):
+            self.fields[name].widget.attrs["class"] = "usa-select"
+        for name, form_field in self.fields.items():
+            if form_field.help_text:
+                # accounts/_field.html renders the hint as "<id>-hint"; screen readers announce it
+                form_field.widget.attrs["aria-describedby"] = f"{self.auto_id % name}-hint"
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("service_from"), cleaned.get("service_to")
+        if start and end and end < start:
+            self.add_error("service_to", "The end of the service period must not be before its start.")
+        return cleaned
+
+    def filters(self) -> dict:
+        """The cleaned filters as keyword arguments of ``claims_search``."""
+        data = self.cleaned_data
+        return {
+            "provider_id_value": data["provider_id"],
+            "status": data["status"],
+            "service_from": data["service_from"],
+            "service_to": data["service_to"],
+            "member_id": data["member_id"],
+            "claim_number": data["claim_number"],
+        }
+
+    def order(self) -> tuple[str, ...]:
+        return SORTS[self.cleaned_data.get("sort") or DEFAULT_SORT][1]
+
+    def sort_label(self) -> str:
+        return SORTS[self.cleaned_data.get("sort") or DEFAULT_SORT][0]

@@ -1,0 +1,114 @@
+"""The provider's Message Box: inbox, thread, compose, reply, archive."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import AccessLevel
+from mailbox import selectors, services
+from mailbox.forms import ComposeForm, ReplyForm
+from mailbox.models import ThreadKind
+from portal.pagination import keyset_page
+from portal.permissions import level_required
+
+
+def _thread_for(request, thread_uuid):
+    """The one access helper for threads: outside the user's threads is a 404."""
+    return get_object_or_404(
+        selectors.threads_for_participant(user=request.user).select_related("organization"), uuid=thread_uuid
+    )
+
+
+def _apply_form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_GET
+@level_required(AccessLevel.MESSAGE_BOX)
+def inbox(request):
+    archived = request.GET.get("archived") == "1"
+    page = keyset_page(
+        selectors.inbox(user=request.user, archived=archived),
+        order=("-last_message_at", "-id"),
+        after=request.GET.get("after"),
+    )
+    return render(request, "mailbox/inbox.html", {"page": page, "archived": archived})
+
+
+@require_http_methods(["GET", "POST"])
+@level_required(AccessLevel.MESSAGE_BOX)
+def compose(request):
+    form = ComposeForm(
+        request.POST or None,
+        payer_name=settings.PAYER_NAME,
+        recipients=selectors.message_box_recipients(user=request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        recipient = form.recipient()
+        try:
+            if recipient is None:
+                thread = services.thread_start_with_payer(
+                    sender=request.user,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    request=request,
+                )
+            else:
+                user, organization = recipient
+                thread = services.thread_start_with_member(
+                    sender=request.user,
+                    recipient=user,
+                    organization=organization,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    request=request,
+                )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, "Your message was sent.")
+            return redirect("mailbox:thread", thread.uuid)
+    return render(request, "mailbox/compose.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@level_required(AccessLevel.MESSAGE_BOX)
+def thread_detail(request, thread_uuid):
+    thread = _thread_for(request, thread_uuid)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and thread.kind != ThreadKind.SYSTEM and form.is_valid():
+        try:
+            services.message_reply(thread=thread, sender=request.user, body=form.cleaned_data["body"], request=request)
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, "Your reply was sent.")
+            return redirect("mailbox:thread", thread.uuid)
+    services.thread_mark_read(thread=thread, user=request.user)
+    return render(
+        request,
+        "mailbox/thread.html",
+        {
+            "thread": thread,
+            "thread_messages": selectors.thread_messages(thread=thread),
+            "participants": selectors.thread_participants(thread=thread),
+            "form": form if thread.kind != ThreadKind.SYSTEM else None,
+            "participant": thread.participants.get(user=request.user),
+        },
+    )
+
+
+@require_POST
+@level_required(AccessLevel.MESSAGE_BOX)
+def thread_archive(request, thread_uuid):
+    thread = _thread_for(request, thread_uuid)
+    archive = request.POST.get("archived", "1") == "1"
+    services.thread_archive(thread=thread, user=request.user, archived=archive, request=request)
+    messages.success(request, "Thread archived." if archive else "Thread moved back to the inbox.")
+    return redirect("mailbox:inbox")

@@ -1,0 +1,160 @@
+"""The payer team's Mailbox in the Control Panel, with the Add Facility review panel."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from access_requests.forms import DecisionForm
+from access_requests.models import AccessRequest
+from access_requests.services import (
+    AlreadyDecided,
+    access_request_decide,
+    default_levels,
+    default_reply,
+    review_rows,
+)
+from accounts.selectors import levels_by_organization
+from mailbox import selectors, services
+from mailbox.forms import ReplyForm
+from mailbox.models import Thread, ThreadKind
+from portal.pagination import keyset_page
+from portal.permissions import payer_staff_required
+
+
+class MailboxFilterForm(forms.Form):
+    show = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[
+            ("", "All threads"),
+            ("unread", "Unread"),
+            ("requests", "Open access requests"),
+            ("mine", "Assigned to me"),
+        ],
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+
+
+def _payer_thread(thread_uuid) -> Thread:
+    return get_object_or_404(
+        Thread.objects.filter(kind=ThreadKind.PAYER).select_related("created_by", "organization", "assigned_to"),
+        uuid=thread_uuid,
+    )
+
+
+@require_GET
+@payer_staff_required
+def mailbox(request):
+    form = MailboxFilterForm(request.GET or None)
+    show = form.cleaned_data["show"] if form.is_valid() else ""
+    threads = selectors.payer_threads(
+        analyst=request.user,
+        unread=show == "unread",
+        open_requests=show == "requests",
+        mine=show == "mine",
+    )
+    page = keyset_page(threads, order=("-last_message_at", "-id"), after=request.GET.get("after"))
+    return render(request, "mailbox/control_panel/mailbox.html", {"form": form, "page": page, "show": show})
+
+
+def _thread_context(request, thread: Thread, *, decision_form=None, reply_form=None) -> dict:
+    access_request = AccessRequest.objects.filter(thread=thread).select_related("requester", "decided_by").first()
+    context = {
+        "thread": thread,
+        "thread_messages": selectors.thread_messages(thread=thread),
+        "reply_form": reply_form or ReplyForm(),
+        "access_request": access_request,
+        "show_staff_names": True,
+    }
+    if access_request is not None:
+        rows = review_rows(access_request=access_request)
+        context["rows"] = rows
+        context["requester_organizations"] = levels_by_organization(user=access_request.requester)
+        if access_request.is_open:
+            context["decision_form"] = decision_form or DecisionForm(
+                rows=rows,
+                default_levels=default_levels(requester=access_request.requester),
+                initial={"reply": default_reply(access_request=access_request, rows=rows)},
+            )
+    return context
+
+
+@require_GET
+@payer_staff_required
+def thread_detail(request, thread_uuid):
+    thread = _payer_thread(thread_uuid)
+    services.thread_mark_read(thread=thread, user=request.user)
+    return render(request, "mailbox/control_panel/thread.html", _thread_context(request, thread))
+
+
+@require_POST
+@payer_staff_required
+def thread_reply(request, thread_uuid):
+    thread = _payer_thread(thread_uuid)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_reply(thread=thread, sender=request.user, body=form.cleaned_data["body"], request=request)
+        except ValidationError as error:
+            form.add_error("body", error.messages)
+        else:
+            messages.success(request, "Reply sent.")
+            return redirect("control_panel:mailbox_thread", thread.uuid)
+    return render(
+        request, "mailbox/control_panel/thread.html", _thread_context(request, thread, reply_form=form), status=400
+    )
+
+
+@require_POST
+@payer_staff_required
+def thread_take(request, thread_uuid):
+    thread = _payer_thread(thread_uuid)
+    release = request.POST.get("release") == "1"
+    services.thread_assign(
+        thread=thread, analyst=None if release else request.user, actor=request.user, request=request
+    )
+    messages.success(request, "Thread released." if release else "You took this thread.")
+    return redirect("control_panel:mailbox_thread", thread.uuid)
+
+
+@require_http_methods(["POST"])
+@payer_staff_required
+def request_decide(request, thread_uuid):
+    thread = _payer_thread(thread_uuid)
+    access_request = get_object_or_404(AccessRequest.objects.select_related("requester"), thread=thread)
+    if not access_request.is_open:
+        messages.warning(request, f"Request {access_request.reference} was already decided; nothing was changed.")
+        return redirect("control_panel:mailbox_thread", thread.uuid)
+    rows = review_rows(access_request=access_request)
+    form = DecisionForm(request.POST, rows=rows, default_levels=default_levels(requester=access_request.requester))
+    if form.is_valid():
+        try:
+            access_request_decide(
+                access_request=access_request,
+                reviewer=request.user,
+                choices=form.choices(),
+                reply=form.cleaned_data["reply"],
+                request=request,
+            )
+        except AlreadyDecided:
+            messages.warning(
+                request, f"Request {access_request.reference} was already decided by someone else; nothing was changed."
+            )
+            return redirect("control_panel:mailbox_thread", thread.uuid)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            access_request.refresh_from_db()
+            messages.success(
+                request, f"Request {access_request.reference}: {access_request.get_status_display().lower()}."
+            )
+            return redirect("control_panel:mailbox_thread", thread.uuid)
+    return render(
+        request,
+        "mailbox/control_panel/thread.html",
+        _thread_context(request, thread, decision_form=form),
+        status=400,
+    )
