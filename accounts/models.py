@@ -12,8 +12,9 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -251,3 +252,144 @@ class ProviderIdentifierGroupObjectPermission(GroupObjectPermissionBase):
     """A provider ID in a group's access scope (direct foreign key for guardian)."""
 
     content_object = models.ForeignKey(ProviderIdentifier, on_delete=models.CASCADE, related_name="group_grants")
+
+
+class Membership(models.Model):
+    """A user's place in an organization (TIN): what User Management lists, with an optional end.
+
+    Holding an access level implies a membership; a member may hold no level yet (a new
+    registrant, or someone whose levels were all unticked).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Time-limited access (temporary staff, billing companies): removed by the daily job after it.
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")]
+        indexes = [
+            models.Index(fields=["organization", "user"], name="membership_org_user_idx"),
+            models.Index(fields=["ends_on"], condition=Q(ends_on__isnull=False), name="membership_ends_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.organization_id}"
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Registration(models.Model):
+    """A self-registration: who registered under which TIN (and NPI), and how it was decided.
+
+    If the TIN is verified and has active account managers, they verify the registrant; otherwise
+    the registration waits in the Control Panel's Organizations page for payer staff.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="registration")
+    tin = models.CharField("TIN", max_length=9, validators=[validate_tin])
+    npi = models.CharField("NPI", max_length=10, blank=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="registrations"
+    )
+    routed_to_payer = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "routed_to_payer", "created_at"], name="registration_queue_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RegistrationStatus.values), name="registration_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} for TIN {self.tin} ({self.status})"
+
+
+class LinkPurpose(models.TextChoices):
+    REGISTRATION = "registration", "Registration"
+    INVITATION = "invitation", "Invitation"
+
+
+class RegistrationLink(models.Model):
+    """A one-time link to finish registration (set a password, enroll MFA). Only its hash is kept;
+    a new link voids the user's earlier ones."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="registration_links")
+    purpose = models.CharField(max_length=20, choices=LinkPurpose.choices, default=LinkPurpose.REGISTRATION)
+    token_hash = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="registration_link_user_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="registration_link_expires_later"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} link for {self.user_id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.voided_at is None and self.expires_at > timezone.now()
+
+
+class UserComment(models.Model):
+    """One entry of a user's comment history (seed 004): the action, its author, the comment."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="comments")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    author_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=60)
+    comment = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="user_comment_user_idx")]
+        constraints = [
+            models.CheckConstraint(condition=LessThanOrEqual(Length("comment"), 200), name="user_comment_max_200"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.author_email}"
+
+
+class RoleTemplate(models.Model):
+    """A named set of access levels offered when inviting (Administrator, Biller, ...); editable in the admin."""
+
+    name = models.CharField(max_length=60, unique=True)
+    levels = models.JSONField(default=list, help_text="Access level codenames, e.g. level_claims.")
+    description = models.CharField(max_length=200, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        unknown = set(self.levels or []) - set(AccessLevel.values)
+        if unknown:
+            raise ValidationError({"levels": f"Unknown access levels: {', '.join(sorted(unknown))}"})
+
+    @property
+    def level_labels(self) -> list[str]:
+        return [level.label for level in AccessLevel if level.value in (self.levels or [])]

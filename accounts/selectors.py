@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import (
     SCOPE_PERMISSION,
@@ -112,3 +112,88 @@ def account_managers_by_organization(*, organization_ids) -> dict[int, list[User
     for grant in grants:
         result[grant.content_object_id].append(grant.user)
     return dict(result)
+
+
+# --- User Management (account managers) ------------------------------------------------------------
+
+
+def managed_organizations(*, manager: User) -> QuerySet[Organization]:
+    """The organizations where the user is an account manager. One query."""
+    return organizations_for_user(user=manager, level=AccessLevel.MANAGE_ACCOUNT).order_by("name")
+
+
+def managed_users(
+    *, manager: User, organization: Organization | None = None, q: str = "", status: str = ""
+) -> QuerySet[User]:
+    """Members of the manager's organizations (or of one of them), searched by name or email."""
+    from accounts.models import Membership
+
+    organizations = managed_organizations(manager=manager).values("pk")
+    members = Membership.objects.filter(user=OuterRef("pk"), organization__in=organizations)
+    if organization is not None:
+        members = members.filter(organization=organization)
+    users = User.objects.filter(Exists(members), kind="provider")
+    q = (q or "").strip()
+    if q:
+        users = users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
+    if status:
+        users = users.filter(status=status)
+    return users
+
+
+def managed_status_counts(*, manager: User, organization: Organization | None = None) -> dict[str, int]:
+    """Users per status in the manager's organizations. One query."""
+    rows = (
+        managed_users(manager=manager, organization=organization)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+def shared_organizations(*, manager: User, user: User) -> list[Organization]:
+    """Organizations the manager manages and the user belongs to. One query."""
+    from accounts.models import Membership
+
+    members = Membership.objects.filter(user=user, organization=OuterRef("pk"))
+    return list(managed_organizations(manager=manager).filter(Exists(members)))
+
+
+def manager_work_queue(*, manager: User, now=None) -> dict:
+    """The account manager's to-do list across their TINs: invitations about to expire, users about
+    to be disabled for inactivity, open access reviews. A fixed number of queries."""
+    from datetime import timedelta
+
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    from accounts.models import LinkPurpose, RegistrationLink
+
+    now = now or timezone.now()
+    members = managed_users(manager=manager)
+    expiring = (
+        RegistrationLink.objects.filter(
+            user__in=members.filter(status=UserStatus.UNVERIFIED),
+            purpose=LinkPurpose.INVITATION,
+            used_at__isnull=True,
+            voided_at__isnull=True,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=2),
+        )
+        .select_related("user")
+        .order_by("expires_at")[:20]
+    )
+    inactive = (
+        members.filter(status=UserStatus.ACTIVE)
+        .annotate(reference=Coalesce("last_login", "status_changed_at"))
+        .filter(reference__lte=now - timedelta(days=76))
+        .order_by("reference")[:20]
+    )
+    from access_reviews.selectors import tasks_for_manager
+
+    return {
+        "expiring_invitations": list(expiring),
+        "inactive_users": list(inactive),
+        "review_tasks": list(tasks_for_manager(manager=manager)[:20]),
+    }

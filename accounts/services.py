@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import (
     SCOPE_PERMISSION,
     AccessLevel,
+    Membership,
     Organization,
     OrganizationUserObjectPermission,
     ProviderIdentifier,
@@ -100,6 +101,9 @@ def access_levels_set(
         raise ValidationError("Only provider users hold access levels.")
     current = user_levels(user=user, organization=organization)
     added, removed = wanted - current, current - wanted
+    if added:
+        # Holding a level makes the user a member of the organization (User Management lists them).
+        Membership.objects.get_or_create(user=user, organization=organization)
     if not added and not removed:
         return added, removed
     perms = _permissions(Organization, added | removed)

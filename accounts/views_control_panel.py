@@ -16,6 +16,8 @@ from accounts.models import (
     OrganizationUserObjectPermission,
     ProviderIdentifier,
     ProviderIdentifierUserObjectPermission,
+    Registration,
+    RegistrationStatus,
     User,
     UserKind,
 )
@@ -189,3 +191,90 @@ def user_password_reset(request, user_uuid):
     except ValidationError as error:
         return _failed(request, user, error)
     return _done(request, user, f"A password reset email is on its way to {user.email}.")
+
+
+# --- Organizations: TIN verification and the registrations waiting for the payer ---------------------
+
+
+@require_GET
+@payer_staff_required
+def organizations(request):
+    from accounts.forms_management import OrganizationSearchForm, RegistrationDecisionForm
+
+    form = OrganizationSearchForm(request.GET or None)
+    q = flag = ""
+    if form.is_valid():
+        q, flag = form.cleaned_data["q"].strip(), form.cleaned_data["flag"]
+    active_manager = OrganizationUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), permission__codename=AccessLevel.MANAGE_ACCOUNT, user__status="active"
+    )
+    rows = Organization.objects.annotate(has_manager=Exists(active_manager))
+    if q:
+        rows = rows.filter(tin=q.replace("-", "")) if q.replace("-", "").isdigit() else rows.filter(name__icontains=q)
+    if flag == "unverified":
+        rows = rows.filter(tin_verified=False)
+    elif flag == "no_manager":
+        rows = rows.filter(has_manager=False)
+    page = keyset_page(rows, order=("name", "id"), after=request.GET.get("after"))
+    waiting = (
+        Registration.objects.filter(status=RegistrationStatus.PENDING, routed_to_payer=True)
+        .select_related("user", "organization")
+        .order_by("created_at", "id")[:100]
+    )
+    return render(
+        request,
+        "accounts/control_panel/organizations.html",
+        {"form": form, "page": page, "waiting": waiting, "decision_form": RegistrationDecisionForm()},
+    )
+
+
+def _to_organizations(request, error: ValidationError | None = None, message: str = ""):
+    if error is not None:
+        for text in error.messages:
+            messages.error(request, text)
+    elif message:
+        messages.success(request, message)
+    return redirect("control_panel:organizations")
+
+
+@require_POST
+@payer_staff_required
+def registration_decide(request, registration_uuid):
+    from accounts.forms_management import RegistrationDecisionForm
+    from accounts.lifecycle import payer_registration_approve, payer_registration_reject
+
+    registration = get_object_or_404(Registration.objects.select_related("user"), uuid=registration_uuid)
+    form = RegistrationDecisionForm(request.POST)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    try:
+        if request.POST.get("decision") == "approve":
+            organization = payer_registration_approve(
+                actor=request.user,
+                registration=registration,
+                organization_name=data.get("organization_name", ""),
+                request=request,
+            )
+            return _to_organizations(
+                request,
+                message=f"{registration.user.full_name} is the account manager of {organization.name}; "
+                "the registration email is on its way.",
+            )
+        if request.POST.get("decision") == "reject":
+            payer_registration_reject(
+                actor=request.user, registration=registration, reason=data.get("reason", ""), request=request
+            )
+            return _to_organizations(request, message="Registration rejected.")
+    except ValidationError as error:
+        return _to_organizations(request, error)
+    return _to_organizations(request, ValidationError("Choose approve or reject."))
+
+
+@require_POST
+@payer_staff_required
+def organization_verify(request, organization_uuid):
+    from accounts.lifecycle import organization_verify as verify
+
+    organization = get_object_or_404(Organization, uuid=organization_uuid)
+    verify(actor=request.user, organization=organization, request=request)
+    return _to_organizations(request, message=f"TIN {organization.tin} is verified.")

@@ -1,10 +1,20 @@
-"""The append-only audit trail: one row for every login and every change of who may see what."""
+"""The append-only audit trail: one row for every login and every change of who may see what.
+
+Each event carries the SHA-256 of its own content and of the previous event's hash, so the rows
+form a chain: an edited, inserted or deleted row breaks it, and ``manage.py audit_verify`` says
+where. The ORM refuses edits here; on PostgreSQL a trigger refuses them in the database too.
+"""
 
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+
+# The prev_hash of the first event: there is nothing before it.
+GENESIS_HASH = "0" * 64
+SHA256_HEX = r"^[0-9a-f]{64}$"
 
 
 class AuditAction(models.TextChoices):
@@ -33,6 +43,24 @@ class AuditAction(models.TextChoices):
     REQUEST_CREATED = "request_created", "Sent an Add Facility request"
     REQUEST_DECIDED = "request_decided", "Decided an Add Facility request"
     PASSWORD_RESET_SENT = "password_reset_sent", "Sent a password reset email"
+    REGISTRATION_SUBMITTED = "registration_submitted", "Registered"
+    REGISTRATION_DUPLICATE = "registration_duplicate", "Tried to register an existing email"
+    REGISTRATION_APPROVED = "registration_approved", "Approved a registration"
+    REGISTRATION_REJECTED = "registration_rejected", "Rejected a registration"
+    REGISTRATION_EMAIL_SENT = "registration_email_sent", "Sent a registration email"
+    REGISTRATION_COMPLETED = "registration_completed", "Completed registration"
+    INVITATION_SENT = "invitation_sent", "Invited a user"
+    INVITATION_REVOKED = "invitation_revoked", "Revoked an invitation"
+    ORGANIZATION_VERIFIED = "organization_verified", "Verified a TIN"
+    MEMBERSHIP_REMOVED = "membership_removed", "Removed a user from an organization"
+    MEMBERSHIP_END_SET = "membership_end_set", "Set an end date on a user's access"
+    REVIEW_OPENED = "review_opened", "Opened an access review"
+    REVIEW_DECIDED = "review_decided", "Decided in an access review"
+    REVIEW_UNREVIEWED_DISABLED = "review_unreviewed_disabled", "Disabled a user nobody reviewed"
+    CLAIM_VIEWED = "claim_viewed", "Viewed a claim"
+    ELIGIBILITY_CHECKED = "eligibility_checked", "Checked eligibility"
+    ELIGIBILITY_THROTTLED = "eligibility_throttled", "Refused an eligibility lookup (too many)"
+    AUDIT_EXPORTED = "audit_exported", "Exported the audit log"
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -49,7 +77,7 @@ class AuditEvent(models.Model):
     """One audited fact: who did what to which object, for which organization, from where, when."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -74,13 +102,25 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    # The chain (see audit.services.event_hash): hex SHA-256 of the previous event, and of this one.
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["hash"], name="audit_hash_unique"),
+            models.CheckConstraint(condition=Q(hash__regex=SHA256_HEX), name="audit_hash_sha256_hex"),
+            models.CheckConstraint(condition=Q(prev_hash__regex=SHA256_HEX), name="audit_prev_hash_sha256_hex"),
+        ]
+        # The chain's tail ("the latest event") is read with ORDER BY id DESC LIMIT 1: the primary
+        # key's index serves it. The viewer's keyset order (-occurred_at, -id) gets its own index.
         indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="audit_time_id_idx"),
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time_idx"),
+            models.Index(fields=["actor_email", "-occurred_at"], name="audit_actor_email_time_idx"),
             models.Index(fields=["organization", "-occurred_at"], name="audit_org_time_idx"),
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
             models.Index(fields=["action", "-occurred_at"], name="audit_action_time_idx"),

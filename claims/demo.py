@@ -1,8 +1,9 @@
-"""Demo claims for ``seed_demo``: a few hundred deterministic claims under the demo NPIs.
+"""Demo claims and members for ``seed_demo``: a few hundred deterministic claims under the demo
+NPIs, and the members they were billed for, with their coverage.
 
 The same seed, the same claim numbers and a fixed calendar make every run produce the same rows,
-so running it again upserts them in place. The rows go through ``claims_import``, the path real
-extracts take.
+so running it again upserts them in place. The rows go through ``claims_import`` and
+``members_import``, the paths real extracts take.
 """
 
 import csv
@@ -12,8 +13,8 @@ import random
 from decimal import Decimal
 
 from accounts.models import ProviderIdentifier, ProviderIdKind
-from claims.models import ClaimStatus
-from claims.services import COLUMNS, ImportResult, claims_import
+from claims.models import ClaimStatus, CoverageStatus
+from claims.services import COLUMNS, MEMBER_COLUMNS, ImportResult, claims_import, members_import
 
 SEED = 2026
 # The last day a demo claim can be received on: fixed, so the data does not drift with the clock.
@@ -47,6 +48,56 @@ MEMBERS = [
     ("M100200319", "Otto Mann"),
     ("M100200320", "Cletus Spuckler"),
 ]
+# Birth dates of the members above, fixed so the demo lookups in seed_demo_members always work.
+BIRTH_DATES = {
+    "M100200301": "1956-05-12",
+    "M100200302": "1956-10-01",
+    "M100200303": "2012-04-01",
+    "M100200304": "2014-05-09",
+    "M100200305": "2024-01-14",
+    "M100200306": "1959-03-27",
+    "M100200307": "2015-07-18",
+    "M100200308": "1960-11-24",
+    "M100200309": "1961-08-12",
+    "M100200310": "1968-02-21",
+    "M100200311": "2012-09-30",
+    "M100200312": "2016-06-03",
+    "M100200313": "1962-12-05",
+    "M100200314": "1970-04-16",
+    "M100200315": "1970-10-28",
+    "M100200316": "1953-07-07",
+    "M100200317": "1953-07-07",
+    "M100200318": "1935-01-19",
+    "M100200319": "1975-08-02",
+    "M100200320": "1971-03-09",
+}
+PLANS = {
+    "PPO100": "Demo Health Plan PPO",
+    "HMO200": "Demo Health Plan HMO",
+    "DEN300": "Demo Dental",
+}
+# Every member has the PPO from 2024 on, open-ended, unless listed here: (plan, start, end, status).
+COVERAGE_EXCEPTIONS = {
+    # a plan change: HMO until the end of 2025, then the PPO
+    "M100200303": [
+        ("HMO200", "2022-01-01", "2025-12-31", CoverageStatus.TERMINATED),
+        ("PPO100", "2026-01-01", "", CoverageStatus.ACTIVE),
+    ],
+    # two plans at once: medical and dental
+    "M100200304": [
+        ("PPO100", "2024-01-01", "", CoverageStatus.ACTIVE),
+        ("DEN300", "2025-01-01", "", CoverageStatus.ACTIVE),
+    ],
+    # terminated in mid-2026
+    "M100200308": [("HMO200", "2023-01-01", "2026-06-30", CoverageStatus.TERMINATED)],
+    # enrollment not confirmed yet
+    "M100200319": [("PPO100", "2026-12-01", "", CoverageStatus.PENDING)],
+    # a gap: the HMO ended with 2025, the PPO starts in 2027
+    "M100200320": [
+        ("HMO200", "2024-01-01", "2025-12-31", CoverageStatus.TERMINATED),
+        ("PPO100", "2027-01-01", "", CoverageStatus.ACTIVE),
+    ],
+}
 STATUS_WEIGHTS = [
     (ClaimStatus.PAID, 50),
     (ClaimStatus.DENIED, 14),
@@ -104,8 +155,52 @@ def _rows(rng: random.Random, npi: str, count: int, first_number: int):
         }
 
 
+def seed_demo_members() -> ImportResult:
+    """Upsert the members of the demo claims with their coverage. Idempotent; no date depends on
+    the clock.
+
+    Lookups to try on the Eligibility page (any other birth date answers "No match"):
+
+    - M100200301, born 05/12/1956, service 03/02/2026: covered, Demo Health Plan PPO (PPO100),
+      01/01/2024 with no end date.
+    - M100200308, born 11/24/1960, service 09/15/2026: not covered, the HMO (HMO200) ended
+      06/30/2026 (a service on 03/02/2026 is covered).
+    - M100200320, born 03/09/1971, service 12/15/2026: not covered, the PPO begins 01/01/2027
+      (the HMO ended 12/31/2025); a service on or after 01/01/2027 is covered.
+    - M100200304, born 05/09/2014, any day since 01/01/2025: covered under two plans, PPO100 and
+      DEN300.
+    """
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=MEMBER_COLUMNS)
+    writer.writeheader()
+    for member_id, name in MEMBERS:
+        first_name, last_name = name.split(" ", 1)
+        spans = COVERAGE_EXCEPTIONS.get(member_id, [("PPO100", "2024-01-01", "", CoverageStatus.ACTIVE)])
+        for plan_code, start, end, status in spans:
+            writer.writerow(
+                {
+                    "member_id": member_id,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "date_of_birth": BIRTH_DATES[member_id],
+                    "plan_code": plan_code,
+                    "plan_name": PLANS[plan_code],
+                    "coverage_start": start,
+                    "coverage_end": end,
+                    "coverage_status": status.value,
+                }
+            )
+    buffer.seek(0)
+    result = members_import(lines=buffer)
+    if result.rejected:
+        raise RuntimeError(f"Demo members were rejected: {result.errors[:5]}")
+    return result
+
+
 def seed_demo_claims() -> ImportResult:
-    """Upsert the demo claims of every demo NPI that exists (the others are skipped). Idempotent."""
+    """Upsert the demo members (``seed_demo_members``) and the demo claims of every demo NPI that
+    exists (the others are skipped). Idempotent. Returns the result of the claims import."""
+    seed_demo_members()
     present = set(
         ProviderIdentifier.objects.filter(
             kind=ProviderIdKind.NPI, value__in=[npi for npi, _count, _first in DEMO_BLOCKS]

@@ -1,8 +1,11 @@
-"""The filters of the Claims list. They validate input; the query is built in the selectors."""
+"""The filters of the Claims list and the Eligibility lookup. They validate input; the queries are
+built in the selectors and services."""
 
 from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
 
-from claims.models import ClaimStatus
+from claims.models import MEMBER_ID_REGEX, ClaimStatus
 
 # Sort key → keyset order. Every order ends with the primary key, so it is total.
 SORTS = {
@@ -17,6 +20,17 @@ SORTS = {
 DEFAULT_SORT = "received_desc"
 
 
+def _describe_hints(form: forms.Form) -> None:
+    for name, form_field in form.fields.items():
+        if form_field.help_text:
+            # accounts/_field.html renders the hint as "<id>-hint"; screen readers announce it
+            form_field.widget.attrs["aria-describedby"] = f"{form.auto_id % name}-hint"
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", "class": "usa-input"}, format="%Y-%m-%d")
+
+
 class ClaimFilterForm(forms.Form):
     provider_id = forms.ChoiceField(label="Provider ID", required=False)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *ClaimStatus.choices])
@@ -24,13 +38,13 @@ class ClaimFilterForm(forms.Form):
         label="Service on or after",
         required=False,
         help_text="Claims with any service date on or after this day.",
-        widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"}, format="%Y-%m-%d"),
+        widget=_date_widget(),
     )
     service_to = forms.DateField(
         label="Service on or before",
         required=False,
         help_text="Claims with any service date on or before this day.",
-        widget=forms.DateInput(attrs={"type": "date", "class": "usa-input"}, format="%Y-%m-%d"),
+        widget=_date_widget(),
     )
     member_id = forms.CharField(
         label="Member ID", required=False, max_length=30, widget=forms.TextInput(attrs={"class": "usa-input"})
@@ -59,10 +73,7 @@ class ClaimFilterForm(forms.Form):
         self.fields["provider_id"].choices = [("", "All your provider IDs"), *choices.items()]
         for name in ("provider_id", "status", "sort"):
             self.fields[name].widget.attrs["class"] = "usa-select"
-        for name, form_field in self.fields.items():
-            if form_field.help_text:
-                # accounts/_field.html renders the hint as "<id>-hint"; screen readers announce it
-                form_field.widget.attrs["aria-describedby"] = f"{self.auto_id % name}-hint"
+        _describe_hints(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -88,3 +99,38 @@ class ClaimFilterForm(forms.Form):
 
     def sort_label(self) -> str:
         return SORTS[self.cleaned_data.get("sort") or DEFAULT_SORT][0]
+
+
+class EligibilityForm(forms.Form):
+    member_id = forms.CharField(
+        label="Member ID",
+        max_length=30,
+        help_text="As printed on the member's ID card: letters, digits and dashes.",
+        validators=[RegexValidator(MEMBER_ID_REGEX, "A member ID holds only letters, digits and dashes.")],
+        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    date_of_birth = forms.DateField(label="Member's date of birth", widget=_date_widget())
+    date_of_service = forms.DateField(
+        label="Date of service",
+        required=False,
+        help_text="Empty: today.",
+        widget=_date_widget(),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_of_service"].initial = timezone.localdate
+        _describe_hints(self)
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError("The date of birth must not be in the future.")
+        return born
+
+    def clean_date_of_service(self):
+        return self.cleaned_data["date_of_service"] or timezone.localdate()
+
+    def lookup(self) -> dict:
+        """The cleaned input as keyword arguments of ``eligibility_check``."""
+        return {name: self.cleaned_data[name] for name in ("member_id", "date_of_birth", "date_of_service")}

@@ -1,8 +1,9 @@
-"""Reads of claims, restricted to what the user may see. Each answers in one query."""
+"""Reads of claims, restricted to what the user may see, and of members for the eligibility lookup.
+Each answers in one query (the member, with its coverage spans, in two)."""
 
 import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.models import (
     SCOPE_PERMISSION,
@@ -12,7 +13,7 @@ from accounts.models import (
     ProviderIdentifierUserObjectPermission,
     User,
 )
-from claims.models import Claim
+from claims.models import Claim, Coverage, Member
 
 
 def _claims_reach(*, user: User, provider_identifier_ref: str, organization_ref: str) -> list[Exists]:
@@ -80,3 +81,11 @@ def claims_search(
     if claim_number:
         claims = claims.filter(claim_number=claim_number)
     return claims
+
+
+def member_for_eligibility(*, member_id: str, date_of_birth: datetime.date) -> Member | None:
+    """The member with exactly this member ID and birth date, with every coverage span (newest
+    first), or None. A wrong birth date finds nothing, like an unknown ID: one query either way,
+    then one more for the spans of a member found."""
+    spans = Prefetch("coverages", queryset=Coverage.objects.order_by("-coverage_start", "plan_code"))
+    return Member.objects.filter(member_id=member_id, date_of_birth=date_of_birth).prefetch_related(spans).first()

@@ -1,23 +1,40 @@
-"""Writes of claims: the import from the claim system's CSV extract.
+"""Writes of the claims app: the imports of the claim and eligibility systems' CSV extracts, and
+the eligibility lookup with its throttle and audit row.
 
-``claims_import`` streams the file in batches, so memory stays flat whatever its length: each
-batch resolves its provider IDs in one query and upserts its good rows in one statement keyed by
-the claim number, so importing the same file twice leaves the same rows. A bad row is reported as
-"line N: reason" and skipped; the good rows around it are kept.
+Both imports stream the file in batches (``_import_csv``), so memory stays flat whatever its
+length. ``claims_import`` resolves each batch's provider IDs in one query and upserts its good
+rows in one statement keyed by the claim number; ``members_import`` upserts each batch's members
+by member ID and their coverage spans by (member, plan code, start date). Importing the same file
+twice leaves the same rows. A bad row is reported as "line N: reason" and skipped; the good rows
+around it are kept.
 """
 
 import csv
 import datetime
 import decimal
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import ProviderIdentifier, ProviderIdKind
-from claims.models import CLAIM_NUMBER_REGEX, Claim, ClaimStatus
+from audit.models import AuditAction
+from audit.services import record
+from claims.models import (
+    CLAIM_NUMBER_REGEX,
+    MEMBER_ID_REGEX,
+    Claim,
+    ClaimStatus,
+    Coverage,
+    CoverageStatus,
+    Member,
+)
+from claims.selectors import member_for_eligibility
 
 COLUMNS = (
     "claim_number",
@@ -53,6 +70,20 @@ UPDATE_FIELDS = [
     "denial_reason",
     "updated_at",
 ]
+# The members extract: one row per coverage span, the member's own columns repeated on each.
+MEMBER_COLUMNS = (
+    "member_id",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "plan_code",
+    "plan_name",
+    "coverage_start",
+    "coverage_end",
+    "coverage_status",
+)
+MEMBER_UPDATE_FIELDS = ["first_name", "last_name", "date_of_birth", "updated_at"]
+COVERAGE_UPDATE_FIELDS = ["plan_name", "coverage_end", "status", "updated_at"]
 DEFAULT_BATCH_SIZE = 1000
 # The result keeps this many messages; every one still goes to ``on_error``.
 KEPT_ERRORS = 1000
@@ -60,10 +91,19 @@ KEPT_ERRORS = 1000
 PROVIDER_CACHE_LIMIT = 50_000
 MAX_AMOUNT = decimal.Decimal("9999999999.99")  # DecimalField(max_digits=12, decimal_places=2)
 _CLAIM_NUMBER = re.compile(CLAIM_NUMBER_REGEX)
+_MEMBER_ID = re.compile(MEMBER_ID_REGEX)
 
 
-class ClaimImportError(Exception):
+class CsvImportError(Exception):
     """The file cannot be imported at all (wrong header, unreadable CSV); nothing more is read."""
+
+
+class ClaimImportError(CsvImportError):
+    """A claims extract cannot be imported at all."""
+
+
+class MemberImportError(CsvImportError):
+    """A members extract cannot be imported at all."""
 
 
 @dataclass
@@ -86,12 +126,12 @@ class _Row:
     problems: list[str] = field(default_factory=list)
 
 
-def _check_header(fieldnames: list[str] | None) -> None:
+def _check_header(fieldnames: list[str] | None, columns: tuple[str, ...], error: type[CsvImportError]) -> None:
     if not fieldnames:
-        raise ClaimImportError(f"The file is empty: the first line must be the header {', '.join(COLUMNS)}.")
+        raise error(f"The file is empty: the first line must be the header {', '.join(columns)}.")
     names = [name.strip() for name in fieldnames]
-    missing = [name for name in COLUMNS if name not in names]
-    unknown = [name for name in names if name not in COLUMNS]
+    missing = [name for name in columns if name not in names]
+    unknown = [name for name in names if name not in columns]
     repeated = sorted({name for name in names if names.count(name) > 1})
     problems = []
     if missing:
@@ -101,7 +141,7 @@ def _check_header(fieldnames: list[str] | None) -> None:
     if repeated:
         problems.append(f"repeated columns: {', '.join(repeated)}")
     if problems:
-        raise ClaimImportError(f"Wrong header ({'; '.join(problems)}). Expected exactly: {', '.join(COLUMNS)}.")
+        raise error(f"Wrong header ({'; '.join(problems)}). Expected exactly: {', '.join(columns)}.")
 
 
 def _date(raw: dict, name: str, problems: list[str], *, required: bool = True) -> datetime.date | None:
@@ -151,12 +191,27 @@ def _status(raw: dict, problems: list[str]) -> str:
     return status
 
 
-def _parse(line: int, record: dict) -> _Row:
-    if None in record:  # csv.DictReader puts surplus values under the key None
-        return _Row(line, problems=[f"{len(record[None])} more values than columns"])
-    if any(value is None for value in record.values()):
-        return _Row(line, problems=["fewer values than columns"])
-    raw = {name.strip(): value.strip() for name, value in record.items()}
+def _shape_problem(csv_row: dict) -> str | None:
+    if None in csv_row:  # csv.DictReader puts surplus values under the key None
+        return f"{len(csv_row[None])} more values than columns"
+    if any(value is None for value in csv_row.values()):
+        return "fewer values than columns"
+    return None
+
+
+def _reject(row: _Row, result: ImportResult, on_error: Callable[[str], None] | None) -> None:
+    message = f"line {row.line}: {'; '.join(row.problems)}"
+    result.rejected += 1
+    if len(result.errors) < KEPT_ERRORS:
+        result.errors.append(message)
+    if on_error is not None:
+        on_error(message)
+
+
+def _parse(line: int, csv_row: dict) -> _Row:
+    if problem := _shape_problem(csv_row):
+        return _Row(line, problems=[problem])
+    raw = {name.strip(): value.strip() for name, value in csv_row.items()}
     problems: list[str] = []  # in the order of the columns
     claim_number = _text(raw, "claim_number", problems, max_length=20)
     if claim_number and not _CLAIM_NUMBER.match(claim_number):
@@ -227,12 +282,7 @@ def _flush(
             kind, value = row.values["provider_key"]
             row.problems.append(f"unknown provider ID {kind} {value}")
         if row.problems:
-            message = f"line {row.line}: {'; '.join(row.problems)}"
-            result.rejected += 1
-            if len(result.errors) < KEPT_ERRORS:
-                result.errors.append(message)
-            if on_error is not None:
-                on_error(message)
+            _reject(row, result, on_error)
             continue
         values = dict(row.values)
         provider_key = values.pop("provider_key")
@@ -256,6 +306,56 @@ def _unreadable(exc: Exception) -> str:
     return f"unreadable CSV ({exc})"
 
 
+def _import_csv(
+    *,
+    lines: Iterable[str],
+    columns: tuple[str, ...],
+    error: type[CsvImportError],
+    parse: Callable[[int, dict], _Row],
+    flush: Callable[[list[_Row], ImportResult], None],
+    batch_size: int,
+    on_batch: Callable[[ImportResult], None] | None,
+) -> ImportResult:
+    """Reads ``lines`` as CSV with exactly ``columns``, parses each row and hands ``flush`` one batch
+    of ``batch_size`` parsed rows at a time (each flush commits on its own)."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    reader = csv.DictReader(lines)
+    try:
+        fieldnames = reader.fieldnames
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise error(f"line 1: {_unreadable(exc)}")
+    if fieldnames:
+        # A byte-order mark left by a spreadsheet program is not part of the first column's name.
+        reader.fieldnames = [fieldnames[0].lstrip("\ufeff"), *fieldnames[1:]]
+    _check_header(reader.fieldnames, columns, error)
+    result = ImportResult()
+    batch: list[_Row] = []
+    while True:
+        try:
+            csv_row = next(reader)
+        except StopIteration:
+            break
+        except (csv.Error, UnicodeDecodeError) as exc:
+            # Rows after an unreadable one cannot be trusted to start where they seem to: stop.
+            # Only "after the last line read" is certain: the decoder reads ahead of the parser.
+            raise error(
+                f"after line {reader.line_num}: {_unreadable(exc)}; stopped, keeping {result} from the batches before"
+            )
+        result.rows_read += 1
+        batch.append(parse(reader.line_num, csv_row))
+        if len(batch) >= batch_size:
+            flush(batch, result)
+            batch = []
+            if on_batch is not None:
+                on_batch(result)
+    if batch:
+        flush(batch, result)
+        if on_batch is not None:
+            on_batch(result)
+    return result
+
+
 def claims_import(
     *,
     lines: Iterable[str],
@@ -272,40 +372,247 @@ def claims_import(
     ``on_error`` receives each "line N: reason" as it is found; ``on_batch`` the running totals
     after each committed batch.
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
-    reader = csv.DictReader(lines)
+    provider_cache: dict[tuple[str, str], int | None] = {}
+    return _import_csv(
+        lines=lines,
+        columns=COLUMNS,
+        error=ClaimImportError,
+        parse=_parse,
+        # Looked up at each call, not bound here, so a test can wrap _flush.
+        flush=lambda batch, result: _flush(batch, provider_cache, result, on_error),
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )
+
+
+# --- members and their coverage ---------------------------------------------------------------------
+
+
+def _parse_member(line: int, csv_row: dict) -> _Row:
+    if problem := _shape_problem(csv_row):
+        return _Row(line, problems=[problem])
+    raw = {name.strip(): value.strip() for name, value in csv_row.items()}
+    problems: list[str] = []  # in the order of the columns
+    member_id = _text(raw, "member_id", problems, max_length=30)
+    if member_id and len(member_id) <= 30 and not _MEMBER_ID.match(member_id):
+        problems.append(f"member_id {member_id!r} may hold only letters, digits and dashes")
+    values = {
+        "member_id": member_id,
+        "first_name": _text(raw, "first_name", problems, max_length=100),
+        "last_name": _text(raw, "last_name", problems, max_length=100),
+        "date_of_birth": _date(raw, "date_of_birth", problems),
+        "plan_code": _text(raw, "plan_code", problems, max_length=20),
+        "plan_name": _text(raw, "plan_name", problems, max_length=200),
+        "coverage_start": _date(raw, "coverage_start", problems),
+        "coverage_end": _date(raw, "coverage_end", problems, required=False),
+        "status": raw["coverage_status"].lower(),
+    }
+    if values["status"] not in CoverageStatus.values:
+        problems.append(
+            f"unknown coverage_status {raw['coverage_status']!r} (use one of {', '.join(CoverageStatus.values)})"
+        )
+    birth, start, end = values["date_of_birth"], values["coverage_start"], values["coverage_end"]
+    if birth and birth > timezone.localdate():
+        problems.append(f"date_of_birth {birth} is in the future")
+    if start and end and end < start:
+        problems.append(f"coverage_end {end} is before coverage_start {start}")
+    if values["status"] == CoverageStatus.TERMINATED and not raw["coverage_end"]:
+        problems.append("a terminated coverage needs a coverage_end")
+    if problems:
+        return _Row(line, problems=problems)
+    return _Row(line, values=values)
+
+
+def _flush_members(batch: list[_Row], result: ImportResult, on_error: Callable[[str], None] | None) -> None:
+    members: dict[str, Member] = {}
+    spans: dict[tuple[str, str, datetime.date], dict] = {}
+    for row in batch:
+        if row.problems:
+            _reject(row, result, on_error)
+            continue
+        values = row.values
+        # A member or span repeated inside one batch: the later line wins, as it would across
+        # batches (PostgreSQL refuses to upsert the same key twice in one statement).
+        members[values["member_id"]] = Member(
+            member_id=values["member_id"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            date_of_birth=values["date_of_birth"],
+        )
+        spans[(values["member_id"], values["plan_code"], values["coverage_start"])] = values
+        result.upserted += 1
+    if not members:
+        return
+    with transaction.atomic():
+        Member.objects.bulk_create(
+            list(members.values()),
+            update_conflicts=True,
+            unique_fields=["member_id"],
+            update_fields=MEMBER_UPDATE_FIELDS,
+        )
+        # Not every database returns the keys of upserted rows: read them back in one query.
+        pks = dict(Member.objects.filter(member_id__in=list(members)).values_list("member_id", "pk"))
+        Coverage.objects.bulk_create(
+            [
+                Coverage(
+                    member_id=pks[member_id],
+                    plan_code=plan_code,
+                    plan_name=values["plan_name"],
+                    coverage_start=start,
+                    coverage_end=values["coverage_end"],
+                    status=values["status"],
+                )
+                for (member_id, plan_code, start), values in spans.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["member", "plan_code", "coverage_start"],
+            update_fields=COVERAGE_UPDATE_FIELDS,
+        )
+
+
+def members_import(
+    *,
+    lines: Iterable[str],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_error: Callable[[str], None] | None = None,
+    on_batch: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
+    """Upserts members by member ID and their coverage spans by (member, plan code, start date)
+    from a CSV extract of the eligibility system: header row ``MEMBER_COLUMNS``, then one row per
+    coverage span.
+
+    Streams and commits in batches exactly like ``claims_import``, with the same reporting; a
+    member's name and birth date come from the last row that names them. Spans missing from a later
+    file are left as they were: the extract is expected to carry every span it changes.
+    Raises ``MemberImportError`` on a wrong header or an unreadable CSV.
+    """
+    return _import_csv(
+        lines=lines,
+        columns=MEMBER_COLUMNS,
+        error=MemberImportError,
+        parse=_parse_member,
+        flush=lambda batch, result: _flush_members(batch, result, on_error),
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )
+
+
+# --- eligibility ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThrottleLimit:
+    name: str
+    seconds: int
+    max_lookups: int
+
+
+# Enough for a front desk checking in patients, too few to guess birth dates or walk member IDs.
+ELIGIBILITY_LIMITS = (
+    ThrottleLimit("minute", 60, 30),
+    ThrottleLimit("day", 24 * 60 * 60, 300),
+)
+
+
+@dataclass(frozen=True)
+class ThrottleRefusal:
+    limit: ThrottleLimit
+    retry_after: int  # seconds until the window that is full ends
+
+    @property
+    def retry_after_minutes(self) -> int:
+        return -(-self.retry_after // 60)
+
+
+def _clock() -> float:
+    return time.time()
+
+
+def _count(key: str, timeout: int) -> int:
+    # add() only sets a missing key, and incr() is atomic in every cache backend Django ships (and
+    # in Redis), so two requests at once cannot both read the same count.
+    cache.add(key, 0, timeout)
     try:
-        fieldnames = reader.fieldnames
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise ClaimImportError(f"line 1: {_unreadable(exc)}")
-    if fieldnames:
-        # A byte-order mark left by a spreadsheet program is not part of the first column's name.
-        reader.fieldnames = [fieldnames[0].lstrip("\ufeff"), *fieldnames[1:]]
-    _check_header(reader.fieldnames)
-    result = ImportResult()
-    cache: dict[tuple[str, str], int | None] = {}
-    batch: list[_Row] = []
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except (csv.Error, UnicodeDecodeError) as exc:
-            # Rows after an unreadable one cannot be trusted to start where they seem to: stop.
-            # Only "after the last line read" is certain: the decoder reads ahead of the parser.
-            raise ClaimImportError(
-                f"after line {reader.line_num}: {_unreadable(exc)}; stopped, keeping {result} from the batches before"
-            )
-        result.rows_read += 1
-        batch.append(_parse(reader.line_num, record))
-        if len(batch) >= batch_size:
-            _flush(batch, cache, result, on_error)
-            batch = []
-            if on_batch is not None:
-                on_batch(result)
-    if batch:
-        _flush(batch, cache, result, on_error)
-        if on_batch is not None:
-            on_batch(result)
+        return cache.incr(key)
+    except ValueError:  # the key expired between add() and incr()
+        cache.set(key, 1, timeout)
+        return 1
+
+
+def eligibility_throttle_hit(*, user) -> ThrottleRefusal | None:
+    """Counts one eligibility lookup of ``user`` against ``ELIGIBILITY_LIMITS`` (fixed windows in
+    Django's cache, one key per user and window: clock minutes, and days from midnight UTC);
+    returns the refusal when a limit is passed.
+
+    A lookup refused by the minute limit is not counted against the day. The counts are as shared
+    as the cache: per process with the default local-memory cache, site-wide with Redis.
+    """
+    now = _clock()
+    for limit in ELIGIBILITY_LIMITS:
+        window = int(now // limit.seconds)
+        count = _count(f"eligibility-lookups:{user.pk}:{limit.name}:{window}", limit.seconds * 2)
+        if count > limit.max_lookups:
+            return ThrottleRefusal(limit=limit, retry_after=max(1, int((window + 1) * limit.seconds - now)))
+    return None
+
+
+class EligibilityOutcome(models.TextChoices):
+    # The values are what the audit trail records as the result.
+    COVERED = "covered", "Covered"
+    NOT_COVERED = "not covered", "Not covered"
+    NO_MATCH = "no match", "No match"
+    THROTTLED = "throttled", "Too many lookups"
+
+
+@dataclass(frozen=True)
+class EligibilityResult:
+    outcome: EligibilityOutcome
+    date_of_service: datetime.date
+    member: Member | None = None
+    covering: list[Coverage] = field(default_factory=list)  # the spans that cover the day
+    spans: list[Coverage] = field(default_factory=list)  # all the member's spans, newest first
+    refusal: ThrottleRefusal | None = None
+
+
+# No transaction of its own: the audit row is the only write, and record() opens one when needed.
+def eligibility_check(
+    *,
+    actor,
+    member_id: str,
+    date_of_birth: datetime.date,
+    date_of_service: datetime.date,
+    request=None,
+) -> EligibilityResult:
+    """Whether a member is covered on ``date_of_service``, counted by the throttle and audited.
+
+    The member ID and birth date must both match one member; an unknown ID and a wrong birth date
+    give the same NO_MATCH. Any user who may use the page may ask about any member: the birth date
+    is the proof. The audit row holds the member ID, the day and the result, never a name or a
+    birth date; it names no organization, as the question is not asked for one TIN.
+    """
+    details = {"member_id": member_id, "date_of_service": date_of_service.isoformat()}
+    refusal = eligibility_throttle_hit(user=actor)
+    if refusal is not None:
+        record(
+            action=AuditAction.ELIGIBILITY_THROTTLED,
+            actor=actor,
+            details={**details, "limit": f"{refusal.limit.max_lookups} per {refusal.limit.name}"},
+            request=request,
+        )
+        return EligibilityResult(EligibilityOutcome.THROTTLED, date_of_service, refusal=refusal)
+    member = member_for_eligibility(member_id=member_id, date_of_birth=date_of_birth)
+    if member is None:
+        result = EligibilityResult(EligibilityOutcome.NO_MATCH, date_of_service)
+    else:
+        spans = list(member.coverages.all())
+        covering = [span for span in spans if span.covers(date_of_service)]
+        outcome = EligibilityOutcome.COVERED if covering else EligibilityOutcome.NOT_COVERED
+        result = EligibilityResult(outcome, date_of_service, member=member, covering=covering, spans=spans)
+    record(
+        action=AuditAction.ELIGIBILITY_CHECKED,
+        actor=actor,
+        target=member,
+        details={**details, "result": result.outcome.value},
+        request=request,
+    )
     return result

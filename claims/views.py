@@ -1,46 +1,19 @@
-"""The Claims pages: the filtered list and one claim. Both show only what ``claims_visible_to`` allows."""
-
-import datetime
-import decimal
+"""The Claims pages (the filtered list and one claim, both showing only what ``claims_visible_to``
+allows) and the Eligibility lookup."""
 
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import AccessLevel
-from claims.forms import ClaimFilterForm
+from audit.models import AuditAction
+from audit.services import record
+from claims.forms import ClaimFilterForm, EligibilityForm
 from claims.selectors import claim_provider_ids, claims_search, claims_visible_to
-from portal.pagination import decode_cursor, keyset_page
+from claims.services import ELIGIBILITY_LIMITS, eligibility_check
+from portal.pagination import keyset_page
 from portal.permissions import level_required
 
 PAGE_SIZE = 50
-_CURSOR_TYPES = {
-    "received_date": datetime.date,
-    "service_date_from": datetime.date,
-    "paid_amount": decimal.Decimal,
-    "status": str,
-    "id": int,
-}
-
-
-def _checked_cursor(after: str | None, order: tuple[str, ...]) -> str | None:
-    """The cursor when its values fit the order's fields, else None (the first page).
-
-    keyset_page restarts on a malformed cursor; a well-formed one carrying a value of the wrong
-    type (a hand-made URL) would instead fail field validation inside the query and answer 500.
-    """
-    values = decode_cursor(after, len(order)) if after else None
-    if values is None:
-        return None
-    for name, value in zip(order, values, strict=True):
-        expected = _CURSOR_TYPES[name.lstrip("-")]
-        if (
-            not isinstance(value, expected)
-            or isinstance(value, bool)
-            or (expected is datetime.date and isinstance(value, datetime.datetime))
-            or (expected is decimal.Decimal and not value.is_finite())
-        ):
-            return None
-    return after
 
 
 @require_GET
@@ -49,11 +22,11 @@ def claim_list(request):
     form = ClaimFilterForm(request.GET, provider_ids=claim_provider_ids(user=request.user))
     page = None
     if form.is_valid():
-        order = form.order()
+        # keyset_page restarts from the first page on a hand-made cursor that does not fit the order.
         page = keyset_page(
             claims_search(user=request.user, **form.filters()),
-            order=order,
-            after=_checked_cursor(request.GET.get("after"), order),
+            order=form.order(),
+            after=request.GET.get("after"),
             page_size=PAGE_SIZE,
         )
     return render(
@@ -67,4 +40,31 @@ def claim_list(request):
 @level_required(AccessLevel.CLAIMS)
 def claim_detail(request, claim_number: str):
     claim = get_object_or_404(claims_visible_to(user=request.user), claim_number=claim_number)
+    record(
+        action=AuditAction.CLAIM_VIEWED,
+        actor=request.user,
+        target=claim,
+        organization=claim.provider_identifier.organization,
+        details={"claim_number": claim.claim_number},
+        request=request,
+    )
     return render(request, "claims/claim_detail.html", {"claim": claim})
+
+
+# POST, not GET: a member ID and a birth date must not sit in URLs, browser history or access logs.
+@require_http_methods(["GET", "POST"])
+@level_required(AccessLevel.ELIGIBILITY)
+def eligibility(request):
+    result = None
+    if request.method == "POST":
+        form = EligibilityForm(request.POST)
+        if form.is_valid():
+            result = eligibility_check(actor=request.user, request=request, **form.lookup())
+    else:
+        form = EligibilityForm()
+    context = {"form": form, "result": result, "limits": ELIGIBILITY_LIMITS}
+    response = render(request, "claims/eligibility.html", context)
+    if result is not None and result.refusal is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(result.refusal.retry_after)
+    return response

@@ -10,7 +10,8 @@ from portal.permissions import request_levels
 def portal(request):
     def nav():
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.is_verified():
+        # is_verified comes from OTPMiddleware; a user logged in during this request lacks it.
+        if user is None or not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
             return []
         return nav_items_for(request, request_levels(request))
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -101,6 +102,7 @@ INSTALLED_APPS = [
     "mailbox",
     "claims",
     "access_requests",
+    "access_reviews",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +283,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mailbox.tasks.outbox_sweep",
         "schedule": 60.0,
     },
+    # Inactivity, the payer's no-manager notice, the managers' digest, time-limited access.
+    # In TIME_ZONE (Celery takes Django's); on the spring-forward night 02:00 does not exist and
+    # the run may come an hour late or be missed: the jobs count calendar days and catch up.
+    "daily-lifecycle": {
+        "task": "accounts.tasks.daily_lifecycle",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
+
+# --- cache ------------------------------------------------------------------------------------------
+# Throttles (eligibility look-ups) count in the cache: with several web processes, point CACHE_URL
+# at Redis so the limits hold across them.
+_cache_url = env_str("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 # --- misc ----------------------------------------------------------------------------------------

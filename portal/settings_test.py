@@ -13,3 +13,8 @@ EMAIL_FILE_PATH = os.environ.get("TEST_EMAIL_FILE_PATH", str(VAR_DIR / "test-ema
 # A subprocess of the integration tests publishes for real (TEST_CELERY_EAGER=0).
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("TEST_CELERY_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# The audit table refuses TRUNCATE (a trigger) unless the session says so: the test runner empties
+# tables with TRUNCATE after transactional tests, so only the test database's sessions may.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c audit.allow_truncate=on"  # noqa: F405

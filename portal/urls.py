@@ -4,11 +4,23 @@ from django.contrib import admin
 from django.urls import include, path
 
 from access_requests import views as access_request_views
+from access_reviews import views as review_views
 from accounts import views_control_panel as user_views
+from audit import views as audit_views
+from claims import urls as claims_urls
 from mailbox import views_control_panel as mailbox_views
 from portal import views
 
 handler500 = "portal.views.server_error"
+
+# Claims and Eligibility share the "claims" namespace but live at two top-level paths.
+claims_patterns = (
+    [
+        path("claims/", include(claims_urls.urlpatterns)),
+        path("eligibility/", include(claims_urls.eligibility_urlpatterns)),
+    ],
+    "claims",
+)
 
 portal_patterns = (
     [path("", views.dashboard, name="dashboard")],
@@ -40,17 +52,33 @@ control_panel_patterns = (
         path("users/<uuid:user_uuid>/status/", user_views.user_status, name="user_status"),
         path("users/<uuid:user_uuid>/password-reset/", user_views.user_password_reset, name="user_password_reset"),
         path("requests/", access_request_views.control_panel_requests, name="requests"),
+        path("audit/", audit_views.control_panel_audit, name="audit"),
+        path("audit/export.csv", audit_views.control_panel_audit_export, name="audit_export"),
+        path("reviews/", review_views.campaigns, name="reviews"),
+        path("reviews/<uuid:campaign_uuid>/", review_views.campaign_detail, name="review"),
+        path("organizations/", user_views.organizations, name="organizations"),
+        path(
+            "organizations/registrations/<uuid:registration_uuid>/",
+            user_views.registration_decide,
+            name="registration_decide",
+        ),
+        path(
+            "organizations/<uuid:organization_uuid>/verify/", user_views.organization_verify, name="organization_verify"
+        ),
     ],
     "control_panel",
 )
 
 urlpatterns = [
     path("", include(portal_patterns)),
+    path("users/audit/", audit_views.manager_audit, name="manager_audit"),
+    path("users/audit/export.csv", audit_views.manager_audit_export, name="manager_audit_export"),
+    path("users/reviews/", include("access_reviews.urls")),
     path("", include("accounts.urls")),
     path("profile/", include("access_requests.urls")),
     path("messages/", include("mailbox.urls")),
     path("control-panel/", include(control_panel_patterns)),
-    path("claims/", include("claims.urls")),
+    path("", include(claims_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 
 from accounts.tests.factories import ProviderIdentifierFactory
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim, ClaimStatus, Coverage, CoverageStatus, Member
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):
@@ -26,3 +26,25 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     status = ClaimStatus.PAID
     paid_date = factory.LazyAttribute(lambda o: o.received_date + datetime.timedelta(days=14))
     check_number = factory.Sequence(lambda n: f"EFT{10000000 + n}")
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    member_id = factory.Sequence(lambda n: f"M{200000000 + n}")
+    first_name = factory.Sequence(lambda n: f"First{n}")
+    last_name = factory.Sequence(lambda n: f"Last{n}")
+    date_of_birth = factory.Sequence(lambda n: datetime.date(1950, 1, 1) + datetime.timedelta(days=n * 97 % 20000))
+
+
+class CoverageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coverage
+
+    member = factory.SubFactory(MemberFactory)
+    plan_code = "PPO100"
+    plan_name = "Demo Health Plan PPO"
+    coverage_start = datetime.date(2024, 1, 1)
+    coverage_end = None
+    status = CoverageStatus.ACTIVE

@@ -5,9 +5,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accounts.tests.factories import ProviderIdentifierFactory
+from audit.models import AuditAction, AuditEvent
 from claims.models import ClaimStatus
 from claims.tests.factories import ClaimFactory
 from portal.pagination import encode_cursor
@@ -25,6 +27,12 @@ def claim(npi):
 @pytest.fixture
 def other_claim(other_npi):
     return ClaimFactory(provider_identifier=other_npi, claim_number="C2026000999")
+
+
+def audit_record_queries() -> int:
+    """What one audit.services.record costs: the chain's tail hash and the INSERT, after an
+    advisory lock on PostgreSQL."""
+    return 3 if connection.vendor == "postgresql" else 2
 
 
 def detail_url(claim):
@@ -255,6 +263,8 @@ def test_bad_filter_input_shows_an_error(client, login_as, biller, claim, params
         encode_cursor([3, "x"]),
         encode_cursor([None, None]),
         encode_cursor([{"dec": "NaN"}, 1]),
+        encode_cursor([{"dec": "1e1000"}, 1]),
+        encode_cursor([{"u": "00000000-0000-0000-0000-000000000000"}, 1.5]),
     ],
 )
 def test_hand_made_cursor_restarts_the_list(client, login_as, biller, claim, after):
@@ -263,6 +273,20 @@ def test_hand_made_cursor_restarts_the_list(client, login_as, biller, claim, aft
     assert response.status_code == 200
     assert claim_numbers(response) == [claim.claim_number]
     response = client.get(LIST, {"after": after, "sort": "paid_desc"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        encode_cursor([{"d": "9999-12-31"}, 10**30]),  # past any integer column
+        encode_cursor([{"dt": "9999-12-31T00:00:00"}, True]),  # a datetime for a date, a bool for an id
+    ],
+)
+@pytest.mark.parametrize("sort", ["received_desc", "paid_desc", "status"])
+def test_odd_but_well_typed_cursor_pages_without_failing(client, login_as, biller, claim, after, sort):
+    login_as(biller)
+    response = client.get(LIST, {"after": after, "sort": sort})
     assert response.status_code == 200
 
 
@@ -297,6 +321,24 @@ def test_detail_query_count(client, login_as, biller, claim, django_assert_num_q
     client.get(LIST)
     # 1. session 2. user 3. TOTP device 4. access levels
     # 5. the claim with provider ID and organization joined, EXISTS on scope and level
-    # 6. the unread Message Box count of the navigation badge
-    with django_assert_num_queries(6):
+    # 6.-7. the CLAIM_VIEWED audit event: the chain's tail hash, then the INSERT (on PostgreSQL
+    #       an advisory lock comes first: one more)
+    # 8. the unread Message Box count of the navigation badge
+    with django_assert_num_queries(6 + audit_record_queries()):
         assert client.get(detail_url(claim)).status_code == 200
+
+
+def test_viewing_a_claim_is_audited(client, login_as, biller, claim, outsider):
+    login_as(biller)
+    client.get(detail_url(claim), HTTP_USER_AGENT="pytest")
+    event = AuditEvent.objects.get(action=AuditAction.CLAIM_VIEWED)
+    assert event.actor == biller
+    assert (event.target_type, event.target_id) == ("claim", str(claim.uuid))
+    assert event.organization == claim.provider_identifier.organization
+    assert event.details == {"claim_number": claim.claim_number}
+    assert event.user_agent == "pytest"
+
+    # a claim the user may not see is not audited as viewed
+    login_as(outsider)
+    assert client.get(detail_url(claim)).status_code == 404
+    assert AuditEvent.objects.filter(action=AuditAction.CLAIM_VIEWED).count() == 1

@@ -1,0 +1,1 @@
+"""Periodic access reviews (recertification): account managers confirm or revoke each user's access."""

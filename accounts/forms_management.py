@@ -1,0 +1,258 @@
+"""Forms of registration, User Management and invitations. They validate; services write."""
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.lifecycle import COMMENT_MAX_LENGTH
+from accounts.models import AccessLevel, ProviderIdentifier, RoleTemplate, UserStatus
+from accounts.validators import validate_npi, validate_tin
+
+
+def _input(**attrs):
+    return forms.TextInput(attrs={"class": "usa-input", **attrs})
+
+
+class RegistrationForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=150, widget=_input(autocomplete="name"))
+    email = forms.EmailField(
+        label="Work email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"class": "usa-input", "autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label="Telephone", max_length=30, widget=_input(autocomplete="tel", inputmode="tel", type="tel")
+    )
+    tin = forms.CharField(
+        label="Your organization's TIN (Tax ID)",
+        max_length=11,
+        help_text="9 digits.",
+        validators=[],
+        widget=_input(inputmode="numeric", autocomplete="off"),
+    )
+    npi = forms.CharField(
+        label="Your NPI (optional)",
+        max_length=12,
+        required=False,
+        widget=_input(inputmode="numeric", autocomplete="off"),
+    )
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if len(name) < 2:
+            raise forms.ValidationError("Enter your full name.")
+        return name
+
+    def clean_tin(self):
+        tin = self.cleaned_data["tin"].replace("-", "").replace(" ", "")
+        validate_tin(tin)
+        return tin
+
+    def clean_npi(self):
+        npi = self.cleaned_data["npi"].replace(" ", "")
+        if npi:
+            validate_npi(npi)
+        return npi
+
+
+class NewPasswordForm(forms.Form):
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        help_text="At least 12 characters. A passphrase of several words works well; pasting is fine.",
+        widget=forms.PasswordInput(attrs={"class": "usa-input", "autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="Repeat the new password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": "usa-input", "autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("new_password1"), data.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "The two passwords differ.")
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return data
+
+
+class CommentField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Comment")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", COMMENT_MAX_LENGTH)
+        kwargs.setdefault("help_text", f"Up to {COMMENT_MAX_LENGTH} characters; required when disabling.")
+        kwargs.setdefault(
+            "widget",
+            forms.Textarea(
+                attrs={
+                    "class": "usa-textarea usa-character-count__field",
+                    "rows": 3,
+                    "maxlength": COMMENT_MAX_LENGTH,
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+
+class UserActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("enable", "Enable"),
+            ("disable", "Disable"),
+            ("registration_email", "Send registration email"),
+            ("password_reset", "Send password reset email"),
+            ("revoke", "Revoke invitation"),
+            ("remove", "Remove from organization"),
+            ("comment", "Add comment"),
+        ]
+    )
+    comment = CommentField()
+
+
+class LevelsForm(forms.Form):
+    levels = forms.MultipleChoiceField(
+        label="Can access",
+        required=False,
+        choices=AccessLevel.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+    )
+    comment = CommentField(help_text=f"Optional, up to {COMMENT_MAX_LENGTH} characters.")
+
+
+class ScopeForm(forms.Form):
+    provider_ids = forms.ModelMultipleChoiceField(
+        label="Provider IDs this user may act for",
+        queryset=ProviderIdentifier.objects.none(),
+        required=False,
+        to_field_name="uuid",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider_ids"].queryset = ProviderIdentifier.objects.filter(organization=organization).order_by(
+            "kind", "value"
+        )
+        self.fields["provider_ids"].label_from_instance = lambda pid: (
+            f"{pid.get_kind_display()} {pid.value} ({pid.display_name})"
+        )
+
+
+class EndDateForm(forms.Form):
+    ends_on = forms.DateField(
+        label="Access ends after (optional)",
+        required=False,
+        help_text="For temporary staff or a billing company: the access to this TIN is removed after this day.",
+        widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}),
+    )
+
+
+class UserFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search by name or email",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+    )
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Any status"), *UserStatus.choices],
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    tin = forms.ChoiceField(label="TIN", required=False, widget=forms.Select(attrs={"class": "usa-select"}))
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organizations = {str(o.uuid): o for o in organizations}
+        self.fields["tin"].choices = [("", "All your TINs")] + [
+            (key, f"{o.tin} · {o.name}") for key, o in self.organizations.items()
+        ]
+
+
+class InvitationForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=150, widget=_input(autocomplete="off"))
+    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"class": "usa-input"}))
+    organization = forms.ChoiceField(label="TIN", widget=forms.Select(attrs={"class": "usa-select"}))
+    template = forms.ModelChoiceField(
+        label="Start from a role",
+        queryset=RoleTemplate.objects.all(),
+        required=False,
+        empty_label="Choose the levels below",
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+    levels = forms.MultipleChoiceField(
+        label="Access levels",
+        required=False,
+        choices=AccessLevel.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+    )
+    provider_ids = forms.CharField(
+        label="Provider IDs to add (optional)",
+        required=False,
+        max_length=2000,
+        help_text="NPIs or other IDs of this TIN, separated by commas or spaces.",
+        widget=_input(autocomplete="off"),
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organizations = {str(o.uuid): o for o in organizations}
+        self.fields["organization"].choices = [(key, f"{o.tin} · {o.name}") for key, o in self.organizations.items()]
+
+    def clean(self):
+        data = super().clean()
+        template = data.get("template")
+        levels = set(data.get("levels") or [])
+        if template is not None:
+            levels |= set(template.levels)
+        data["all_levels"] = sorted(levels)
+        organization = self.organizations.get(data.get("organization") or "")
+        data["organization_obj"] = organization
+        values = [v for v in (data.get("provider_ids") or "").replace(",", " ").split() if v]
+        identifiers = []
+        if organization is not None and values:
+            found = {
+                pid.value: pid for pid in ProviderIdentifier.objects.filter(organization=organization, value__in=values)
+            }
+            missing = [v for v in values if v not in found]
+            if missing:
+                self.add_error("provider_ids", f"Not provider IDs of this TIN: {', '.join(missing[:5])}.")
+            identifiers = list(found.values())
+        data["identifiers"] = identifiers
+        return data
+
+
+class OrganizationSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search by name or TIN",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+    )
+    flag = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[
+            ("", "All organizations"),
+            ("unverified", "TIN not verified"),
+            ("no_manager", "No active account manager"),
+        ],
+        widget=forms.Select(attrs={"class": "usa-select"}),
+    )
+
+
+class RegistrationDecisionForm(forms.Form):
+    organization_name = forms.CharField(
+        label="Organization name (for a TIN not yet known)", max_length=200, required=False, widget=_input()
+    )
+    reason = forms.CharField(label="Reason for rejecting", max_length=200, required=False, widget=_input())

@@ -1,0 +1,653 @@
+"""Services of the user lifecycle: registration, verification, account managers' actions,
+invitations, and the payer's Organizations queue.
+
+The rules (seeds 002 and 004):
+- Registering creates a Verification pending user. The TIN's account managers verify them; a TIN
+  without a verified account manager sends the registration to the payer.
+- Enabling a pending user makes them Unverified and sends the registration email, whose one-time
+  link (72 hours; a new one voids the old) lets them set a password and enroll MFA: then Active.
+- Disabled users can be enabled again: Active if they had completed registration, else Unverified.
+- An account manager acts only on members of their own TINs, grants only levels they hold, never
+  changes their own levels, and never leaves a TIN without an active account manager.
+Every action records a comment-history entry and an audit event in its transaction.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import (
+    SCOPE_PERMISSION,
+    AccessLevel,
+    LinkPurpose,
+    Membership,
+    Organization,
+    ProviderIdentifier,
+    ProviderIdentifierUserObjectPermission,
+    Registration,
+    RegistrationLink,
+    RegistrationStatus,
+    User,
+    UserComment,
+    UserStatus,
+)
+from accounts.selectors import account_managers, user_levels
+from accounts.services import (
+    access_levels_set,
+    organization_create,
+    password_reset_send,
+    scope_add,
+    scope_remove,
+    totp_enrollment_confirm,
+    user_create,
+    user_status_set,
+)
+from accounts.validators import validate_npi, validate_tin
+from audit.models import AuditAction
+from audit.services import record
+from mailbox.outbox import email_enqueue_template
+
+REGISTRATION_LINK_TTL = timedelta(hours=72)
+INVITATION_TTL = timedelta(days=7)
+COMMENT_MAX_LENGTH = 200
+
+
+class Action:
+    """Names of the comment-history actions, as the Update User screen shows them."""
+
+    ENABLE = "Enable user"
+    VERIFY = "Verify account"
+    DISABLE = "Disable user"
+    UPDATE_ROLES = "Update user roles"
+    UPDATE_SCOPE = "Update provider IDs"
+    REGISTRATION_EMAIL = "Send registration email"
+    PASSWORD_RESET = "Send password reset email"  # noqa: S105  (an action name, not a secret)
+    REMOVE = "Remove from organization"
+    INVITE = "Invite user"
+    INVITE_RESEND = "Resend invitation"
+    INVITE_REVOKE = "Revoke invitation"
+    END_DATE = "Set access end date"
+    COMMENT = "Comment"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _clean_comment(comment: str, *, required: bool = False) -> str:
+    comment = (comment or "").strip()
+    if required and not comment:
+        raise ValidationError({"comment": "Write a comment: it is required for this action."})
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise ValidationError({"comment": f"A comment is at most {COMMENT_MAX_LENGTH} characters."})
+    return comment
+
+
+def _comment(*, user: User, organization: Organization | None, author: User | None, action: str, comment: str):
+    UserComment.objects.create(
+        user=user,
+        organization=organization,
+        author=author,
+        author_email=author.email if author else "",
+        action=action,
+        comment=comment,
+    )
+
+
+def manages(actor: User, organization: Organization) -> bool:
+    """Payer staff manage every organization; a provider user those where they hold Manage Account."""
+    if not actor.is_active:
+        return False
+    if actor.is_payer_staff:
+        return True
+    return AccessLevel.MANAGE_ACCOUNT in user_levels(user=actor, organization=organization)
+
+
+def _authorize(actor: User, user: User, organization: Organization) -> None:
+    """The actor manages the organization and the user belongs to it; checked again on every write."""
+    if not manages(actor, organization):
+        raise PermissionDenied("You do not manage this organization.")
+    if not actor.is_payer_staff and not Membership.objects.filter(user=user, organization=organization).exists():
+        raise PermissionDenied("This user does not belong to your organization.")
+    if user.is_payer_staff:
+        raise PermissionDenied("Payer staff are not managed here.")
+
+
+def _last_manager_guard(user: User, organization: Organization, what: str) -> None:
+    """Refuse a change that would leave the organization without an active account manager."""
+    if AccessLevel.MANAGE_ACCOUNT not in user_levels(user=user, organization=organization):
+        return
+    others = account_managers(organization=organization).exclude(pk=user.pk)
+    if user.status == UserStatus.ACTIVE and not others.exists():
+        raise ValidationError(
+            f"{user.full_name} is the last active account manager of {organization.name} (TIN "
+            f"{organization.tin}): you cannot {what}. Name a second account manager first."
+        )
+
+
+def _notify(user: User, subject: str, body: str, organization: Organization | None = None) -> None:
+    from mailbox.services import system_notify
+
+    system_notify(user=user, subject=subject, body=body, organization=organization)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# --- registration links ------------------------------------------------------------------------
+
+
+def registration_link_issue(
+    *, user: User, actor: User | None, organization: Organization | None = None, purpose: str = LinkPurpose.REGISTRATION
+) -> str:
+    """Void the user's earlier links, create a new one and email it. Returns the raw token (for tests)."""
+    now = timezone.now()
+    RegistrationLink.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
+    raw = secrets.token_urlsafe(32)
+    ttl = INVITATION_TTL if purpose == LinkPurpose.INVITATION else REGISTRATION_LINK_TTL
+    RegistrationLink.objects.create(
+        user=user,
+        purpose=purpose,
+        token_hash=_hash(raw),
+        organization=organization,
+        created_by=actor,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    email_enqueue_template(
+        to=user.email,
+        template="invitation" if purpose == LinkPurpose.INVITATION else "registration",
+        context={
+            "user": user,
+            "organization": organization,
+            "inviter": actor,
+            "url": settings.SITE_URL + reverse("accounts:register_complete", args=[raw]),
+            "hours": int(ttl.total_seconds() // 3600),
+            "days": ttl.days,
+        },
+    )
+    record(
+        action=AuditAction.REGISTRATION_EMAIL_SENT,
+        actor=actor,
+        target=user,
+        organization=organization,
+        details={"purpose": purpose, "expires_at": (now + ttl).isoformat()},
+    )
+    return raw
+
+
+def registration_link_find(*, raw: str) -> RegistrationLink | None:
+    """The usable link for this token (unused, not voided, not expired), or None."""
+    link = RegistrationLink.objects.select_related("user").filter(token_hash=_hash(raw or "")).first()
+    if link is None or not link.is_usable or link.user.status != UserStatus.UNVERIFIED:
+        return None
+    return link
+
+
+@transaction.atomic
+def registration_password_set(*, link: RegistrationLink, password: str) -> User:
+    """First step of completing registration: the password (validated by the form)."""
+    link = RegistrationLink.objects.select_for_update().select_related("user").get(pk=link.pk)
+    if not link.is_usable:
+        raise ValidationError("This link no longer works. Ask your account manager for a new one.")
+    user = link.user
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def registration_complete(*, link: RegistrationLink, device, token: str, request=None) -> list[str] | None:
+    """Second step: confirm the authenticator; the user becomes Active. Returns backup codes."""
+    link = RegistrationLink.objects.select_for_update().select_related("user").get(pk=link.pk)
+    user = link.user
+    if not link.is_usable or not user.has_usable_password():
+        raise ValidationError("This link no longer works. Ask your account manager for a new one.")
+    codes = totp_enrollment_confirm(user=user, device=device, token=token, request=request)
+    if codes is None:
+        return None
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    User.objects.filter(pk=user.pk).update(last_login=link.used_at)
+    user_status_set(actor=user, user=user, status=UserStatus.ACTIVE, reason="Registration completed", request=request)
+    record(action=AuditAction.REGISTRATION_COMPLETED, actor=user, target=user, organization=link.organization)
+    return codes
+
+
+# --- self-registration -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def registration_submit(
+    *, full_name: str, email: str, phone: str, tin: str, npi: str = "", request=None
+) -> Registration | None:
+    """Register a person under a TIN. Answers the same whether or not the email is known: the owner
+    of an existing address gets an email instead of a second account (returns None then)."""
+    validate_tin(tin)
+    if npi:
+        validate_npi(npi)
+    email = User.objects.normalize_email(email)
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        email_enqueue_template(
+            to=email,
+            template="registration_exists",
+            context={"user": existing, "url": settings.SITE_URL + reverse("accounts:password_reset")},
+        )
+        record(action=AuditAction.REGISTRATION_DUPLICATE, actor_email=email, target=existing, request=request)
+        return None
+    user = user_create(
+        actor=None, email=email, full_name=full_name, phone=phone, status=UserStatus.VERIFICATION_PENDING
+    )
+    organization = Organization.objects.filter(tin=tin).first()
+    managers = list(account_managers(organization=organization)) if organization and organization.tin_verified else []
+    registration = Registration.objects.create(
+        user=user, tin=tin, npi=npi, organization=organization, routed_to_payer=not managers
+    )
+    if organization is not None:
+        Membership.objects.get_or_create(user=user, organization=organization)
+    if managers:
+        for manager in managers:
+            email_enqueue_template(
+                to=manager.email,
+                template="registration_pending",
+                context={
+                    "manager": manager,
+                    "organization": organization,
+                    "url": settings.SITE_URL + reverse("accounts:update_user", args=[user.uuid]),
+                },
+            )
+    else:
+        for address in settings.PAYER_TEAM_EMAILS:
+            email_enqueue_template(
+                to=address,
+                template="payer_registration_pending",
+                context={"url": settings.SITE_URL + reverse("control_panel:organizations")},
+            )
+    record(
+        action=AuditAction.REGISTRATION_SUBMITTED,
+        actor_email=email,
+        target=user,
+        organization=organization,
+        details={"tin": tin, "npi": npi, "routed_to": "payer" if not managers else "account managers"},
+        request=request,
+    )
+    return registration
+
+
+def _registration_decided(user: User, actor: User, status: str, reason: str = "") -> None:
+    Registration.objects.filter(user=user, status=RegistrationStatus.PENDING).update(
+        status=status, decided_at=timezone.now(), decided_by=actor, reason=reason[:200]
+    )
+
+
+# --- account manager actions ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_enable(*, actor: User, user: User, organization: Organization, comment: str = "", request=None) -> User:
+    """Verify a pending registrant, or re-enable a disabled user."""
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment)
+    if user.status == UserStatus.VERIFICATION_PENDING:
+        user = user_status_set(actor=actor, user=user, status=UserStatus.UNVERIFIED, reason=comment, request=request)
+        _registration_decided(user, actor, RegistrationStatus.APPROVED)
+        record(action=AuditAction.REGISTRATION_APPROVED, actor=actor, target=user, organization=organization)
+        registration_link_issue(user=user, actor=actor, organization=organization)
+        _comment(user=user, organization=organization, author=actor, action=Action.VERIFY, comment=comment)
+        return user
+    if user.status == UserStatus.DISABLED:
+        completed = user.has_usable_password()
+        status = UserStatus.ACTIVE if completed else UserStatus.UNVERIFIED
+        user = user_status_set(actor=actor, user=user, status=status, reason=comment or "Enabled", request=request)
+        if not completed:
+            registration_link_issue(user=user, actor=actor, organization=organization)
+        _comment(user=user, organization=organization, author=actor, action=Action.ENABLE, comment=comment)
+        return user
+    raise ValidationError(
+        f"{user.full_name} is {user.get_status_display()}: only pending or disabled users are enabled."
+    )
+
+
+@transaction.atomic
+def user_disable(*, actor: User, user: User, organization: Organization, comment: str, request=None) -> User:
+    """Disable the login (every session ends). A comment is required."""
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment, required=True)
+    if user.pk == actor.pk:
+        raise ValidationError("You cannot disable yourself.")
+    if user.status == UserStatus.DISABLED:
+        raise ValidationError(f"{user.full_name} is already disabled.")
+    for membership in Membership.objects.filter(user=user).select_related("organization"):
+        _last_manager_guard(user, membership.organization, "disable them")
+    memberships = list(Membership.objects.filter(user=user).select_related("organization"))
+    if not actor.is_payer_staff and any(not manages(actor, m.organization) for m in memberships):
+        raise ValidationError(
+            f"{user.full_name} also works for other organizations: remove their access to "
+            f"{organization.name} instead of disabling the login."
+        )
+    user = user_status_set(actor=actor, user=user, status=UserStatus.DISABLED, reason=comment, request=request)
+    _registration_decided(user, actor, RegistrationStatus.REJECTED, comment)
+    RegistrationLink.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=timezone.now()
+    )
+    _comment(user=user, organization=organization, author=actor, action=Action.DISABLE, comment=comment)
+    return user
+
+
+@transaction.atomic
+def manager_levels_set(
+    *, actor: User, user: User, organization: Organization, levels: Iterable[str], comment: str = "", request=None
+) -> tuple[set[str], set[str]]:
+    """Set the user's levels on the organization within what the actor may grant.
+
+    A provider manager grants and removes only levels they hold themselves; the others stay as they
+    are. Nobody changes their own levels, and the last active account manager keeps Manage Account.
+    """
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment)
+    if user.pk == actor.pk:
+        raise ValidationError("You cannot change your own access levels. Ask another account manager.")
+    requested = set(levels)
+    unknown = requested - set(AccessLevel.values)
+    if unknown:
+        raise ValidationError("Unknown access levels.")
+    current = user_levels(user=user, organization=organization)
+    grantable = set(AccessLevel.values) if actor.is_payer_staff else user_levels(user=actor, organization=organization)
+    refused = (requested - current) - grantable
+    if refused:
+        labels = ", ".join(sorted(AccessLevel(c).label for c in refused))
+        raise ValidationError(f"You cannot grant levels you do not hold yourself: {labels}.")
+    final = (requested & grantable) | (current - grantable)
+    if AccessLevel.MANAGE_ACCOUNT in current and AccessLevel.MANAGE_ACCOUNT not in final:
+        _last_manager_guard(user, organization, "remove their Manage Account level")
+    added, removed = access_levels_set(actor=actor, user=user, organization=organization, levels=final, request=request)
+    if removed:
+        # Access shrank: every session of the user ends now.
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    if added or removed:
+        _comment(user=user, organization=organization, author=actor, action=Action.UPDATE_ROLES, comment=comment)
+        parts = []
+        if added:
+            parts.append("added " + ", ".join(sorted(AccessLevel(c).label for c in added)))
+        if removed:
+            parts.append("removed " + ", ".join(sorted(AccessLevel(c).label for c in removed)))
+        _notify(
+            user,
+            "Your access levels changed",
+            f"Your access levels for {organization.name} (TIN {organization.tin}) changed: {'; '.join(parts)}.",
+            organization,
+        )
+    return added, removed
+
+
+@transaction.atomic
+def manager_scope_set(
+    *,
+    actor: User,
+    user: User,
+    organization: Organization,
+    provider_identifiers: Iterable[ProviderIdentifier],
+    request=None,
+) -> tuple[int, int]:
+    """Make the user's scope within this organization exactly these provider IDs (of this organization)."""
+    _authorize(actor, user, organization)
+    wanted = {pid.pk: pid for pid in provider_identifiers}
+    if any(pid.organization_id != organization.pk for pid in wanted.values()):
+        raise ValidationError("Choose provider IDs of this organization only.")
+    current = {
+        grant.content_object_id: grant.content_object
+        for grant in ProviderIdentifierUserObjectPermission.objects.filter(
+            user=user, permission__codename=SCOPE_PERMISSION, content_object__organization=organization
+        ).select_related("content_object")
+    }
+    to_add = [pid for pk, pid in wanted.items() if pk not in current]
+    to_remove = [pid for pk, pid in current.items() if pk not in wanted]
+    added = scope_add(actor=actor, user=user, provider_identifiers=to_add, request=request) if to_add else []
+    removed = scope_remove(actor=actor, user=user, provider_identifiers=to_remove, request=request) if to_remove else 0
+    if added or removed:
+        _comment(user=user, organization=organization, author=actor, action=Action.UPDATE_SCOPE, comment="")
+    return len(added), removed
+
+
+@transaction.atomic
+def user_remove_from_organization(
+    *, actor: User, user: User, organization: Organization, comment: str, request=None
+) -> None:
+    """Take away the user's levels, scope and membership in this organization."""
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment, required=True)
+    if user.pk == actor.pk:
+        raise ValidationError("You cannot remove yourself.")
+    _last_manager_guard(user, organization, "remove them")
+    access_levels_set(actor=actor, user=user, organization=organization, levels=[], request=request)
+    in_org = ProviderIdentifier.objects.filter(organization=organization)
+    scope_remove(
+        actor=actor, user=user, provider_identifiers=list(in_org.filter(user_grants__user=user)), request=request
+    )
+    Membership.objects.filter(user=user, organization=organization).delete()
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    _comment(user=user, organization=organization, author=actor, action=Action.REMOVE, comment=comment)
+    record(
+        action=AuditAction.MEMBERSHIP_REMOVED,
+        actor=actor,
+        target=user,
+        organization=organization,
+        details={"comment": comment},
+        request=request,
+    )
+    _notify(user, "Your access changed", f"Your access to {organization.name} (TIN {organization.tin}) was removed.")
+
+
+@transaction.atomic
+def membership_end_set(
+    *, actor: User, user: User, organization: Organization, ends_on, comment: str = "", request=None
+) -> None:
+    """Time-limited access: the daily job removes the user's access to the organization after ``ends_on``."""
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment)
+    if ends_on is not None and ends_on < timezone.localdate():
+        raise ValidationError({"ends_on": "Choose today or a later date."})
+    if ends_on is not None:
+        _last_manager_guard(user, organization, "give them an end date")
+    Membership.objects.update_or_create(user=user, organization=organization, defaults={"ends_on": ends_on})
+    _comment(
+        user=user,
+        organization=organization,
+        author=actor,
+        action=Action.END_DATE,
+        comment=comment or (f"Access ends after {ends_on:%Y-%m-%d}" if ends_on else "No end date"),
+    )
+    record(
+        action=AuditAction.MEMBERSHIP_END_SET,
+        actor=actor,
+        target=user,
+        organization=organization,
+        details={"ends_on": ends_on.isoformat() if ends_on else None},
+        request=request,
+    )
+
+
+@transaction.atomic
+def registration_email_send(*, actor: User, user: User, organization: Organization, comment: str = "", request=None):
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment)
+    if user.status != UserStatus.UNVERIFIED:
+        raise ValidationError("A registration email is for users who are enabled but have not finished registering.")
+    purpose = LinkPurpose.INVITATION if not hasattr(user, "registration") else LinkPurpose.REGISTRATION
+    registration_link_issue(user=user, actor=actor, organization=organization, purpose=purpose)
+    _comment(user=user, organization=organization, author=actor, action=Action.REGISTRATION_EMAIL, comment=comment)
+
+
+@transaction.atomic
+def manager_password_reset_send(
+    *, actor: User, user: User, organization: Organization, comment: str = "", request=None
+):
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment)
+    password_reset_send(actor=actor, user=user, request=request)
+    _comment(user=user, organization=organization, author=actor, action=Action.PASSWORD_RESET, comment=comment)
+
+
+@transaction.atomic
+def user_comment_add(*, actor: User, user: User, organization: Organization, comment: str, request=None):
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment, required=True)
+    _comment(user=user, organization=organization, author=actor, action=Action.COMMENT, comment=comment)
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User,
+    organization: Organization,
+    email: str,
+    full_name: str,
+    levels: Iterable[str],
+    provider_identifiers: Iterable[ProviderIdentifier] = (),
+    phone: str = "",
+    request=None,
+) -> User:
+    """Invite a person: an Unverified login with levels and scope chosen now, and a 7-day link."""
+    if not manages(actor, organization):
+        raise PermissionDenied("You do not manage this organization.")
+    levels = set(levels)
+    grantable = set(AccessLevel.values) if actor.is_payer_staff else user_levels(user=actor, organization=organization)
+    if levels - grantable:
+        labels = ", ".join(sorted(AccessLevel(c).label for c in levels - grantable if c in AccessLevel.values))
+        raise ValidationError(f"You cannot grant levels you do not hold yourself: {labels or 'unknown levels'}.")
+    identifiers = list(provider_identifiers)
+    if any(pid.organization_id != organization.pk for pid in identifiers):
+        raise ValidationError("Choose provider IDs of this organization only.")
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(
+            {"email": "This person already has a login. Ask the payer's Provider Services to add them to your TIN."}
+        )
+    user = user_create(
+        actor=actor, email=email, full_name=full_name, phone=phone, status=UserStatus.UNVERIFIED, request=request
+    )
+    Membership.objects.get_or_create(user=user, organization=organization)
+    access_levels_set(actor=actor, user=user, organization=organization, levels=levels, request=request)
+    scope_add(actor=actor, user=user, provider_identifiers=identifiers, request=request)
+    registration_link_issue(user=user, actor=actor, organization=organization, purpose=LinkPurpose.INVITATION)
+    _comment(user=user, organization=organization, author=actor, action=Action.INVITE, comment="")
+    record(
+        action=AuditAction.INVITATION_SENT,
+        actor=actor,
+        target=user,
+        organization=organization,
+        details={"levels": sorted(levels), "provider_ids": [pid.value for pid in identifiers]},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, user: User, organization: Organization, request=None) -> None:
+    _authorize(actor, user, organization)
+    if user.status != UserStatus.UNVERIFIED:
+        raise ValidationError("Only an invitation not yet accepted can be revoked.")
+    RegistrationLink.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=timezone.now()
+    )
+    access_levels_set(actor=actor, user=user, organization=organization, levels=[], request=request)
+    user_status_set(actor=actor, user=user, status=UserStatus.DISABLED, reason="Invitation revoked", request=request)
+    _comment(user=user, organization=organization, author=actor, action=Action.INVITE_REVOKE, comment="")
+    record(action=AuditAction.INVITATION_REVOKED, actor=actor, target=user, organization=organization, request=request)
+
+
+# --- the payer's Organizations queue -----------------------------------------------------------
+
+
+@transaction.atomic
+def organization_verify(*, actor: User, organization: Organization, request=None) -> Organization:
+    if not actor.is_payer_staff:
+        raise PermissionDenied("Only payer staff verify TINs.")
+    if not organization.tin_verified:
+        Organization.objects.filter(pk=organization.pk).update(tin_verified=True)
+        organization.tin_verified = True
+        record(action=AuditAction.ORGANIZATION_VERIFIED, actor=actor, target=organization, organization=organization)
+    return organization
+
+
+@transaction.atomic
+def payer_registration_approve(
+    *, actor: User, registration: Registration, organization_name: str = "", request=None
+) -> Organization:
+    """Verify the TIN (creating the organization if needed) and make the registrant its account manager."""
+    if not actor.is_payer_staff:
+        raise PermissionDenied("Only payer staff approve registrations here.")
+    registration = Registration.objects.select_for_update().select_related("user").get(pk=registration.pk)
+    if registration.status != RegistrationStatus.PENDING:
+        raise ValidationError("This registration was already decided.")
+    organization = registration.organization or Organization.objects.filter(tin=registration.tin).first()
+    if organization is None:
+        name = " ".join((organization_name or "").split())
+        if not name:
+            raise ValidationError({"organization_name": "Name the new organization."})
+        organization = organization_create(
+            actor=actor, name=name, tin=registration.tin, tin_verified=True, request=request
+        )
+    organization_verify(actor=actor, organization=organization, request=request)
+    user = registration.user
+    Membership.objects.get_or_create(user=user, organization=organization)
+    access_levels_set(actor=actor, user=user, organization=organization, levels=AccessLevel.values, request=request)
+    Registration.objects.filter(pk=registration.pk).update(
+        organization=organization, status=RegistrationStatus.APPROVED, decided_at=timezone.now(), decided_by=actor
+    )
+    if npi := registration.npi:
+        identifier = ProviderIdentifier.objects.filter(kind="npi", value=npi, organization=organization).first()
+        if identifier is not None:
+            scope_add(actor=actor, user=user, provider_identifiers=[identifier], request=request)
+    user_status_set(
+        actor=actor, user=user, status=UserStatus.UNVERIFIED, reason="Approved by payer staff", request=request
+    )
+    registration_link_issue(user=user, actor=actor, organization=organization)
+    _comment(user=user, organization=organization, author=actor, action=Action.VERIFY, comment="Account manager")
+    record(
+        action=AuditAction.REGISTRATION_APPROVED,
+        actor=actor,
+        target=user,
+        organization=organization,
+        details={"account_manager": True},
+        request=request,
+    )
+    return organization
+
+
+@transaction.atomic
+def payer_registration_reject(*, actor: User, registration: Registration, reason: str, request=None) -> None:
+    if not actor.is_payer_staff:
+        raise PermissionDenied("Only payer staff reject registrations here.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the registration is rejected."})
+    registration = Registration.objects.select_for_update().select_related("user").get(pk=registration.pk)
+    if registration.status != RegistrationStatus.PENDING:
+        raise ValidationError("This registration was already decided.")
+    Registration.objects.filter(pk=registration.pk).update(
+        status=RegistrationStatus.REJECTED, decided_at=timezone.now(), decided_by=actor, reason=reason[:200]
+    )
+    user_status_set(actor=actor, user=registration.user, status=UserStatus.DISABLED, reason=reason, request=request)
+    email_enqueue_template(
+        to=registration.user.email, template="registration_rejected", context={"user": registration.user}
+    )
+    record(
+        action=AuditAction.REGISTRATION_REJECTED,
+        actor=actor,
+        target=registration.user,
+        details={"tin": registration.tin, "reason": reason[:200]},
+        request=request,
+    )

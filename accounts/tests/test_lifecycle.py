@@ -1,0 +1,304 @@
+"""The user lifecycle as a table of rules: status changes, registration links and guard rails."""
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from accounts import lifecycle
+from accounts.models import (
+    AccessLevel,
+    Membership,
+    Organization,
+    Registration,
+    RegistrationLink,
+    RegistrationStatus,
+    User,
+    UserComment,
+    UserStatus,
+)
+from accounts.selectors import user_levels
+from accounts.tests.factories import TOTPDeviceFactory, UserFactory
+from conftest import make_provider
+from mailbox.models import OutboundEmail
+
+pytestmark = pytest.mark.django_db
+
+
+def member(org, status, email=None, levels=(AccessLevel.CLAIMS,), usable_password=True):
+    user = make_provider(email or f"{status}-{timezone.now().timestamp()}@example.test", org, list(levels))
+    if not usable_password:
+        user.set_unusable_password()
+    user.status = status
+    user.save()
+    return user
+
+
+# --- the status table --------------------------------------------------------------------------
+
+STATUS_TABLE = [
+    # (from, action, password set, expected status or error)
+    ("verification_pending", "enable", False, "unverified"),
+    ("disabled", "enable", True, "active"),
+    ("disabled", "enable", False, "unverified"),
+    ("active", "enable", True, ValidationError),
+    ("locked", "enable", True, ValidationError),
+    ("unverified", "enable", False, ValidationError),
+    ("active", "disable", True, "disabled"),
+    ("locked", "disable", True, "disabled"),
+    ("unverified", "disable", False, "disabled"),
+    ("verification_pending", "disable", False, "disabled"),
+    ("disabled", "disable", True, ValidationError),
+]
+
+
+@pytest.mark.parametrize(("start", "action", "password", "expected"), STATUS_TABLE)
+def test_status_table(manager, org, start, action, password, expected):
+    user = member(org, start, usable_password=password)
+    service = lifecycle.user_enable if action == "enable" else lifecycle.user_disable
+    if expected is ValidationError:
+        with pytest.raises(ValidationError):
+            service(actor=manager, user=user, organization=org, comment="Because")
+        assert User.objects.get(pk=user.pk).status == start
+        return
+    service(actor=manager, user=user, organization=org, comment="Because")
+    user.refresh_from_db()
+    assert user.status == expected
+    assert UserComment.objects.filter(user=user, author=manager, comment="Because").exists()
+
+
+def test_enabling_a_pending_user_sends_the_registration_email(manager, org, django_capture_on_commit_callbacks):
+    user = member(org, UserStatus.VERIFICATION_PENDING, usable_password=False)
+    Registration.objects.create(user=user, tin=org.tin, organization=org)
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.user_enable(actor=manager, user=user, organization=org)
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    assert "/register/complete/" in mail.outbox[0].body
+    assert Registration.objects.get(user=user).status == RegistrationStatus.APPROVED
+
+
+def test_registration_link_is_one_time_72_hours_and_a_new_one_voids_the_old(manager, org):
+    user = member(org, UserStatus.UNVERIFIED, usable_password=False)
+    first = lifecycle.registration_link_issue(user=user, actor=manager, organization=org)
+    assert lifecycle.registration_link_find(raw=first) is not None
+    link = RegistrationLink.objects.get(user=user)
+    assert abs((link.expires_at - link.created_at).total_seconds() - 72 * 3600) < 1
+    second = lifecycle.registration_link_issue(user=user, actor=manager, organization=org)
+    assert lifecycle.registration_link_find(raw=first) is None
+    assert lifecycle.registration_link_find(raw=second) is not None
+    RegistrationLink.objects.filter(user=user).update(expires_at=timezone.now())
+    assert lifecycle.registration_link_find(raw=second) is None
+    assert lifecycle.registration_link_find(raw="forged") is None
+
+
+def test_completing_registration_makes_the_user_active(manager, org):
+    from django_otp.oath import totp
+
+    user = member(org, UserStatus.UNVERIFIED, usable_password=False)
+    raw = lifecycle.registration_link_issue(user=user, actor=manager, organization=org)
+    link = lifecycle.registration_link_find(raw=raw)
+    lifecycle.registration_password_set(link=link, password="A-long-enough-passphrase")
+    from accounts.services import totp_device_for_enrollment
+
+    device = totp_device_for_enrollment(user=user)
+    assert lifecycle.registration_complete(link=link, device=device, token="000000") is None
+    device.refresh_from_db()
+    device.throttle_reset()  # a wrong code delays the next try (django-otp throttling)
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    codes = lifecycle.registration_complete(link=link, device=device, token=code)
+    assert len(codes) == 10
+    user.refresh_from_db()
+    assert user.status == UserStatus.ACTIVE and user.last_login is not None
+    assert lifecycle.registration_link_find(raw=raw) is None
+
+
+def test_disabling_ends_sessions(manager, org):
+    user = member(org, UserStatus.ACTIVE)
+    before = user.get_session_auth_hash()
+    lifecycle.user_disable(actor=manager, user=user, organization=org, comment="Left")
+    assert User.objects.get(pk=user.pk).get_session_auth_hash() != before
+
+
+# --- guard rails -------------------------------------------------------------------------------
+
+
+def test_disable_needs_a_comment(manager, org):
+    user = member(org, UserStatus.ACTIVE)
+    with pytest.raises(ValidationError, match="required"):
+        lifecycle.user_disable(actor=manager, user=user, organization=org, comment="  ")
+
+
+def test_a_comment_is_at_most_200_characters(manager, org):
+    user = member(org, UserStatus.ACTIVE)
+    with pytest.raises(ValidationError, match="200"):
+        lifecycle.user_disable(actor=manager, user=user, organization=org, comment="x" * 201)
+    lifecycle.user_disable(actor=manager, user=user, organization=org, comment="x" * 200)
+
+
+def test_manager_acts_only_within_own_tins(manager, org, outsider, other_org, biller):
+    with pytest.raises(PermissionDenied):
+        lifecycle.user_disable(actor=outsider, user=biller, organization=org, comment="x")
+    with pytest.raises(PermissionDenied):
+        lifecycle.user_disable(actor=outsider, user=biller, organization=other_org, comment="x")
+    with pytest.raises(PermissionDenied):
+        lifecycle.manager_levels_set(actor=biller, user=manager, organization=org, levels=[])
+
+
+def test_cannot_grant_a_level_not_held(org, biller):
+    limited = make_provider("limited@example.test", org, [AccessLevel.MANAGE_ACCOUNT, AccessLevel.CLAIMS])
+    with pytest.raises(ValidationError, match="do not hold"):
+        lifecycle.manager_levels_set(
+            actor=limited, user=biller, organization=org, levels=[AccessLevel.CLAIMS, AccessLevel.HEALTH_RECORDS]
+        )
+    # Levels the manager does not hold stay as they are, whatever the form says.
+    lifecycle.manager_levels_set(actor=limited, user=biller, organization=org, levels=[])
+    assert user_levels(user=biller, organization=org) == {AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX}
+
+
+def test_cannot_change_own_levels(manager, org):
+    with pytest.raises(ValidationError, match="own access levels"):
+        lifecycle.manager_levels_set(actor=manager, user=manager, organization=org, levels=[AccessLevel.CLAIMS])
+
+
+def test_last_active_manager_is_protected(manager, org, payer_staff):
+    with pytest.raises(ValidationError, match="last active account manager"):
+        lifecycle.user_disable(actor=payer_staff, user=manager, organization=org, comment="Leaving")
+    with pytest.raises(ValidationError, match="last active account manager"):
+        lifecycle.manager_levels_set(actor=payer_staff, user=manager, organization=org, levels=[AccessLevel.CLAIMS])
+    with pytest.raises(ValidationError, match="last active account manager"):
+        lifecycle.user_remove_from_organization(actor=payer_staff, user=manager, organization=org, comment="x")
+    second = make_provider("second@example.test", org, AccessLevel.values)
+    lifecycle.manager_levels_set(actor=second, user=manager, organization=org, levels=[AccessLevel.CLAIMS])
+    assert AccessLevel.MANAGE_ACCOUNT not in user_levels(user=manager, organization=org)
+
+
+def test_cannot_disable_self(manager, org):
+    make_provider("second@example.test", org, AccessLevel.values)
+    with pytest.raises(ValidationError, match="yourself"):
+        lifecycle.user_disable(actor=manager, user=manager, organization=org, comment="x")
+
+
+def test_user_of_several_tins_is_removed_not_disabled(manager, org, other_org):
+    both = make_provider("both@example.test", org, [AccessLevel.CLAIMS])
+    from accounts.services import access_levels_set
+
+    access_levels_set(actor=None, user=both, organization=other_org, levels=[AccessLevel.CLAIMS])
+    with pytest.raises(ValidationError, match="other organizations"):
+        lifecycle.user_disable(actor=manager, user=both, organization=org, comment="Left")
+    lifecycle.user_remove_from_organization(actor=manager, user=both, organization=org, comment="Left us")
+    assert not Membership.objects.filter(user=both, organization=org).exists()
+    assert user_levels(user=both, organization=org) == set()
+    assert user_levels(user=both, organization=other_org) == {AccessLevel.CLAIMS}
+    assert User.objects.get(pk=both.pk).status == UserStatus.ACTIVE
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+def test_registration_under_a_tin_with_managers_goes_to_them(manager, org, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = lifecycle.registration_submit(
+            full_name="New Person", email="New@Example.test", phone="555", tin=org.tin
+        )
+    assert registration.user.status == UserStatus.VERIFICATION_PENDING
+    assert not registration.routed_to_payer
+    assert Membership.objects.filter(user=registration.user, organization=org).exists()
+    assert [m.to for m in mail.outbox] == [[manager.email]]
+    assert f"/users/{registration.user.uuid}/" in mail.outbox[0].body
+
+
+def test_registration_without_managers_goes_to_the_payer(settings, db):
+    settings.PAYER_TEAM_EMAILS = ["team@example.test"]
+    registration = lifecycle.registration_submit(
+        full_name="New Person", email="n@example.test", phone="5", tin="555666777"
+    )
+    assert registration.routed_to_payer and registration.organization is None
+    assert OutboundEmail.objects.filter(to="team@example.test", template="payer_registration_pending").exists()
+
+
+def test_registration_with_an_existing_email_creates_nothing_and_tells_the_owner(biller, org):
+    before = User.objects.count()
+    assert lifecycle.registration_submit(full_name="X", email=biller.email.upper(), phone="5", tin=org.tin) is None
+    assert User.objects.count() == before
+    assert OutboundEmail.objects.filter(to=biller.email, template="registration_exists").exists()
+
+
+def test_payer_approves_a_new_tin_and_its_first_account_manager(payer_staff):
+    registration = lifecycle.registration_submit(
+        full_name="First Manager", email="first@example.test", phone="5", tin="555666777"
+    )
+    with pytest.raises(ValidationError):
+        lifecycle.payer_registration_approve(actor=payer_staff, registration=registration)
+    organization = lifecycle.payer_registration_approve(
+        actor=payer_staff, registration=registration, organization_name="Ogdenville Clinic"
+    )
+    assert organization.tin_verified and organization.name == "Ogdenville Clinic"
+    user = User.objects.get(email="first@example.test")
+    assert user.status == UserStatus.UNVERIFIED
+    assert AccessLevel.MANAGE_ACCOUNT in user_levels(user=user, organization=organization)
+    with pytest.raises(ValidationError, match="already decided"):
+        lifecycle.payer_registration_approve(actor=payer_staff, registration=registration)
+
+
+def test_payer_rejects_with_a_reason(payer_staff):
+    registration = lifecycle.registration_submit(full_name="X Y", email="x@example.test", phone="5", tin="555666777")
+    with pytest.raises(ValidationError):
+        lifecycle.payer_registration_reject(actor=payer_staff, registration=registration, reason="")
+    lifecycle.payer_registration_reject(actor=payer_staff, registration=registration, reason="Unknown TIN")
+    assert User.objects.get(email="x@example.test").status == UserStatus.DISABLED
+    assert not Organization.objects.filter(tin="555666777").exists()
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+def test_invitation_creates_an_unverified_member_with_levels_and_scope(manager, org, npi):
+    user = lifecycle.invitation_create(
+        actor=manager,
+        organization=org,
+        email="invitee@example.test",
+        full_name="Invitee",
+        levels=[AccessLevel.ELIGIBILITY],
+        provider_identifiers=[npi],
+    )
+    assert user.status == UserStatus.UNVERIFIED
+    assert user_levels(user=user, organization=org) == {AccessLevel.ELIGIBILITY}
+    link = RegistrationLink.objects.get(user=user)
+    assert (link.expires_at - link.created_at).days == 7
+    assert OutboundEmail.objects.filter(to=user.email, template="invitation").exists()
+
+
+def test_invitation_refuses_levels_the_manager_lacks_and_existing_emails(org, biller):
+    limited = make_provider("limited@example.test", org, [AccessLevel.MANAGE_ACCOUNT])
+    with pytest.raises(ValidationError, match="do not hold"):
+        lifecycle.invitation_create(
+            actor=limited, organization=org, email="a@example.test", full_name="A", levels=[AccessLevel.CLAIMS]
+        )
+    with pytest.raises(ValidationError):
+        lifecycle.invitation_create(actor=limited, organization=org, email=biller.email, full_name="A", levels=[])
+
+
+def test_invitation_revoke(manager, org):
+    user = lifecycle.invitation_create(
+        actor=manager, organization=org, email="i@example.test", full_name="I", levels=[AccessLevel.CLAIMS]
+    )
+    lifecycle.invitation_revoke(actor=manager, user=user, organization=org)
+    user.refresh_from_db()
+    assert user.status == UserStatus.DISABLED
+    assert user_levels(user=user, organization=org) == set()
+    assert not RegistrationLink.objects.filter(user=user, voided_at__isnull=True).exists()
+
+
+def test_end_date_must_not_be_in_the_past(manager, org, biller):
+    import datetime
+
+    with pytest.raises(ValidationError):
+        lifecycle.membership_end_set(
+            actor=manager, user=biller, organization=org, ends_on=timezone.localdate() - datetime.timedelta(days=1)
+        )
+    lifecycle.membership_end_set(actor=manager, user=biller, organization=org, ends_on=timezone.localdate())
+    assert Membership.objects.get(user=biller, organization=org).ends_on == timezone.localdate()
+
+
+def test_factories_still_work_with_devices():
+    assert TOTPDeviceFactory(user=UserFactory()).confirmed

@@ -1,0 +1,177 @@
+"""The audit viewer and its CSV export: all events for the plan's staff, their TINs' for account managers."""
+
+import csv
+import datetime
+import json
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.models import AccessLevel
+from audit.forms import AuditFilterForm
+from audit.selectors import EVENT_ORDER, audit_events_all, audit_events_filter, audit_events_for_manager
+from audit.services import audit_log_exported
+from audit.text import event_sentence
+from portal.pagination import decode_cursor, keyset_page
+from portal.permissions import level_required, payer_staff_required
+
+PAGE_SIZE = 50
+EXPORT_CHUNK_SIZE = 2000
+SCOPE_ALL, SCOPE_MANAGER = "all", "manager"
+
+
+def _checked_cursor(after: str | None) -> str | None:
+    """The cursor when it holds an aware time and an integer id, else None (the first page).
+
+    A well-formed cursor with values of the wrong type (a hand-made URL) would otherwise reach
+    the query: a naive time warns, a string fails inside the database driver.
+    """
+    values = decode_cursor(after, len(EVENT_ORDER)) if after else None
+    if values is None:
+        return None
+    occurred_at, pk = values
+    if not isinstance(occurred_at, datetime.datetime) or timezone.is_naive(occurred_at):
+        return None
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        return None
+    return after
+
+
+def _audit_page(request, *, events, scope: str, export_url: str, title: str):
+    form = AuditFilterForm(request.GET)
+    page = rows = None
+    if form.is_valid():
+        page = keyset_page(
+            audit_events_filter(events, **form.filters()),
+            order=EVENT_ORDER,
+            after=_checked_cursor(request.GET.get("after")),
+            page_size=PAGE_SIZE,
+        )
+        rows = [(event, event_sentence(event)) for event in page]
+    return render(
+        request,
+        "audit/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "scope": scope,
+            "export_url": export_url,
+            "title": title,
+            "time_zone": timezone.get_current_timezone_name(),
+        },
+    )
+
+
+@require_GET
+@payer_staff_required
+def control_panel_audit(request):
+    return _audit_page(
+        request,
+        events=audit_events_all(),
+        scope=SCOPE_ALL,
+        export_url=reverse("control_panel:audit_export"),
+        title="Audit log",
+    )
+
+
+@require_GET
+@level_required(AccessLevel.MANAGE_ACCOUNT)
+def manager_audit(request):
+    return _audit_page(
+        request,
+        events=audit_events_for_manager(user=request.user),
+        scope=SCOPE_MANAGER,
+        export_url=reverse("manager_audit_export"),
+        title="Activity in your organizations",
+    )
+
+
+# --- CSV export ----------------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "time (UTC)",
+    "actor",
+    "action",
+    "sentence",
+    "target type",
+    "target id",
+    "organization TIN",
+    "IP address",
+    "user agent",
+    "details",
+]
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """The cell as text a spreadsheet will not run: a formula-like start gets a leading quote."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _csv_row(event) -> list[str]:
+    return [
+        neutralise(cell)
+        for cell in (
+            event.occurred_at.astimezone(datetime.UTC).isoformat(),
+            event.actor_email,
+            event.action,
+            event_sentence(event),
+            event.target_type,
+            event.target_id,
+            event.organization.tin if event.organization_id else "",
+            event.ip_address or "",
+            event.user_agent,
+            json.dumps(event.details, sort_keys=True, ensure_ascii=False),
+        )
+    ]
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer over a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(events):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    for event in events.order_by(*EVENT_ORDER).iterator(chunk_size=EXPORT_CHUNK_SIZE):
+        yield writer.writerow(_csv_row(event))
+
+
+def _export(request, *, events, scope: str, page_url: str):
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        # The page shows what is wrong; the export never runs on filters it cannot apply.
+        return redirect(f"{page_url}?{request.GET.urlencode()}")
+    audit_log_exported(actor=request.user, filters=form.summary(), scope=scope, request=request)
+    filename = f"audit-log-{timezone.localdate():%Y-%m-%d}.csv"
+    response = StreamingHttpResponse(
+        _csv_lines(audit_events_filter(events, **form.filters())),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@payer_staff_required
+def control_panel_audit_export(request):
+    return _export(request, events=audit_events_all(), scope=SCOPE_ALL, page_url=reverse("control_panel:audit"))
+
+
+@require_GET
+@level_required(AccessLevel.MANAGE_ACCOUNT)
+def manager_audit_export(request):
+    return _export(
+        request,
+        events=audit_events_for_manager(user=request.user),
+        scope=SCOPE_MANAGER,
+        page_url=reverse("manager_audit"),
+    )
