@@ -290,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.daily_lifecycle",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Access reviews: reminders from the due date, the grace period's end, the quarterly repeat.
+    "access-reviews-daily": {
+        "task": "access_reviews.tasks.reviews_daily",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- cache ------------------------------------------------------------------------------------------

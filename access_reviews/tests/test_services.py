@@ -106,3 +106,11 @@ def test_quarterly_repeat(payer_staff, manager, org):
     following = ReviewCampaign.objects.exclude(pk=campaign.pk).get()
     assert following.repeat_quarterly and following.due_on > TOMORROW
     assert review_due_processing(today=TOMORROW)["repeated"] == 0
+
+
+def test_beat_runs_the_review_job_daily(settings):
+    from access_reviews.tasks import reviews_daily
+
+    entry = settings.CELERY_BEAT_SCHEDULE["access-reviews-daily"]
+    assert entry["task"] == reviews_daily.name
+    assert reviews_daily() == {"reminded": 0, "disabled": 0, "repeated": 0, "closed": 0}
