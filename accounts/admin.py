@@ -8,11 +8,18 @@ from guardian.forms import UserObjectPermissionsForm
 
 from accounts.models import (
     AccessLevel,
+    Membership,
     Organization,
+    OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
     ProviderIdentifier,
+    ProviderIdentifierGroupObjectPermission,
     ProviderIdentifierUserObjectPermission,
+    Registration,
+    RegistrationLink,
+    RoleTemplate,
     User,
+    UserComment,
     UserStatus,
 )
 from accounts.services import access_levels_set, user_status_set
@@ -188,3 +195,60 @@ class OrganizationGrantAdmin(ReadOnlyGrantAdmin):
 class ProviderIdentifierGrantAdmin(ReadOnlyGrantAdmin):
     list_display = ("user", "content_object")
     search_fields = ("user__email", "content_object__value")
+
+
+@admin.register(RoleTemplate)
+class RoleTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The plan edits the role templates offered when inviting (Administrator, Biller, ...)."""
+
+    list_display = ("name", "description", "sort_order")
+    search_fields = ("name",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ("user", "organization", "created_at", "ends_on")
+    list_select_related = ("user", "organization")
+    search_fields = ("user__email", "organization__tin", "organization__name")
+    list_filter = (("ends_on", admin.EmptyFieldListFilter),)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ReadOnlyAdmin):
+    list_display = ("user", "tin", "npi", "status", "routed_to_payer", "created_at", "decided_by")
+    list_select_related = ("user", "decided_by")
+    list_filter = ("status", "routed_to_payer")
+    search_fields = ("user__email", "tin", "npi")
+
+
+@admin.register(RegistrationLink)
+class RegistrationLinkAdmin(ReadOnlyAdmin):
+    list_display = ("user", "purpose", "created_at", "expires_at", "used_at", "voided_at")
+    list_select_related = ("user",)
+    list_filter = ("purpose",)
+    search_fields = ("user__email",)
+    exclude = ("token_hash",)
+
+
+@admin.register(UserComment)
+class UserCommentAdmin(ReadOnlyAdmin):
+    list_display = ("user", "action", "author_email", "created_at", "comment")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "author_email")
+
+
+@admin.register(OrganizationGroupObjectPermission, ProviderIdentifierGroupObjectPermission)
+class GroupGrantAdmin(ReadOnlyAdmin):
+    list_display = ("group", "permission", "content_object")
+    list_select_related = ("group", "permission", "content_object")

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from mailbox.models import OutboundEmail
+from mailbox.models import Message, OutboundEmail, Participant, Thread
 
 
 @admin.register(OutboundEmail)
@@ -18,3 +18,43 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class MetadataOnlyAdmin(admin.ModelAdmin):
+    """Message text stays out of admin screens: system administrators see who, when and where."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Thread)
+class ThreadAdmin(MetadataOnlyAdmin):
+    list_display = ("uuid", "kind", "organization", "created_by", "last_message_at", "payer_unread", "assigned_to")
+    list_filter = ("kind", "payer_unread")
+    list_select_related = ("organization", "created_by", "assigned_to")
+    search_fields = ("uuid", "created_by__email", "organization__tin")
+    exclude = ("subject",)
+    show_full_result_count = False
+
+
+@admin.register(Participant)
+class ParticipantAdmin(MetadataOnlyAdmin):
+    list_display = ("thread", "user", "unread", "archived", "last_message_at")
+    list_select_related = ("thread", "user")
+    search_fields = ("user__email",)
+    show_full_result_count = False
+
+
+@admin.register(Message)
+class MessageAdmin(MetadataOnlyAdmin):
+    list_display = ("uuid", "thread", "sender", "from_payer", "created_at")
+    list_select_related = ("thread", "sender")
+    search_fields = ("uuid", "sender__email")
+    exclude = ("body",)
+    show_full_result_count = False
