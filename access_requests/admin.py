@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from access_requests.models import AccessRequest, AccessRequestItem
+from portal.admin import ReadOnlyModelAdmin
 
 
 class ItemInline(admin.TabularInline):
@@ -14,7 +15,7 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(admin.ModelAdmin):
+class AccessRequestAdmin(ReadOnlyModelAdmin):
     list_display = ("reference", "requester", "organization", "status", "created_at", "decided_by", "decided_at")
     list_filter = ("status",)
     list_select_related = ("requester", "organization", "decided_by")
@@ -22,28 +23,10 @@ class AccessRequestAdmin(admin.ModelAdmin):
     inlines = [ItemInline]
     exclude = ("note",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AccessRequestItem)
-class AccessRequestItemAdmin(admin.ModelAdmin):
+class AccessRequestItemAdmin(ReadOnlyModelAdmin):
     list_display = ("request", "kind", "value", "decision", "reason")
     list_filter = ("kind", "decision")
     list_select_related = ("request",)
     search_fields = ("value",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

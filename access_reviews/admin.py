@@ -3,27 +3,17 @@
 from django.contrib import admin
 
 from access_reviews.models import ReviewCampaign, ReviewDecision, ReviewTask
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from portal.admin import ReadOnlyModelAdmin
 
 
 @admin.register(ReviewCampaign)
-class ReviewCampaignAdmin(ReadOnly):
+class ReviewCampaignAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "due_on", "grace_days", "disable_unreviewed", "repeat_quarterly", "closed_at")
     search_fields = ("name",)
 
 
 @admin.register(ReviewTask)
-class ReviewTaskAdmin(ReadOnly):
+class ReviewTaskAdmin(ReadOnlyModelAdmin):
     list_display = ("campaign", "organization", "status", "decided_count", "member_count")
     list_filter = ("status",)
     list_select_related = ("campaign", "organization")
@@ -31,7 +21,7 @@ class ReviewTaskAdmin(ReadOnly):
 
 
 @admin.register(ReviewDecision)
-class ReviewDecisionAdmin(ReadOnly):
+class ReviewDecisionAdmin(ReadOnlyModelAdmin):
     list_display = ("task", "user", "decision", "decided_by", "decided_at")
     list_filter = ("decision",)
     list_select_related = ("task__campaign", "task__organization", "user", "decided_by")

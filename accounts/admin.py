@@ -25,6 +25,7 @@ from accounts.models import (
 from accounts.services import access_levels_set, user_status_set
 from audit.models import AuditAction
 from audit.services import record
+from portal.admin import ReadOnlyModelAdmin
 
 
 class AuditedAdminMixin:
@@ -205,15 +206,8 @@ class RoleTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("name",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyModelAdmin):
+    """Read-only in the admin; these change through the portal's services."""
 
 
 @admin.register(Membership)

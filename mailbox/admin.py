@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from mailbox.models import Message, OutboundEmail, Participant, Thread
+from portal.admin import ReadOnlyModelAdmin
 
 
 @admin.register(OutboundEmail)
@@ -20,17 +21,8 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         return False
 
 
-class MetadataOnlyAdmin(admin.ModelAdmin):
+class MetadataOnlyAdmin(ReadOnlyModelAdmin):
     """Message text stays out of admin screens: system administrators see who, when and where."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Thread)

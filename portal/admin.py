@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp.admin import OTPAdminSite
@@ -19,3 +20,16 @@ class PortalAdminSite(OTPAdminSite):
         """One login for the whole portal: password then second factor, then back here."""
         next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Records that change only through the portal's services: the admin shows them, never edits."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
