@@ -52,11 +52,18 @@ def email_enqueue_template(
     return email_enqueue(to=to, subject=subject, body=body, template=template, idempotency_key=idempotency_key)
 
 
+# Publishing happens inside the web request (on commit), so a broker outage must cost
+# milliseconds, not seconds: one immediate retry and no sleeping (the sweep delivers what could
+# not be queued). Celery's default policy sleeps 0.6 s per email when Redis is down, and
+# ``retry=False`` is worse (redis-py then retries the connect with back-off, about 6 s).
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+
+
 def _dispatch(email_id: int) -> None:
     from mailbox.tasks import send_outbound_email
 
     try:
-        send_outbound_email.delay(email_id)
+        send_outbound_email.apply_async((email_id,), retry_policy=PUBLISH_RETRY_POLICY)
     except Exception:  # the broker is down: the sweep will send it
         logger.warning("Could not queue outbound email %s; the outbox sweep will send it", email_id)
 

@@ -1,16 +1,31 @@
 """Reads of the Message Box and the Mailbox, restricted to what the user may see."""
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import AccessLevel, OrganizationUserObjectPermission, User, UserStatus
 from accounts.selectors import organizations_for_user
 from mailbox.models import Message, Participant, Thread, ThreadKind
 
 
+def _holds_message_box(user: User, organization_ref: str) -> Exists:
+    return Exists(
+        OrganizationUserObjectPermission.objects.filter(
+            user=user, permission__codename=AccessLevel.MESSAGE_BOX, content_object=OuterRef(organization_ref)
+        )
+    )
+
+
 def inbox(*, user: User, archived: bool = False) -> QuerySet[Participant]:
-    """The user's threads, newest first, with the thread and its organization joined in."""
-    rows = Participant.objects.filter(user=user, archived=archived).select_related(
-        "thread", "thread__organization", "thread__created_by"
+    """The user's threads, newest first, with the thread and its organization joined in.
+
+    A colleague thread stays visible only while the user holds Message Box on its organization:
+    someone removed from a TIN (or whose Message Box there was unticked) no longer reads its
+    internal conversations, even if they use the Message Box for another TIN.
+    """
+    rows = (
+        Participant.objects.filter(user=user, archived=archived)
+        .filter(~Q(thread__kind=ThreadKind.ORGANIZATION) | _holds_message_box(user, "thread__organization_id"))
+        .select_related("thread", "thread__organization", "thread__created_by")
     )
     return with_last_message(rows, "thread_id")
 
@@ -20,8 +35,11 @@ def unread_count(*, user: User) -> int:
 
 
 def threads_for_participant(*, user: User) -> QuerySet[Thread]:
-    """Threads the provider user takes part in: the base of every thread lookup (others → 404)."""
-    return Thread.objects.filter(Exists(Participant.objects.filter(thread=OuterRef("pk"), user=user)))
+    """Threads the provider user takes part in: the base of every thread lookup (others → 404).
+    Colleague threads need Message Box on their organization now, as in ``inbox``."""
+    return Thread.objects.filter(Exists(Participant.objects.filter(thread=OuterRef("pk"), user=user))).filter(
+        ~Q(kind=ThreadKind.ORGANIZATION) | _holds_message_box(user, "organization_id")
+    )
 
 
 def thread_messages(*, thread: Thread) -> QuerySet[Message]:

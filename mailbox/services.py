@@ -144,6 +144,10 @@ def message_reply(*, thread: Thread, sender: User, body: str, request=None) -> M
             raise ValidationError({"body": "System notifications cannot be answered."})
         if not Participant.objects.filter(thread=thread, user=sender).exists():
             raise PermissionDenied("Not a participant of this thread.")
+        if thread.kind == ThreadKind.ORGANIZATION and AccessLevel.MESSAGE_BOX not in user_levels(
+            user=sender, organization=thread.organization
+        ):
+            raise PermissionDenied("You no longer use the Message Box for this organization.")
         message = _post(thread=thread, sender=sender, body=body)
         if thread.kind == ThreadKind.PAYER:
             _notify_payer_team(thread)

@@ -69,7 +69,7 @@ def test_broker_down_at_commit_leaves_the_row_for_the_sweep(monkeypatch, django_
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(tasks.send_outbound_email, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_outbound_email, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         email = email_enqueue(to="a@example.test", subject="s", body="b")
     assert len(mail.outbox) == 0

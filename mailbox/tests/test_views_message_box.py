@@ -137,3 +137,19 @@ def test_inbox_query_count_is_constant(client, login_as, biller, manager, org, d
         thread_start_with_member(sender=manager, recipient=biller, organization=org, subject=f"U{i}", body="x")
     with django_assert_num_queries(6):
         client.get(reverse("mailbox:inbox"))
+
+
+def test_colleague_threads_close_when_message_box_on_their_tin_ends(client, login_as, biller, manager, org, other_org):
+    """Removed from the TIN (or Message Box unticked there), a user who still uses the Message Box for
+    another TIN no longer reads or answers the first TIN's internal threads."""
+    from accounts.models import AccessLevel
+    from accounts.services import access_levels_set
+
+    thread = thread_start_with_member(sender=manager, recipient=biller, organization=org, subject="Rota", body="x")
+    access_levels_set(actor=None, user=biller, organization=other_org, levels=[AccessLevel.MESSAGE_BOX])
+    access_levels_set(actor=None, user=biller, organization=org, levels=[AccessLevel.CLAIMS])
+    login_as(biller)
+    assert not client.get(reverse("mailbox:inbox")).context["page"].rows
+    assert client.get(reverse("mailbox:thread", args=[thread.uuid])).status_code == 404
+    assert client.post(reverse("mailbox:thread", args=[thread.uuid]), {"body": "still here?"}).status_code == 404
+    assert thread.messages.count() == 1

@@ -1,0 +1,264 @@
+"""Fixtures of the access matrix: one small world holding one object of every kind a URL can name,
+and the personas who try each URL.
+
+The world is built through the same factories and services as the rest of the suite, so every
+object is in the state the app itself produces (grants, memberships, threads with participants,
+an open request with its payer thread, an open review task, a registration waiting for the payer).
+"""
+
+import datetime
+from dataclasses import dataclass, fields
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from access_requests.models import AccessRequest
+from access_requests.services import access_request_create
+from access_reviews.models import ReviewCampaign, ReviewTask
+from access_reviews.services import campaign_open
+from accounts.lifecycle import registration_submit, user_remove_from_organization
+from accounts.models import AccessLevel, Organization, ProviderIdentifier, Registration, User, UserKind, UserStatus
+from accounts.selectors import user_levels
+from accounts.services import access_levels_set, scope_add, user_status_set
+from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
+from claims.models import Claim, Member
+from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
+from conftest import make_provider, verified_login
+from mailbox.models import Thread
+from mailbox.services import message_reply, thread_start_with_member, thread_start_with_payer
+
+# What the table's columns mean (see the module docstring of test_access_matrix.py).
+PERSONAS = (
+    "owner",
+    "same_tin_no_level",
+    "same_tin_peer",
+    "removed_owner",
+    "other_manager",
+    "disabled",
+    "locked",
+    "no_mfa",
+    "anonymous",
+    "payer_staff",
+)
+
+MEMBER_BIRTH_DATE = datetime.date(1956, 5, 12)
+
+
+@dataclass
+class World:
+    """One object of every kind a URL names, and the users around them."""
+
+    org: Organization  # TIN 123456789, not verified yet (a registration waits for the payer)
+    other_org: Organization  # TIN 987654321
+    npi: ProviderIdentifier  # of org, in the scope of manager and biller
+    npi2: ProviderIdentifier  # of org, in nobody's scope (asked for in the open request)
+    other_npi: ProviderIdentifier  # of other_org
+    manager: User  # account manager of org, every level, scope npi
+    biller: User  # user of org with Claims, Eligibility, Message Box; scope npi
+    other_manager: User  # account manager of other_org, every level there, scope other_npi
+    analyst: User  # payer staff
+    thread: Thread  # biller ↔ payer team, with one payer reply
+    colleague_thread: Thread  # biller ↔ manager inside org
+    access_request: AccessRequest  # biller's open Add Facility request for npi2, with its payer thread
+    claim: Claim  # billed under npi
+    member: Member  # covered today
+    campaign: ReviewCampaign  # open, for org only
+    task: ReviewTask  # org's task of the campaign
+    registration: Registration  # a registrant under org's TIN, routed to the payer
+
+
+def build_world() -> World:
+    org = OrganizationFactory(name="Springfield Family Clinic", tin="123456789")
+    other_org = OrganizationFactory(name="Shelbyville Medical Group", tin="987654321")
+    npi = ProviderIdentifierFactory(organization=org, value="1234567893", display_name="Julius Hibbert MD")
+    npi2 = ProviderIdentifierFactory(organization=org, value="1245319599", display_name="Springfield Pediatrics")
+    other_npi = ProviderIdentifierFactory(organization=other_org, value="1987654328", display_name="Nick Riviera MD")
+    manager = make_provider("manager@matrix.test", org, AccessLevel.values, [npi])
+    biller = make_provider(
+        "biller@matrix.test", org, [AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX], [npi]
+    )
+    other_manager = make_provider("other-manager@matrix.test", other_org, AccessLevel.values, [other_npi])
+    analyst = UserFactory(email="analyst@matrix.test", full_name="Ann Analyst", kind=UserKind.PAYER_STAFF)
+
+    thread = thread_start_with_payer(
+        sender=biller, subject="Claim question MX-1", body="Why was my claim denied?", organization=org
+    )
+    message_reply(thread=thread, sender=analyst, body="A modifier is missing.")
+    colleague_thread = thread_start_with_member(
+        sender=biller, recipient=manager, organization=org, subject="Colleague note MX-2", body="See the new office."
+    )
+    access_request = access_request_create(requester=biller, items=[("npi", npi2.value)], note="New office")
+
+    claim = ClaimFactory(provider_identifier=npi, claim_number="C2026MX0001")
+    member = MemberFactory(member_id="M900000001", date_of_birth=MEMBER_BIRTH_DATE)
+    CoverageFactory(member=member)
+
+    campaign = campaign_open(
+        actor=analyst,
+        name="Matrix review MX-3",
+        due_on=timezone.localdate() + datetime.timedelta(days=30),
+        organizations=[org],
+    )
+    task = campaign.tasks.get()
+
+    # A TIN not verified yet: a registration under it waits in the payer's Organizations queue.
+    Organization.objects.filter(pk=org.pk).update(tin_verified=False)
+    org.refresh_from_db()
+    registration = registration_submit(
+        full_name="Rita Registrant", email="registrant@matrix.test", phone="555-0100", tin=org.tin
+    )
+    assert registration is not None and registration.routed_to_payer
+
+    return World(
+        org=org,
+        other_org=other_org,
+        npi=npi,
+        npi2=npi2,
+        other_npi=other_npi,
+        manager=manager,
+        biller=biller,
+        other_manager=other_manager,
+        analyst=analyst,
+        thread=thread,
+        colleague_thread=colleague_thread,
+        access_request=access_request,
+        claim=claim,
+        member=member,
+        campaign=campaign,
+        task=task,
+        registration=registration,
+    )
+
+
+@pytest.fixture(scope="module")
+def _world_once(django_db_setup, django_db_blocker):
+    """The world, built once for the module inside a transaction that is rolled back at its end.
+
+    Each test runs in a savepoint of that transaction (pytest-django's ``db``), so whatever a probe
+    changes is undone before the next one, and nothing is left for the rest of the suite.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(_world_once, db):
+    """The module's world with fresh instances: a probe may have changed an earlier test's copies."""
+    return World(
+        **{
+            field.name: type(value).objects.get(pk=value.pk)
+            for field in fields(World)
+            for value in [getattr(_world_once, field.name)]
+        }
+    )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The eligibility throttle counts in the cache by user id, and ids repeat from test to test."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _colleague(world: World, email: str, levels, scope) -> User:
+    return make_provider(email, world.org, levels, scope)
+
+
+def _removed_owner(world: World, user: User) -> User:
+    """The owner after an account manager of the TIN removed them from it (levels, scope and
+    membership gone, through the app's own service), while they keep working for another TIN with
+    the levels they had here: one login spanning several TINs is the normal case."""
+    levels = user_levels(user=user, organization=world.org)
+    access_levels_set(actor=None, user=user, organization=world.other_org, levels=levels)
+    scope_add(actor=None, user=user, provider_identifiers=[world.other_npi])
+    remover = world.manager
+    if user.pk == world.manager.pk:
+        # The last account manager of a TIN cannot be removed: name a successor first.
+        remover = _colleague(world, "successor@matrix.test", AccessLevel.values, [])
+    user_remove_from_organization(actor=remover, user=user, organization=world.org, comment="Moved to another TIN")
+    user.refresh_from_db()
+    return user
+
+
+def persona_user(world: World, persona: str, *, owner: str, level: str | None, control_panel: bool) -> User | None:
+    """The user behind ``persona`` for one URL.
+
+    ``owner`` names the world's user who owns the object ("manager" or "biller"); ``level`` is the
+    access level the URL needs (None: no level, only a provider login); ``control_panel`` says the
+    URL is for payer staff, who are then the ones allowed in.
+    """
+    allowed = world.analyst if control_panel else getattr(world, owner)
+    if persona == "owner":
+        return getattr(world, owner)
+    if persona == "same_tin_no_level":
+        # Every level but the one the URL needs (no level needed: every level but Manage Account),
+        # and the owner's provider ID in scope: only the missing level stands in the way.
+        missing = level or AccessLevel.MANAGE_ACCOUNT
+        return _colleague(
+            world, "colleague@matrix.test", [lv for lv in AccessLevel.values if lv != missing], [world.npi]
+        )
+    if persona == "same_tin_peer":
+        # Holds the level the URL needs on the same TIN, but is not the owner: not the requester,
+        # not a participant, the claim's provider ID not in scope. For a manager URL: a second
+        # account manager of the TIN, who may do what the first one may.
+        if level == AccessLevel.MANAGE_ACCOUNT:
+            levels = AccessLevel.values
+        else:
+            levels = [lv for lv in AccessLevel.values if lv != AccessLevel.MANAGE_ACCOUNT]
+        return _colleague(world, "peer@matrix.test", levels, [world.npi2])
+    if persona == "removed_owner":
+        return _removed_owner(world, getattr(world, owner))
+    if persona == "other_manager":
+        return world.other_manager
+    if persona in ("disabled", "locked", "no_mfa"):
+        return allowed
+    if persona == "anonymous":
+        return None
+    if persona == "payer_staff":
+        return world.analyst
+    raise AssertionError(f"unknown persona {persona}")
+
+
+def sign_in(client, world: World, persona: str, *, owner: str, level: str | None, control_panel: bool) -> User | None:
+    """Put the client in the persona's shoes: signed in with both factors, or not at all, or with
+    the password only (no_mfa), or signed in and then disabled or locked (the session must die)."""
+    user = persona_user(world, persona, owner=owner, level=level, control_panel=control_panel)
+    if user is None:
+        return None
+    if persona == "no_mfa":
+        client.force_login(user)
+        return user
+    verified_login(client, user)
+    if persona in ("disabled", "locked"):
+        status = UserStatus.DISABLED if persona == "disabled" else UserStatus.LOCKED
+        user_status_set(actor=None, user=user, status=status, reason="access matrix")
+    return user
+
+
+# --- the summary line ------------------------------------------------------------------------------
+
+_RESULTS: list[tuple[str, str, str, str]] = []
+
+
+@pytest.fixture
+def matrix_results():
+    """Every probe's (persona, url-action, expected, actual), for the summary line."""
+    return _RESULTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _RESULTS:
+        return
+    unexpected = [row for row in _RESULTS if row[2] != row[3]]
+    terminalreporter.write_line(f"access matrix: {len(_RESULTS)} probes, {len(unexpected)} unexpected")
+    for persona, key, expected, actual in unexpected:
+        terminalreporter.write_line(f"  {persona}-{key}: expected {expected}, got {actual}")

@@ -1,0 +1,472 @@
+"""The access matrix: every URL that names an object, for every action, tried by every persona.
+
+48 URL-actions × 10 personas = 480 probes, each its own test case (id ``persona-url-action``). The
+expected answer of each probe is written in MATRIX below, and the run ends with the line
+``access matrix: N probes, M unexpected`` (printed by tests/security/conftest.py).
+
+The personas (columns of MATRIX):
+
+- owner: the provider user who owns the object (the requester, a participant of the thread, the
+  holder of the claim's provider ID with Claims), or, for User Management and access reviews, the
+  account manager of the TIN. On a Control Panel URL: the provider user the object is about.
+- same_tin_no_level: a user of the same TIN with every access level except the one the URL needs
+  (when it needs none: every level but Manage Account), the owner's provider ID in scope.
+- same_tin_peer: a user of the same TIN who holds the level the URL needs but is not the owner (not
+  the requester, not a participant, the claim's provider ID not in scope); for a manager URL, a
+  second account manager of the TIN, who may do what the first may.
+- removed_owner: the owner after an account manager removed them from the TIN (levels, scope and
+  membership gone), still working for another TIN with the same levels there. What was theirs
+  alone stays theirs (their own request, their own conversation with the payer team); what
+  belongs to the TIN (its users, its review, its claims, its colleagues' threads) does not.
+- other_manager: the account manager of another TIN, with every level there.
+- disabled, locked: the user who would be let in (the owner, or payer staff on a Control Panel URL),
+  signed in with both factors, then disabled or locked: the session must end on the next request.
+- no_mfa: that same user signed in with the password only.
+- anonymous: nobody signed in.
+- payer_staff: an analyst of the plan.
+
+The answers:
+
+- "200": the page. "200+": the page, and it shows the object. "200-": the page (the persona's own
+  list or export), and the object is not in it.
+- "302": the action was done and the app redirects; the object's state must have changed.
+- "403": refused (a missing access level, a Control Panel page for a provider user, a provider page
+  for payer staff). "404": the object is out of the persona's reach, so it does not exist for them.
+- LOGIN / MFA: a redirect to /login/ or to /mfa/.
+
+For every POST that is not a success, the object's state must be unchanged.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from access_requests.models import AccessRequest
+from access_reviews.models import ReviewCampaign, ReviewDecision
+from accounts.models import (
+    SCOPE_PERMISSION,
+    AccessLevel,
+    Membership,
+    Organization,
+    ProviderIdentifierUserObjectPermission,
+    Registration,
+    User,
+)
+from accounts.selectors import user_levels
+from mailbox.models import Message, OutboundEmail, Participant, Thread
+from tests.security.conftest import MEMBER_BIRTH_DATE, PERSONAS, World, sign_in
+
+pytestmark = pytest.mark.django_db
+
+LOGIN, MFA = "login", "mfa"
+MANAGE = AccessLevel.MANAGE_ACCOUNT
+
+
+# fmt: off
+MATRIX: dict[str, tuple[str, ...]] = {
+    # url-action                 owner   same_tin_no_level  same_tin_peer  removed_owner  other_manager  disabled  locked  no_mfa  anonymous  payer_staff
+    # User Management (owner: the account manager of the TIN; the object: the biller)
+    "users-list":               ("200+", "403",             "200+",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "user-view":                ("200+", "403",             "200+",        "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "user-disable":             ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "user-levels-update":       ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "user-scope-update":        ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "user-end-date-update":     ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "audit-list":               ("200+", "403",             "200+",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "audit-export":             ("200+", "403",             "200+",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Access reviews (owner: the account manager of the TIN)
+    "review-tasks-list":        ("200+", "403",             "200+",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "review-task-view":         ("200+", "403",             "200+",        "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "review-task-decide":       ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "review-task-keep-many":    ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # My Profile and Add Facility requests (owner: the requester)
+    "profile-list":             ("200+", "200-",            "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "request-view":             ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Message Box (owner: a participant; level: Message Box)
+    "inbox-list":               ("200+", "403",             "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "thread-view":              ("200+", "403",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "thread-reply":             ("302",  "403",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "thread-archive":           ("302",  "403",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "colleague-thread-list":    ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "colleague-thread-view":    ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "colleague-thread-reply":   ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Claims and Eligibility (owner: the biller, npi in scope with Claims and Eligibility)
+    "claims-list":              ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-view":               ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "eligibility-form":         ("200",  "403",             "200",         "200",         "200",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Any Eligibility holder may ask about any member: the birth date is the proof (claims.services).
+    "eligibility-check":        ("200+", "403",             "200+",        "200+",        "200+",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Control Panel: Users (owner: the biller)
+    "cp-users-list":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-user-view":             ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-user-disable":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-user-password-reset":   ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-user-scope-add":        ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-user-scope-remove":     ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-user-levels-update":    ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    # Control Panel: Organizations and registrations (owner: the account manager of the TIN)
+    "cp-organizations-list":    ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-organization-verify":   ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-registration-decide":   ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    # Control Panel: Requests and Mailbox (owner: the biller)
+    "cp-requests-list":         ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-mailbox-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-thread-view":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-thread-reply":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-thread-take":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-request-decide":        ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    # A thread between colleagues is not the payer's: the Mailbox does not know it.
+    "cp-colleague-thread-view": ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
+    "cp-colleague-thread-reply":("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
+    # Control Panel: Audit and Reviews (owner: the account manager of the TIN)
+    "cp-audit-list":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-audit-export":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-reviews-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-review-open":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-review-view":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+}
+# fmt: on
+
+
+# --- how each URL-action is tried ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One URL and action: how to call it, who owns its object, and how to see what it did."""
+
+    method: str  # "get" or "post"
+    url: Callable[[World], str]
+    owner: str = "manager"  # the world's user who owns the object: "manager" or "biller"
+    level: str | None = None  # the access level the URL needs (None: none, or the Control Panel)
+    control_panel: bool = False
+    data: Callable[[World], dict] | None = None
+    marker: Callable[[World], str] | None = None  # shown by a page that shows the object
+    state: Callable[[World], Any] | None = None  # of a POST: the object's state it would change
+
+
+def _levels(user: User, world: World) -> frozenset[str]:
+    return frozenset(user_levels(user=user, organization=world.org))
+
+
+def _scope_values(user: User) -> list[str]:
+    return list(
+        ProviderIdentifierUserObjectPermission.objects.filter(
+            user=user, permission__codename=SCOPE_PERMISSION
+        ).values_list("content_object__value", flat=True)
+    )
+
+
+def _status(user: User) -> str:
+    return User.objects.values_list("status", flat=True).get(pk=user.pk)
+
+
+def _messages(thread: Thread) -> int:
+    return Message.objects.filter(thread=thread).count()
+
+
+def _archived(thread: Thread) -> frozenset:
+    return frozenset(Participant.objects.filter(thread=thread).values_list("user_id", "archived"))
+
+
+def _decisions(world: World) -> int:
+    return ReviewDecision.objects.filter(task=world.task).count()
+
+
+def _url(name: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
+    return lambda w: reverse(name, args=[arg(w) for arg in args])
+
+
+BILLER = lambda w: w.biller.uuid  # noqa: E731
+TASK = lambda w: w.task.uuid  # noqa: E731
+THREAD = lambda w: w.thread.uuid  # noqa: E731
+COLLEAGUE_THREAD = lambda w: w.colleague_thread.uuid  # noqa: E731
+IN_30_DAYS = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+
+_manager = {"owner": "manager", "level": MANAGE}
+_message_box = {"owner": "biller", "level": AccessLevel.MESSAGE_BOX}
+_cp_biller = {"owner": "biller", "control_panel": True}
+_cp_manager = {"owner": "manager", "control_panel": True}
+
+PROBES: dict[str, Probe] = {
+    "users-list": Probe("get", _url("accounts:user_management"), **_manager, marker=lambda w: w.biller.email),
+    "user-view": Probe("get", _url("accounts:update_user", BILLER), **_manager, marker=lambda w: w.biller.email),
+    "user-disable": Probe(
+        "post",
+        _url("accounts:user_action", BILLER),
+        **_manager,
+        data=lambda w: {"action": "disable", "comment": "Left the practice", "organization": str(w.org.uuid)},
+        state=lambda w: _status(w.biller),
+    ),
+    "user-levels-update": Probe(
+        "post",
+        _url("accounts:user_levels", BILLER),
+        **_manager,
+        data=lambda w: {
+            "levels": [AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY],
+            "comment": "No more Message Box",
+            "organization": str(w.org.uuid),
+        },
+        state=lambda w: _levels(w.biller, w),
+    ),
+    "user-scope-update": Probe(
+        "post",
+        _url("accounts:user_scope", BILLER),
+        **_manager,
+        data=lambda w: {"provider_ids": [str(w.npi.uuid), str(w.npi2.uuid)], "organization": str(w.org.uuid)},
+        state=lambda w: frozenset(_scope_values(w.biller)),
+    ),
+    "user-end-date-update": Probe(
+        "post",
+        _url("accounts:user_end_date", BILLER),
+        **_manager,
+        data=lambda w: {"ends_on": IN_30_DAYS, "organization": str(w.org.uuid)},
+        state=lambda w: Membership.objects.values_list("ends_on", flat=True).get(user=w.biller, organization=w.org),
+    ),
+    "audit-list": Probe("get", _url("manager_audit"), **_manager, marker=lambda w: w.biller.email),
+    "audit-export": Probe("get", _url("manager_audit_export"), **_manager, marker=lambda w: w.biller.email),
+    "review-tasks-list": Probe("get", _url("access_reviews:my_tasks"), **_manager, marker=lambda w: w.campaign.name),
+    "review-task-view": Probe("get", _url("access_reviews:task", TASK), **_manager, marker=lambda w: w.biller.email),
+    "review-task-decide": Probe(
+        "post",
+        _url("access_reviews:decide", TASK),
+        **_manager,
+        data=lambda w: {"user": str(w.biller.uuid), "decision": "keep"},
+        state=_decisions,
+    ),
+    "review-task-keep-many": Probe(
+        "post",
+        _url("access_reviews:keep_many", TASK),
+        **_manager,
+        data=lambda w: {"users": [str(w.biller.uuid)]},
+        state=_decisions,
+    ),
+    "profile-list": Probe("get", _url("accounts:profile"), owner="biller", marker=lambda w: w.access_request.reference),
+    "request-view": Probe(
+        "get",
+        _url("access_requests:detail", lambda w: w.access_request.uuid),
+        owner="biller",
+        marker=lambda w: w.access_request.reference,
+    ),
+    "inbox-list": Probe("get", _url("mailbox:inbox"), **_message_box, marker=lambda w: w.thread.subject),
+    "thread-view": Probe("get", _url("mailbox:thread", THREAD), **_message_box, marker=lambda w: w.thread.subject),
+    "thread-reply": Probe(
+        "post",
+        _url("mailbox:thread", THREAD),
+        **_message_box,
+        data=lambda w: {"body": "One more question."},
+        state=lambda w: _messages(w.thread),
+    ),
+    "thread-archive": Probe(
+        "post",
+        _url("mailbox:archive", THREAD),
+        **_message_box,
+        data=lambda w: {"archived": "1"},
+        state=lambda w: _archived(w.thread),
+    ),
+    "colleague-thread-list": Probe(
+        "get", _url("mailbox:inbox"), **_message_box, marker=lambda w: w.colleague_thread.subject
+    ),
+    "colleague-thread-view": Probe(
+        "get",
+        _url("mailbox:thread", COLLEAGUE_THREAD),
+        **_message_box,
+        marker=lambda w: w.colleague_thread.subject,
+    ),
+    "colleague-thread-reply": Probe(
+        "post",
+        _url("mailbox:thread", COLLEAGUE_THREAD),
+        **_message_box,
+        data=lambda w: {"body": "A word between colleagues."},
+        state=lambda w: _messages(w.colleague_thread),
+    ),
+    "claims-list": Probe(
+        "get",
+        _url("claims:list"),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: w.claim.claim_number,
+    ),
+    "claim-view": Probe(
+        "get",
+        _url("claims:detail", lambda w: w.claim.claim_number),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: w.claim.claim_number,
+    ),
+    "eligibility-form": Probe("get", _url("claims:eligibility"), owner="biller", level=AccessLevel.ELIGIBILITY),
+    "eligibility-check": Probe(
+        "post",
+        _url("claims:eligibility"),
+        owner="biller",
+        level=AccessLevel.ELIGIBILITY,
+        data=lambda w: {"member_id": w.member.member_id, "date_of_birth": MEMBER_BIRTH_DATE.isoformat()},
+        marker=lambda w: "Covered on",
+    ),
+    "cp-users-list": Probe("get", _url("control_panel:users"), **_cp_biller, marker=lambda w: w.biller.email),
+    "cp-user-view": Probe("get", _url("control_panel:user", BILLER), **_cp_biller, marker=lambda w: w.biller.email),
+    "cp-user-disable": Probe(
+        "post",
+        _url("control_panel:user_status", BILLER),
+        **_cp_biller,
+        data=lambda w: {"action": "disable", "reason": "Left the practice"},
+        state=lambda w: _status(w.biller),
+    ),
+    "cp-user-password-reset": Probe(
+        "post",
+        _url("control_panel:user_password_reset", BILLER),
+        **_cp_biller,
+        data=lambda w: {},
+        state=lambda w: OutboundEmail.objects.filter(to=w.biller.email, template="password_reset").count(),
+    ),
+    "cp-user-scope-add": Probe(
+        "post",
+        _url("control_panel:user_scope_add", BILLER),
+        **_cp_biller,
+        data=lambda w: {"kind": "npi", "value": w.npi2.value},
+        state=lambda w: frozenset(_scope_values(w.biller)),
+    ),
+    "cp-user-scope-remove": Probe(
+        "post",
+        _url("control_panel:user_scope_remove", BILLER, lambda w: w.npi.uuid),
+        **_cp_biller,
+        data=lambda w: {},
+        state=lambda w: frozenset(_scope_values(w.biller)),
+    ),
+    "cp-user-levels-update": Probe(
+        "post",
+        _url("control_panel:user_levels", BILLER, lambda w: w.org.uuid),
+        **_cp_biller,
+        data=lambda w: {f"org{w.org.pk}-levels": [AccessLevel.CLAIMS]},
+        state=lambda w: _levels(w.biller, w),
+    ),
+    "cp-organizations-list": Probe(
+        "get", _url("control_panel:organizations"), **_cp_manager, marker=lambda w: w.registration.user.email
+    ),
+    "cp-organization-verify": Probe(
+        "post",
+        _url("control_panel:organization_verify", lambda w: w.org.uuid),
+        **_cp_manager,
+        data=lambda w: {},
+        state=lambda w: Organization.objects.values_list("tin_verified", flat=True).get(pk=w.org.pk),
+    ),
+    "cp-registration-decide": Probe(
+        "post",
+        _url("control_panel:registration_decide", lambda w: w.registration.uuid),
+        **_cp_manager,
+        data=lambda w: {"decision": "reject", "reason": "Unknown to the practice"},
+        state=lambda w: Registration.objects.values_list("status", flat=True).get(pk=w.registration.pk),
+    ),
+    "cp-requests-list": Probe(
+        "get", _url("control_panel:requests"), **_cp_biller, marker=lambda w: w.access_request.reference
+    ),
+    "cp-mailbox-list": Probe("get", _url("control_panel:mailbox"), **_cp_biller, marker=lambda w: w.thread.subject),
+    "cp-thread-view": Probe(
+        "get", _url("control_panel:mailbox_thread", THREAD), **_cp_biller, marker=lambda w: w.thread.subject
+    ),
+    "cp-thread-reply": Probe(
+        "post",
+        _url("control_panel:mailbox_reply", THREAD),
+        **_cp_biller,
+        data=lambda w: {"body": "Please resubmit with the modifier."},
+        state=lambda w: _messages(w.thread),
+    ),
+    "cp-thread-take": Probe(
+        "post",
+        _url("control_panel:mailbox_take", THREAD),
+        **_cp_biller,
+        data=lambda w: {},
+        state=lambda w: Thread.objects.values_list("assigned_to_id", flat=True).get(pk=w.thread.pk),
+    ),
+    "cp-request-decide": Probe(
+        "post",
+        _url("control_panel:mailbox_decide", lambda w: w.access_request.thread.uuid),
+        **_cp_biller,
+        data=lambda w: {
+            **{f"decision_{item.pk}": "deny" for item in w.access_request.items.all()},
+            **{f"reason_{item.pk}": "Not your practice." for item in w.access_request.items.all()},
+            "reply": "",
+        },
+        state=lambda w: AccessRequest.objects.values_list("status", flat=True).get(pk=w.access_request.pk),
+    ),
+    "cp-colleague-thread-view": Probe(
+        "get",
+        _url("control_panel:mailbox_thread", COLLEAGUE_THREAD),
+        **_cp_biller,
+        marker=lambda w: w.colleague_thread.subject,
+    ),
+    "cp-colleague-thread-reply": Probe(
+        "post",
+        _url("control_panel:mailbox_reply", COLLEAGUE_THREAD),
+        **_cp_biller,
+        data=lambda w: {"body": "The payer joins in."},
+        state=lambda w: _messages(w.colleague_thread),
+    ),
+    "cp-audit-list": Probe("get", _url("control_panel:audit"), **_cp_manager, marker=lambda w: w.biller.email),
+    "cp-audit-export": Probe("get", _url("control_panel:audit_export"), **_cp_manager, marker=lambda w: w.biller.email),
+    "cp-reviews-list": Probe("get", _url("control_panel:reviews"), **_cp_manager, marker=lambda w: w.campaign.name),
+    "cp-review-open": Probe(
+        "post",
+        _url("control_panel:reviews"),
+        **_cp_manager,
+        data=lambda w: {"name": "Second round", "due_on": IN_30_DAYS, "grace_days": "14", "tins": ""},
+        state=lambda w: ReviewCampaign.objects.count(),
+    ),
+    "cp-review-view": Probe(
+        "get", _url("control_panel:review", lambda w: w.campaign.uuid), **_cp_manager, marker=lambda w: w.campaign.name
+    ),
+}
+
+# The table and the probes describe the same URL-actions, each with one answer per persona.
+assert MATRIX.keys() == PROBES.keys(), sorted(MATRIX.keys() ^ PROBES.keys())
+assert all(len(row) == len(PERSONAS) for row in MATRIX.values())
+
+CASES = [(key, persona) for key in MATRIX for persona in PERSONAS]
+
+
+def _content(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def answer(response, marker: str | None) -> str:
+    """The response in the table's words."""
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("accounts:login")):
+            return LOGIN
+        if location.startswith(reverse("accounts:mfa")):
+            return MFA
+        return "302"
+    if response.status_code == 200 and marker is not None:
+        return "200+" if marker in _content(response) else "200-"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize(("key", "persona"), CASES, ids=[f"{persona}-{key}" for key, persona in CASES])
+def test_access_matrix(client, world, matrix_results, key, persona):
+    probe = PROBES[key]
+    expected = MATRIX[key][PERSONAS.index(persona)]
+    sign_in(client, world, persona, owner=probe.owner, level=probe.level, control_panel=probe.control_panel)
+    before = probe.state(world) if probe.state else None
+
+    url = probe.url(world)
+    if probe.method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, probe.data(world) if probe.data else {})
+    actual = answer(response, probe.marker(world) if probe.marker else None)
+    if probe.state is not None:
+        after = probe.state(world)
+        if expected == "302" and after == before:
+            actual += " but nothing changed"
+        elif expected != "302" and after != before:
+            actual += f" and changed {before!r} to {after!r}"
+    matrix_results.append((persona, key, expected, actual))
+    assert actual == expected, f"{persona} {probe.method.upper()} {url}: expected {expected}, got {actual}"
