@@ -9,19 +9,15 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from mailbox.models import OutboundEmail
 from mailbox.outbox import email_enqueue
 from portal.celery import app as celery_app
-
-ROOT = Path(__file__).resolve().parents[2]
-REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
+from tests.integration.helpers import REQUIRED, ROOT, CeleryWorker, sent_messages, test_database_url, wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -32,52 +28,12 @@ pytestmark = [
 ]
 
 
-def test_database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
-
-
 @pytest.fixture
 def worker(tmp_path, transactional_db):
     assert settings.CELERY_BROKER_URL, "REQUIRE_SERVICES=1 but CELERY_BROKER_URL is not set"
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
-        "DATABASE_URL": test_database_url(),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "TEST_EMAIL_FILE_PATH": str(tmp_path),
-    }
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    process = CeleryWorker(
+        broker_url=settings.CELERY_BROKER_URL, queue=queue, mail_dir=tmp_path, log_path=tmp_path / "worker.log"
     )
     previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
@@ -86,30 +42,7 @@ def worker(tmp_path, transactional_db):
         yield {"queue": queue, "mail_dir": tmp_path, "log": tmp_path / "worker.log"}
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def sent_messages(mail_dir: Path) -> list[str]:
-    """Every email the file backend wrote (several may share a file written in the same second)."""
-    messages = []
-    for path in sorted(mail_dir.iterdir()):
-        if path.name != "worker.log":
-            messages += [m for m in path.read_text().split("-" * 79) if "Message-ID:" in m]
-    return messages
-
-
-def wait_until(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
+        process.stop()
 
 
 def test_worker_sends_the_email_queued_on_commit(worker):
