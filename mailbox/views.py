@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import AccessLevel
+from accounts.selectors import organizations_for_user
 from mailbox import selectors, services
 from mailbox.forms import ComposeForm, ReplyForm
 from mailbox.models import ThreadKind
@@ -57,6 +58,11 @@ def compose(request):
                     sender=request.user,
                     subject=form.cleaned_data["subject"],
                     body=form.cleaned_data["body"],
+                    # The sender's organization, so the thread shows with it in the Control Panel
+                    # and in the TIN's audit log.
+                    organization=organizations_for_user(user=request.user, level=AccessLevel.MESSAGE_BOX)
+                    .order_by("name")
+                    .first(),
                     request=request,
                 )
             else:
