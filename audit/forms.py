@@ -49,10 +49,6 @@ class AuditFilterForm(forms.Form):
         # Built here, not at import, so actions added to AuditAction later are offered too.
         self.fields["action"].choices = [("", "Any action"), *AuditAction.choices]
         self.fields["action"].widget.attrs["class"] = "usa-select"
-        for name, form_field in self.fields.items():
-            if form_field.help_text:
-                # accounts/_field.html renders the hint as "<id>-hint"; screen readers announce it
-                form_field.widget.attrs["aria-describedby"] = f"{self.auto_id % name}-hint"
 
     def _clean_day(self, name: str):
         day = self.cleaned_data.get(name)

@@ -20,13 +20,6 @@ SORTS = {
 DEFAULT_SORT = "received_desc"
 
 
-def _describe_hints(form: forms.Form) -> None:
-    for name, form_field in form.fields.items():
-        if form_field.help_text:
-            # accounts/_field.html renders the hint as "<id>-hint"; screen readers announce it
-            form_field.widget.attrs["aria-describedby"] = f"{form.auto_id % name}-hint"
-
-
 def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", "class": "usa-input"}, format="%Y-%m-%d")
 
@@ -73,7 +66,6 @@ class ClaimFilterForm(forms.Form):
         self.fields["provider_id"].choices = [("", "All your provider IDs"), *choices.items()]
         for name in ("provider_id", "status", "sort"):
             self.fields[name].widget.attrs["class"] = "usa-select"
-        _describe_hints(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -120,7 +112,6 @@ class EligibilityForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date_of_service"].initial = timezone.localdate
-        _describe_hints(self)
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]

@@ -35,6 +35,7 @@ def test_add_facility_from_request_to_claims(page, demo_data):
     expect(page.get_by_role("rowheader", name="1234567893")).to_be_visible()
     page.get_by_role("link", name="Add Facility").click()
     expect(page.get_by_role("heading", name="Add Facility")).to_be_visible()
+    page.wait_for_load_state("load")  # the deferred script checks IDs as they are typed
 
     first = page.get_by_label("ID", exact=True).nth(0)
     second = page.get_by_label("ID", exact=True).nth(1)

@@ -1,0 +1,454 @@
+"""Accessibility of every page of both faces, in Chromium, with axe-core (tests/browser/axe.py).
+
+One test per persona: it signs in once, visits each page that persona sees (the objects the pages
+need are created through the services), collects every failure and fails once with the full
+list. Pages are checked in the states people meet them in: empty, filled, with server-side errors,
+and a few on a phone-sized screen. A last test walks Add Facility with the keyboard alone.
+"""
+
+import base64
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.oath import totp
+from playwright.sync_api import expect
+
+from access_requests.services import access_request_create
+from access_reviews.services import campaign_open
+from accounts.lifecycle import registration_link_issue, registration_submit
+from accounts.management.commands.seed_demo import DEMO_PASSWORD
+from accounts.models import Organization, ProviderIdKind, User, UserStatus
+from accounts.services import user_create
+from claims.models import Claim
+from mailbox.services import thread_start_with_payer
+from tests.browser.axe import AxeAudit
+from tests.browser.helpers import fresh_code_for, sign_in
+
+pytestmark = pytest.mark.browser
+
+NEW_NPI = "1245319599"
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 720}
+
+
+def _user(email: str) -> User:
+    return User.objects.get(email=email)
+
+
+def _open_request_for_biller():
+    return access_request_create(
+        requester=_user("biller@demo.test"),
+        items=[(ProviderIdKind.NPI, NEW_NPI)],
+        note="New pediatrics location",
+    )
+
+
+def _open_campaign():
+    return campaign_open(
+        actor=_user("analyst@demo.test"),
+        name="Quarterly access review",
+        due_on=timezone.localdate() + datetime.timedelta(days=14),
+        organizations=[Organization.objects.get(tin="123456789")],
+    )
+
+
+def _password_step(page, email: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _code_for_secret_on_page(page) -> str:
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    return f"{totp(base64.b32decode(secret), step=30, t0=0, digits=6):06d}"
+
+
+def _check_on_a_phone(page, audit: AxeAudit, paths: list[str]) -> None:
+    page.set_viewport_size(PHONE)
+    for path in paths:
+        page.goto(path)
+        audit.check(f"{path} on a phone")
+    page.set_viewport_size(DESKTOP)
+
+
+def test_signed_out_pages_and_second_factor(page, demo_data):
+    user_create(
+        actor=None,
+        email="newcomer@demo.test",
+        full_name="Nina Newcomer",
+        status=UserStatus.ACTIVE,
+        password=DEMO_PASSWORD,
+    )
+    invited = user_create(actor=None, email="invited@demo.test", full_name="Ivan Invited", status=UserStatus.UNVERIFIED)
+    registration_token = registration_link_issue(
+        user=invited, actor=None, organization=Organization.objects.get(tin="123456789")
+    )
+    biller = _user("biller@demo.test")
+    reset_path = (
+        f"/password-reset/{urlsafe_base64_encode(force_bytes(biller.pk))}/{default_token_generator.make_token(biller)}/"
+    )
+    audit = AxeAudit(page)
+
+    page.goto("/login/")
+    audit.check("Sign in")
+    page.get_by_label("Email").fill("biller@demo.test")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("Sign in, wrong password")
+
+    page.goto("/register/")
+    audit.check("Register")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Register, with errors")
+
+    page.goto("/password-reset/")
+    audit.check("Password reset")
+    page.get_by_label("Email").fill("biller@demo.test")
+    page.get_by_role("button", name="Send the reset link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    audit.check("Password reset, sent")
+    page.goto(reset_path)
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    audit.check("Password reset, new password")
+    page.get_by_role("button", name="Save the new password").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Password reset, new password with errors")
+
+    page.goto(f"/register/complete/{registration_token}/")
+    expect(page.get_by_role("heading", name="Welcome, Ivan Invited")).to_be_visible()
+    audit.check("Registration link, password")
+    page.get_by_label("New password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_label("Repeat the new password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name=re.compile("^Step 2 of 2"))).to_be_visible()
+    audit.check("Registration link, authenticator")
+    page.goto("/register/complete/not-a-token/")
+    audit.check("Registration link expired")
+
+    page.goto("/this-page-does-not-exist/")
+    audit.check("404, signed out")
+
+    page.goto("/login/")
+    page.context.clear_cookies()  # the form's CSRF token no longer matches a cookie
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="This form expired")).to_be_visible()
+    audit.check("403, form expired")
+
+    _password_step(page, "biller@demo.test")
+    expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
+    audit.check("MFA code")
+    page.get_by_label("Code from your authenticator app, or a backup code").fill("000000")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_text("That code is not right")).to_be_visible()
+    audit.check("MFA code, wrong code")
+    page.get_by_role("button", name="Cancel and sign out").click()
+
+    _password_step(page, "newcomer@demo.test")
+    expect(page).to_have_url(re.compile(r"/mfa/enroll/"))
+    audit.check("MFA enroll")
+    page.get_by_label("Code from your authenticator app, or a backup code").fill("12345")
+    page.get_by_role("button", name="Confirm and continue").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("MFA enroll, with errors")
+    page.get_by_label("Code from your authenticator app, or a backup code").fill(_code_for_secret_on_page(page))
+    page.get_by_role("button", name="Confirm and continue").click()
+    expect(page.get_by_role("heading", name="Save your backup codes")).to_be_visible()
+    audit.check("MFA backup codes")
+
+    audit.assert_clean()
+
+
+def test_biller_pages(page, demo_data):
+    access_request = _open_request_for_biller()
+    claim = Claim.objects.filter(provider_identifier__value="1234567893").order_by("claim_number").first()
+    audit = AxeAudit(page)
+    sign_in(page, "biller@demo.test")
+    expect(page.get_by_role("heading", name="Welcome, Bill Biller")).to_be_visible()
+    audit.check("Dashboard")
+
+    page.goto("/profile/")
+    audit.check("My Profile")
+    page.get_by_role("searchbox", name="Search your provider IDs").fill("no such provider")
+    page.get_by_role("button", name="Search").click()
+    audit.check("My Profile, search without result")
+
+    page.goto("/profile/add-facility/")
+    audit.check("Add Facility")
+    page.get_by_label("ID", exact=True).first.fill("1234567893")
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_text("You already have NPI 1234567893.")).to_be_visible()
+    audit.check("Add Facility, server-side error")
+    page.get_by_label("ID", exact=True).nth(1).fill("1234567890")
+    expect(page.get_by_text("This NPI's check digit is wrong.")).to_be_visible()
+    audit.check("Add Facility, checked as typed")
+
+    page.goto(f"/profile/requests/{access_request.uuid}/")
+    audit.check("Request page")
+
+    page.goto("/messages/")
+    audit.check("Message Box inbox")
+    page.goto(f"/messages/{access_request.thread.uuid}/")
+    audit.check("Message Box thread")
+    page.goto("/messages/?archived=1")
+    audit.check("Message Box archive")
+    page.goto("/messages/new/")
+    audit.check("Message Box compose")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Message Box compose, with errors")
+
+    page.goto("/claims/")
+    audit.check("Claims, form")
+    page.get_by_role("button", name="Show claims").click()
+    expect(page.get_by_role("table")).to_be_visible()
+    audit.check("Claims, results")
+    page.goto("/claims/?service_from=not-a-date")
+    audit.check("Claims, bad filter")
+    page.goto(f"/claims/{claim.claim_number}/")
+    audit.check("Claim detail")
+
+    page.goto("/eligibility/")
+    audit.check("Eligibility, form")
+    page.get_by_label("Member ID").fill("M100200301")
+    page.get_by_label("Member's date of birth").fill("1956-05-12")
+    page.get_by_role("button", name="Check eligibility").click()
+    expect(page.get_by_role("heading", name=re.compile("^Covered on"))).to_be_visible()
+    audit.check("Eligibility, covered")
+    page.get_by_label("Member ID").fill("M100200308")
+    page.get_by_label("Member's date of birth").fill("1960-11-24")
+    page.get_by_label("Date of service").fill("2026-09-15")
+    page.get_by_role("button", name="Check eligibility").click()
+    expect(page.get_by_role("heading", name=re.compile("^Not covered on"))).to_be_visible()
+    audit.check("Eligibility, not covered")
+    page.get_by_label("Member's date of birth").fill("1960-11-25")
+    page.get_by_role("button", name="Check eligibility").click()
+    expect(page.get_by_role("heading", name="No match")).to_be_visible()
+    audit.check("Eligibility, no match")
+    page.get_by_label("Member ID").fill("")
+    page.get_by_role("button", name="Check eligibility").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Eligibility, with errors")
+
+    page.goto("/password/change/")
+    audit.check("Change password")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Change password, with errors")
+
+    assert page.goto("/users/").status == 403
+    audit.check("403")
+    assert page.goto("/claims/NO-SUCH-CLAIM/").status == 404
+    audit.check("404")
+
+    _check_on_a_phone(page, audit, ["/", "/profile/add-facility/", "/claims/?sort=received_desc", "/messages/"])
+    audit.assert_clean()
+
+
+def test_account_manager_pages(page, demo_data):
+    _open_campaign()
+    registration_submit(full_name="Pat Pending", email="pending@demo.test", phone="(217) 555-0199", tin="123456789")
+    biller = _user("biller@demo.test")
+    audit = AxeAudit(page)
+    sign_in(page, "manager@demo.test")
+    expect(page.get_by_role("heading", name="Welcome, Marge Manager")).to_be_visible()
+    audit.check("Dashboard")
+    page.goto("/profile/")
+    audit.check("My Profile")
+
+    page.goto("/users/")
+    audit.check("User Management")
+    page.goto("/users/?status=verification_pending")
+    audit.check("User Management, verification pending")
+    page.goto(f"/users/{biller.uuid}/")
+    audit.check("Update User")
+    page.get_by_label("Comment", exact=True).first.fill("Checked with the billing office. " * 6)
+    audit.check("Update User, comment typed")
+    page.goto(f"/users/{_user('pending@demo.test').uuid}/")
+    audit.check("Update User, verification pending")
+    page.goto(f"/users/{_user('manager@demo.test').uuid}/")
+    audit.check("Update User, own page")
+    page.goto("/users/invite/")
+    audit.check("Invite")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Invite, with errors")
+
+    page.goto("/users/reviews/")
+    audit.check("Access reviews to do")
+    page.get_by_role("link", name=re.compile("Quarterly access review")).click()
+    expect(page.get_by_text(re.compile(r"Progress: 0 of \d+ users reviewed"))).to_be_visible()
+    audit.check("Access review task")
+    page.locator("summary").first.click()
+    audit.check("Access review task, change opened")
+    page.get_by_role("button", name="Keep Bill Biller").click()
+    expect(page.get_by_text(re.compile(r"Progress: 1 of \d+ users reviewed"))).to_be_visible()
+    audit.check("Access review task, one decided")
+
+    page.goto("/users/audit/")
+    audit.check("Audit log of your TINs")
+    page.goto("/users/audit/?date_from=not-a-date")
+    audit.check("Audit log of your TINs, bad filter")
+
+    assert page.goto("/control-panel/").status == 403
+    audit.check("403")
+    assert page.goto("/users/00000000-0000-0000-0000-000000000000/").status == 404
+    audit.check("404")
+
+    _check_on_a_phone(page, audit, ["/users/", f"/users/{biller.uuid}/"])
+    audit.assert_clean()
+
+
+def test_control_panel_pages(page, demo_data):
+    access_request = _open_request_for_biller()
+    question = thread_start_with_payer(
+        sender=_user("manager@demo.test"),
+        subject="Question about a remittance",
+        body="Where is the remittance for claim C-1? See https://example.test/remit",
+        organization=Organization.objects.get(tin="123456789"),
+    )
+    campaign = _open_campaign()
+    registration_submit(full_name="Newt Neworg", email="newt@demo.test", phone="(217) 555-0123", tin="111222333")
+    biller = _user("biller@demo.test")
+    audit = AxeAudit(page)
+    sign_in(page, "analyst@demo.test")
+    expect(page.get_by_role("heading", name="Control Panel")).to_be_visible()
+    audit.check("Control Panel home")
+
+    page.goto("/control-panel/mailbox/")
+    audit.check("Mailbox")
+    page.goto("/control-panel/mailbox/?show=requests")
+    audit.check("Mailbox, open requests")
+    page.goto(f"/control-panel/mailbox/{question.uuid}/")
+    audit.check("Mailbox thread")
+    page.goto(f"/control-panel/mailbox/{access_request.thread.uuid}/")
+    expect(page.get_by_role("table", name="Requested IDs checked against the claim system")).to_be_visible()
+    audit.check("Mailbox thread with the review panel")
+    page.get_by_role("button", name=re.compile("^Take this thread")).click()
+    audit.check("Mailbox thread, taken")
+    page.get_by_role("button", name="Apply decision and reply").click()
+    expect(page.get_by_text(f"Request {access_request.reference}: approved.")).to_be_visible()
+    audit.check("Mailbox thread, request decided")
+
+    page.goto("/control-panel/users/")
+    audit.check("Users")
+    page.goto("/control-panel/users/?q=biller")
+    audit.check("Users, search")
+    page.goto(f"/control-panel/users/{biller.uuid}/")
+    audit.check("User page")
+    page.goto("/control-panel/organizations/")
+    audit.check("Organizations")
+    page.goto("/control-panel/requests/")
+    audit.check("Requests")
+    page.goto("/control-panel/reviews/")
+    audit.check("Reviews")
+    page.get_by_role("button", name="Open the review").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Reviews, with errors")
+    page.goto(f"/control-panel/reviews/{campaign.uuid}/")
+    audit.check("Review campaign")
+    page.goto("/control-panel/audit/")
+    audit.check("Audit")
+
+    assert page.goto("/profile/").status == 403
+    audit.check("403")
+    assert page.goto("/control-panel/users/00000000-0000-0000-0000-000000000000/").status == 404
+    audit.check("404")
+
+    _check_on_a_phone(
+        page,
+        audit,
+        ["/control-panel/", f"/control-panel/mailbox/{access_request.thread.uuid}/", "/control-panel/audit/"],
+    )
+    audit.assert_clean()
+
+
+# --- keyboard only ------------------------------------------------------------------------------
+
+_ACTIVE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return {
+    tag: el.tagName.toLowerCase(),
+    id: el.id,
+    className: typeof el.className === "string" ? el.className : "",
+    text: (el.innerText || el.value || "").trim(),
+    name: el.getAttribute("name") || "",
+    outlineStyle: style.outlineStyle,
+    outlineWidth: parseFloat(style.outlineWidth) || 0,
+    outlineColor: style.outlineColor,
+  };
+}"""
+
+
+def _focused(page) -> dict | None:
+    return page.evaluate(_ACTIVE)
+
+
+def _assert_focus_visible(focused: dict) -> None:
+    assert focused["outlineStyle"] != "none" and focused["outlineWidth"] >= 2, f"no visible focus on {focused}"
+
+
+def _tab_to(page, matches, limit: int = 40) -> dict:
+    """Press Tab until the focused element matches; every stop on the way must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        if focused is None:
+            continue
+        _assert_focus_visible(focused)
+        if matches(focused):
+            return focused
+    raise AssertionError(f"Tab never reached the element (last focus: {_focused(page)})")
+
+
+def test_add_facility_with_the_keyboard_alone(page, demo_data):
+    # Otto (another TIN) asks for the pediatrics NPI: any provider user may ask for any ID, and
+    # this persona's authenticator step is not used by the other tests of this module.
+    email = "outsider@demo.test"
+    page.goto("/login/")
+    # The Email field has autofocus: type there, then Tab on.
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type(email)
+    _tab_to(page, lambda f: f["name"] == "password")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
+    expect(page.get_by_label("Code from your authenticator app, or a backup code")).to_be_focused()
+    page.keyboard.type(fresh_code_for(email))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Welcome, Otto Outsider")).to_be_visible()
+
+    # On a page without autofocus, the first Tab stop is the skip link.
+    first = _tab_to(page, lambda f: True, limit=1)
+    assert "usa-skipnav" in first["className"], first
+    assert first["text"] == "Skip to main content"
+    _tab_to(page, lambda f: f["tag"] == "a" and f["text"] == "My Profile")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="My Profile")).to_be_visible()
+
+    # The skip link jumps over the header: the next Tab stop is the first control of the page.
+    _tab_to(page, lambda f: "usa-skipnav" in f["className"], limit=1)
+    page.keyboard.press("Enter")
+    expect(page.locator("#main-content")).to_be_focused()
+    add_facility = _tab_to(page, lambda f: True, limit=1)
+    assert add_facility["text"] == "Add Facility", add_facility
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Add Facility")).to_be_visible()
+
+    _tab_to(page, lambda f: f["name"] == "ids-0-value")
+    page.keyboard.type(NEW_NPI)
+    submit = _tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Send request")
+    _assert_focus_visible(submit)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile(r"^Request R-"))).to_be_visible()
+    expect(page.get_by_text("Status: Open")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(NEW_NPI))).to_be_visible()
