@@ -181,7 +181,7 @@ def manager_work_queue(*, manager: User, now=None) -> dict:
             expires_at__gt=now,
             expires_at__lte=now + timedelta(days=2),
         )
-        .select_related("user")
+        .select_related("user", "organization")
         .order_by("expires_at")[:20]
     )
     inactive = (

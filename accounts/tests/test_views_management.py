@@ -224,3 +224,28 @@ def test_query_counts_equal_at_10_and_5000_users(client, login_as, manager, bill
         # session, user, OTP device, levels held (guard + nav), managed TINs, status counts,
         # page of users, unread badge
         client.get(list_url)
+
+
+def test_work_queue_query_count_does_not_grow_with_expiring_invitations(client, login_as, manager, org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import RegistrationLink
+
+    def invite(i):
+        lifecycle.invitation_create(
+            actor=manager, organization=org, email=f"inv{i}@example.test", full_name=f"Invitee {i}", levels=[]
+        )
+        RegistrationLink.objects.filter(user__email=f"inv{i}@example.test").update(
+            expires_at=timezone.now() + timedelta(hours=12)
+        )
+
+    login_as(manager)
+    invite(0)
+    url = reverse("accounts:user_management")
+    small = _count(client, url)
+    for i in range(1, 8):
+        invite(i)
+    assert _count(client, url) == small
+    assert b"Resend the invitation to Invitee 7" in client.get(url).content
