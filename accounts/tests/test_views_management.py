@@ -231,6 +231,7 @@ def test_work_queue_query_count_does_not_grow_with_expiring_invitations(client, 
 
     from django.utils import timezone
 
+    from accounts import lifecycle
     from accounts.models import RegistrationLink
 
     def invite(i):
