@@ -49,5 +49,9 @@ beat: install
 code: install
 	@DEBUG=1 $(BIN)/python manage.py demo_code
 
+# The hot pages under load on PostgreSQL at a large plan's sizes (bench/README.md); BENCH_ARGS="--help" lists options.
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles var
