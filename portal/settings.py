@@ -140,6 +140,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # {% breadcrumbs %} on every page below the top, without a {% load %} in each template.
+            "builtins": ["portal.templatetags.portal_tags"],
         },
     },
 ]
