@@ -45,10 +45,16 @@ class AuditedAdminMixin:
 
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("email", "full_name", "kind", "status", "last_login", "is_staff")
+    # Short columns: with the admin's side navigation open, long headers pushed the last one out of view.
+    list_display = ("email", "full_name", "kind", "status", "last_login", "admin_access")
     list_filter = ("kind", "status", "is_staff", "is_superuser")
     search_fields = ("email", "full_name", "phone")
     ordering = ("email",)
+
+    @admin.display(boolean=True, description="Admin", ordering="is_staff")
+    def admin_access(self, user):
+        return user.is_staff
+
     readonly_fields = (
         "uuid",
         "status",

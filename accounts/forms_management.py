@@ -256,3 +256,16 @@ class RegistrationDecisionForm(forms.Form):
         label="Organization name (for a TIN not yet known)", max_length=200, required=False, widget=_input()
     )
     reason = forms.CharField(label="Reason for rejecting", max_length=200, required=False, widget=_input())
+
+
+class ProfileForm(forms.Form):
+    """The owner's own name and telephone on My Profile."""
+
+    full_name = forms.CharField(label="Full name", max_length=150, widget=_input(autocomplete="name"))
+    phone = forms.CharField(
+        label="Telephone",
+        max_length=30,
+        required=False,
+        help_text="Your account managers and the plan use it to reach you about your access.",
+        widget=_input(autocomplete="tel", inputmode="tel", type="tel"),
+    )

@@ -301,6 +301,26 @@ def password_change(*, user: User, password: str, request=None) -> User:
     return user
 
 
+@transaction.atomic
+def profile_update(*, user: User, full_name: str, phone: str, request=None) -> list[str]:
+    """The owner changes their own name and telephone; returns the fields that changed.
+
+    The email is the login and the account managers' contact: it is not changed here.
+    """
+    full_name = " ".join(full_name.split())
+    phone = phone.strip()
+    if len(full_name) < 2:
+        raise ValidationError({"full_name": "Enter your full name."})
+    changed = [name for name, value in (("full_name", full_name), ("phone", phone)) if getattr(user, name) != value]
+    if not changed:
+        return []
+    user.full_name, user.phone = full_name, phone
+    user.save(update_fields=changed)
+    # Only the names of the fields: the audit log is read by account managers, not a copy of the profile.
+    record(action=AuditAction.PROFILE_UPDATED, actor=user, target=user, details={"fields": changed}, request=request)
+    return changed
+
+
 # --- multi-factor authentication ---------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     MFA_FAILED = "mfa_failed", "Failed MFA"
     MFA_BACKUP_CODE_USED = "mfa_backup_code_used", "Used an MFA backup code"
     PASSWORD_CHANGED = "password_changed", "Changed password"
+    PROFILE_UPDATED = "profile_updated", "Updated their profile"
     PASSWORD_RESET_REQUESTED = "password_reset_requested", "Requested a password reset"
     PASSWORD_RESET_COMPLETED = "password_reset_completed", "Completed a password reset"
     STATUS_CHANGED = "status_changed", "Changed user status"

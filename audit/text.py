@@ -105,6 +105,12 @@ def _password_changed(event):
     return f"{_actor(event)} changed their password"
 
 
+def _profile_updated(event):
+    fields = {"full_name": "name", "phone": "telephone number"}
+    changed = [fields.get(name, name) for name in event.details.get("fields", [])]
+    return f"{_actor(event)} changed their {' and '.join(changed) or 'profile'}"
+
+
 def _password_reset_requested(event):
     sent = event.details.get("email_sent")
     tail = "" if sent is None else ("; an email was sent" if sent else "; no email was sent")
@@ -273,6 +279,7 @@ SENTENCES: dict[str, Callable[[AuditEvent], str]] = {
     AuditAction.MFA_FAILED: _mfa_failed,
     AuditAction.MFA_BACKUP_CODE_USED: _mfa_backup_code,
     AuditAction.PASSWORD_CHANGED: _password_changed,
+    AuditAction.PROFILE_UPDATED: _profile_updated,
     AuditAction.PASSWORD_RESET_REQUESTED: _password_reset_requested,
     AuditAction.PASSWORD_RESET_COMPLETED: _password_reset_completed,
     AuditAction.PASSWORD_RESET_SENT: _password_reset_sent,

@@ -4,6 +4,7 @@ import csv
 import datetime
 import json
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -92,8 +93,7 @@ def manager_audit(request):
 
 # --- CSV export ----------------------------------------------------------------------------------
 
-CSV_HEADER = [
-    "time (UTC)",
+CSV_COLUMNS_AFTER_TIME = [
     "actor",
     "action",
     "sentence",
@@ -104,6 +104,13 @@ CSV_HEADER = [
     "user agent",
     "details",
 ]
+
+
+def csv_header() -> list[str]:
+    """The header row; the time column names the portal's time zone, the one the page shows."""
+    return [f"time ({settings.TIME_ZONE})", *CSV_COLUMNS_AFTER_TIME]
+
+
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,7 +124,8 @@ def _csv_row(event) -> list[str]:
     return [
         neutralise(cell)
         for cell in (
-            event.occurred_at.astimezone(datetime.UTC).isoformat(),
+            # The page's time zone, with its UTC offset, so a spreadsheet and the page agree.
+            timezone.localtime(event.occurred_at).isoformat(),
             event.actor_email,
             event.action,
             event_sentence(event),
@@ -140,7 +148,7 @@ class _Echo:
 
 def _csv_lines(events):
     writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
+    yield writer.writerow(csv_header())
     for event in events.order_by(*EVENT_ORDER).iterator(chunk_size=EXPORT_CHUNK_SIZE):
         yield writer.writerow(_csv_row(event))
 

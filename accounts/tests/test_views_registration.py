@@ -65,8 +65,13 @@ def test_manager_verifies_and_the_link_finishes_registration(
     user.refresh_from_db()
     assert user.status == UserStatus.ACTIVE
     assert client.get("/").status_code == 200  # signed in, second factor verified
-    # The link worked once.
-    assert client.get(path).status_code == 410
+    # The link worked once; used again it is not a dead end: it says how to sign in or get a new one.
+    client.logout()
+    reused = client.get(path)
+    assert reused.status_code == 410
+    body = reused.content.decode()
+    assert 'href="/login/"' in body and "already finished registering" in body
+    assert 'href="/password-reset/"' in body
 
 
 def test_mfa_step_without_a_pending_link_is_refused(client):

@@ -250,7 +250,7 @@ def test_export_streams_the_filtered_events_as_csv(client, login_as, payer_staff
     assert response["Content-Disposition"] == f'attachment; filename="audit-log-{timezone.localdate():%Y-%m-%d}.csv"'
     header, *rows = export_rows(response)
     assert header == [
-        "time (UTC)",
+        "time (America/Chicago)",
         "actor",
         "action",
         "sentence",
@@ -263,7 +263,10 @@ def test_export_streams_the_filtered_events_as_csv(client, login_as, payer_staff
     ]
     assert {row[6] for row in rows} == {other_org.tin}
     row = next(row for row in rows if row[1] == outsider_event.actor_email and row[2] == "message_sent")
-    assert row[0] == outsider_event.occurred_at.astimezone(datetime.UTC).isoformat()
+    # The page's time zone with its offset: the same instant the page shows, readable in a spreadsheet.
+    assert row[0] == timezone.localtime(outsider_event.occurred_at).isoformat()
+    assert datetime.datetime.fromisoformat(row[0]) == outsider_event.occurred_at
+    assert row[0].endswith(("-06:00", "-05:00"))
     assert row[9] == '{"kind": "x"}'
 
 

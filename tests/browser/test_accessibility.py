@@ -179,6 +179,11 @@ def test_biller_pages(page, demo_data):
     page.get_by_role("searchbox", name="Search your provider IDs").fill("no such provider")
     page.get_by_role("button", name="Search").click()
     audit.check("My Profile, search without result")
+    page.goto("/profile/details/")
+    page.get_by_label("Full name").fill("x")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Enter your full name.")).to_be_visible()
+    audit.check("Edit your details, error")
 
     page.goto("/profile/add-facility/")
     audit.check("Add Facility")
