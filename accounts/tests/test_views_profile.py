@@ -1,71 +1,73 @@
-"""The owner edits their own name and telephone on My Profile."""
+"""My Profile: who I am, my levels, my provider IDs, my requests and who controls my access."""
 
 import pytest
+from django.urls import reverse
 
-from audit.models import AuditAction, AuditEvent
+from access_requests.services import access_request_create
+from accounts.models import AccessLevel
+from accounts.services import scope_add
+from accounts.tests.factories import ProviderIdentifierFactory
 
 pytestmark = pytest.mark.django_db
-URL = "/profile/details/"
 
 
-def test_anonymous_is_sent_to_sign_in(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/login/")
-
-
-def test_wrong_method_is_405(client, login_as, biller):
+def test_profile_rules(client, login_as, biller, payer_staff):
+    assert client.get(reverse("accounts:profile")).status_code == 302
     login_as(biller)
-    assert client.put(URL).status_code == 405
+    assert client.post(reverse("accounts:profile")).status_code == 405
+    client.logout()
+    login_as(payer_staff)
+    assert client.get(reverse("accounts:profile")).status_code == 403
 
 
-def test_form_is_prefilled_with_the_owners_details(client, login_as, biller):
-    biller.phone = "(217) 555-0100"
-    biller.save()
+def test_profile_shows_levels_scope_requests_and_managers(client, login_as, biller, manager, org, npi):
+    request = access_request_create(requester=biller, items=[("npi", "1245319599")])
     login_as(biller)
-    body = client.get(URL).content.decode()
-    assert 'value="Biller"' in body and 'value="(217) 555-0100"' in body
-    assert 'aria-label="Breadcrumbs"' in body
+    response = client.get(reverse("accounts:profile"))
+    content = response.content.decode()
+    assert "Claims, Eligibility, Message Box" in content
+    assert "1234567893" in content and "Julius Hibbert MD" in content
+    assert request.reference in content
+    assert manager.full_name in content
+    assert 'href="/profile/add-facility/"' in content
 
 
-def test_saving_changes_name_and_phone_and_audits_field_names_only(client, login_as, biller):
+def test_profile_search_and_pages(client, login_as, biller, org):
+    scope_add(
+        actor=None,
+        user=biller,
+        provider_identifiers=ProviderIdentifierFactory.create_batch(30, organization=org),
+    )
     login_as(biller)
-    response = client.post(URL, {"full_name": "  Ann   Lee ", "phone": "217 555 0199"})
-    assert response.status_code == 302 and response["Location"] == "/profile/"
-    biller.refresh_from_db()
-    assert (biller.full_name, biller.phone) == ("Ann Lee", "217 555 0199")
-    event = AuditEvent.objects.get(action=AuditAction.PROFILE_UPDATED)
-    assert event.actor == biller and event.details == {"fields": ["full_name", "phone"]}
-    assert "Ann Lee" not in str(event.details)
-    follow = client.get("/profile/").content.decode()
-    assert "Your name and telephone number changed." in follow
+    first = client.get(reverse("accounts:profile")).context["page"]
+    assert len(first.rows) == 25 and first.next_cursor
+    second = client.get(reverse("accounts:profile"), {"after": first.next_cursor}).context["page"]
+    assert len(second.rows) == 6
+    found = client.get(reverse("accounts:profile"), {"q": "1234567893"}).context["page"]
+    assert [pid.value for pid in found.rows] == ["1234567893"]
 
 
-def test_nothing_changed_says_so_and_writes_no_audit(client, login_as, biller):
+def test_profile_query_count_is_constant(client, login_as, biller, org, django_assert_num_queries):
+    from accounts.services import access_levels_set
+    from accounts.tests.factories import OrganizationFactory
+
     login_as(biller)
-    response = client.post(URL, {"full_name": biller.full_name, "phone": biller.phone}, follow=True)
-    assert "Nothing changed." in response.content.decode()
-    assert not AuditEvent.objects.filter(action=AuditAction.PROFILE_UPDATED).exists()
+    client.get(reverse("accounts:profile"))
 
+    def count():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
 
-def test_a_bad_name_comes_back_with_the_input_and_the_error_next_to_it(client, login_as, biller):
-    login_as(biller)
-    response = client.post(URL, {"full_name": " x ", "phone": "217 555 0199"})
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Enter your full name." in body
-    assert 'value="217 555 0199"' in body
-    biller.refresh_from_db()
-    assert biller.full_name == "Biller"
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("accounts:profile")).status_code == 200
+        return len(ctx.captured_queries)
 
-
-def test_the_email_cannot_be_changed_here(client, login_as, biller):
-    login_as(biller)
-    client.post(URL, {"full_name": "Ann Lee", "phone": "", "email": "evil@example.test"})
-    biller.refresh_from_db()
-    assert biller.email == "biller@example.test"
-
-
-def test_profile_links_to_the_edit_page(client, login_as, biller):
-    login_as(biller)
-    assert 'href="/profile/details/"' in client.get("/profile/").content.decode()
+    before = count()
+    for organization in OrganizationFactory.create_batch(5):
+        access_levels_set(actor=None, user=biller, organization=organization, levels=[AccessLevel.CLAIMS])
+        scope_add(
+            actor=None,
+            user=biller,
+            provider_identifiers=ProviderIdentifierFactory.create_batch(10, organization=organization),
+        )
+    assert count() == before
