@@ -31,7 +31,8 @@ from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED, idle_clock_r
 from accounts.models import AccessLevel, Organization, User, UserStatus
 from accounts.selectors import account_managers_by_organization, levels_by_organization, provider_ids_in_scope
 from accounts.services import (
-    mfa_verify,
+    MfaRefusal,
+    mfa_check,
     totp_device_for_enrollment,
     totp_enrollment_confirm,
     user_has_confirmed_totp,
@@ -72,6 +73,18 @@ def login_view(request):
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
+def _mfa_refusal_words(result) -> str:
+    if result.refusal == MfaRefusal.THROTTLED:
+        seconds = result.wait_seconds
+        return (
+            f"Too many wrong codes: wait {seconds} second{'' if seconds == 1 else 's'} "
+            "and enter the newest code from your app."
+        )
+    if result.refusal == MfaRefusal.REPLAYED:
+        return "That code was already used. Wait for your app to show a new code and enter that one."
+    return "That code is not right. Check that it is the newest code in your app for this portal, then try again."
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def mfa_verify_view(request):
@@ -83,12 +96,12 @@ def mfa_verify_view(request):
         return redirect(_with_next("accounts:mfa_enroll", next_url))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = mfa_verify(user=user, token=form.cleaned_data["token"], request=request)
-        if device is not None:
-            otp_login(request, device)
+        result = mfa_check(user=user, token=form.cleaned_data["token"], request=request)
+        if result.device is not None:
+            otp_login(request, result.device)
             request.session.cycle_key()
             return HttpResponseRedirect(next_url)
-        form.add_error("token", "That code is not right, or it was already used. Try the next code.")
+        form.add_error("token", _mfa_refusal_words(result))
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_url})
 
 
