@@ -82,7 +82,9 @@ class NoteForm(forms.Form):
         required=False,
         max_length=NOTE_MAX_LENGTH,
         help_text=f"For example, the new location these IDs are for. Up to {NOTE_MAX_LENGTH:,} characters.",
-        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 4, "maxlength": NOTE_MAX_LENGTH}),
+        widget=forms.Textarea(
+            attrs={"class": "usa-textarea", "rows": 4, "maxlength": NOTE_MAX_LENGTH, "data-draft": "note"}
+        ),
     )
 
 

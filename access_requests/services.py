@@ -30,6 +30,7 @@ from accounts.validators import validate_npi, validate_tin
 from audit.models import AuditAction
 from audit.services import record
 from mailbox.services import message_reply, system_message_post, thread_start_with_payer
+from portal import normalize
 
 OTHER_ID_RE = re.compile(r"^[A-Za-z0-9]{1,20}$")
 
@@ -39,8 +40,7 @@ class AlreadyDecided(Exception):
 
 
 def normalize_value(kind: str, value: str) -> str:
-    value = re.sub(r"[\s-]", "", value or "")
-    return value if kind in (ProviderIdKind.NPI, ProviderIdKind.TIN) else value.upper()
+    return normalize.provider_id(kind, value)
 
 
 def validate_item(kind: str, value: str) -> None:

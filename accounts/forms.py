@@ -11,6 +11,7 @@ from django.contrib.auth.forms import (
 from accounts.models import User, UserStatus
 from accounts.services import password_change, password_reset_complete
 from mailbox.outbox import email_enqueue
+from portal import normalize
 
 
 class LoginForm(AuthenticationForm):
@@ -32,7 +33,7 @@ class LoginForm(AuthenticationForm):
     }
 
     def clean_username(self):
-        return User.objects.normalize_email(self.cleaned_data["username"])
+        return normalize.email(self.cleaned_data["username"])
 
 
 class TokenForm(forms.Form):
@@ -65,6 +66,9 @@ class OutboxPasswordResetForm(PasswordResetForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "usa-input"}),
     )
+
+    def clean_email(self):
+        return normalize.email(self.cleaned_data["email"])
 
     def get_users(self, email):
         return User.objects.filter(

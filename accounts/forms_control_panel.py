@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts.models import AccessLevel, ProviderIdKind
+from portal import normalize
 
 
 class UserSearchForm(forms.Form):
@@ -25,12 +26,21 @@ class UserSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Any status")] + UserStatus.choices
 
+    def clean_q(self):
+        return normalize.search_query(self.cleaned_data["q"])
+
 
 class ScopeAddForm(forms.Form):
     kind = forms.ChoiceField(
         label="Kind of ID", choices=ProviderIdKind.choices, widget=forms.Select(attrs={"class": "usa-select"})
     )
-    value = forms.CharField(label="Provider ID", max_length=20, widget=forms.TextInput(attrs={"class": "usa-input"}))
+    value = forms.CharField(label="Provider ID", max_length=24, widget=forms.TextInput(attrs={"class": "usa-input"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") and data.get("value"):
+            data["value"] = normalize.provider_id(data["kind"], data["value"])
+        return data
 
 
 class LevelsForm(forms.Form):

@@ -6,6 +6,7 @@ from django.contrib.auth import password_validation
 from accounts.lifecycle import COMMENT_MAX_LENGTH
 from accounts.models import AccessLevel, ProviderIdentifier, RoleTemplate, UserStatus
 from accounts.validators import validate_npi, validate_tin
+from portal import normalize
 
 
 def _input(**attrs):
@@ -42,13 +43,16 @@ class RegistrationForm(forms.Form):
             raise forms.ValidationError("Enter your full name.")
         return name
 
+    def clean_email(self):
+        return normalize.email(self.cleaned_data["email"])
+
     def clean_tin(self):
-        tin = self.cleaned_data["tin"].replace("-", "").replace(" ", "")
+        tin = normalize.tin(self.cleaned_data["tin"])
         validate_tin(tin)
         return tin
 
     def clean_npi(self):
-        npi = self.cleaned_data["npi"].replace(" ", "")
+        npi = normalize.npi(self.cleaned_data["npi"])
         if npi:
             validate_npi(npi)
         return npi
@@ -171,6 +175,9 @@ class UserFilterForm(forms.Form):
     )
     tin = forms.ChoiceField(label="TIN", required=False, widget=forms.Select(attrs={"class": "usa-select"}))
 
+    def clean_q(self):
+        return normalize.search_query(self.cleaned_data["q"])
+
     def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
         self.organizations = {str(o.uuid): o for o in organizations}
@@ -209,6 +216,9 @@ class InvitationForm(forms.Form):
         self.organizations = {str(o.uuid): o for o in organizations}
         self.fields["organization"].choices = [(key, f"{o.tin} · {o.name}") for key, o in self.organizations.items()]
 
+    def clean_email(self):
+        return normalize.email(self.cleaned_data["email"])
+
     def clean(self):
         data = super().clean()
         template = data.get("template")
@@ -218,7 +228,9 @@ class InvitationForm(forms.Form):
         data["all_levels"] = sorted(levels)
         organization = self.organizations.get(data.get("organization") or "")
         data["organization_obj"] = organization
-        values = [v for v in (data.get("provider_ids") or "").replace(",", " ").split() if v]
+        # Separated by commas or spaces, so only dashes can be dropped inside one ID.
+        typed = (data.get("provider_ids") or "").replace(",", " ").split()
+        values = [value for value in (normalize.provider_id("", v) for v in typed) if value]
         identifiers = []
         if organization is not None and values:
             found = {
@@ -249,6 +261,9 @@ class OrganizationSearchForm(forms.Form):
         ],
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
+
+    def clean_q(self):
+        return normalize.search_query(self.cleaned_data["q"])
 
 
 class RegistrationDecisionForm(forms.Form):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("mfa/", views.mfa_verify_view, name="mfa"),
     path("mfa/enroll/", views.mfa_enroll_view, name="mfa_enroll"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("profile/", views.profile, name="profile"),
     path("profile/details/", views_profile.profile_edit, name="profile_edit"),
     path("register/", views_registration.register, name="register"),

@@ -11,12 +11,12 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from access_requests.selectors import requests_of
@@ -27,11 +27,12 @@ from accounts.forms import (
     ResetSetPasswordForm,
     TokenForm,
 )
-from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
+from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED, idle_clock_refresh, safe_next_path
 from accounts.models import AccessLevel, Organization, User, UserStatus
 from accounts.selectors import account_managers_by_organization, levels_by_organization, provider_ids_in_scope
 from accounts.services import (
-    mfa_verify,
+    MfaRefusal,
+    mfa_check,
     totp_device_for_enrollment,
     totp_enrollment_confirm,
     user_has_confirmed_totp,
@@ -43,12 +44,9 @@ from portal.permissions import provider_required
 
 
 def _next_url(request) -> str:
+    """The page to open after sign-in: a safe local path that takes GET, else the dashboard."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(settings.LOGIN_REDIRECT_URL)
+    return safe_next_path(request, candidate) or reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def _with_next(url_name: str, next_url: str) -> str:
@@ -63,7 +61,7 @@ def _with_next(url_name: str, next_url: str) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.user.is_authenticated:
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())  # a new session key
@@ -71,7 +69,20 @@ def login_view(request):
         request.session[SESSION_STARTED] = now
         request.session[SESSION_LAST_SEEN] = now
         return redirect(_with_next("accounts:mfa", _next_url(request)))
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    next_url = safe_next_path(request, request.POST.get("next") or request.GET.get("next") or "") or ""
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+def _mfa_refusal_words(result) -> str:
+    if result.refusal == MfaRefusal.THROTTLED:
+        seconds = result.wait_seconds
+        return (
+            f"Too many wrong codes: wait {seconds} second{'' if seconds == 1 else 's'} "
+            "and enter the newest code from your app."
+        )
+    if result.refusal == MfaRefusal.REPLAYED:
+        return "That code was already used. Wait for your app to show a new code and enter that one."
+    return "That code is not right. Check that it is the newest code in your app for this portal, then try again."
 
 
 @never_cache
@@ -80,18 +91,26 @@ def mfa_verify_view(request):
     user = request.user
     next_url = _next_url(request)
     if user.is_verified():
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     if not user_has_confirmed_totp(user=user):
         return redirect(_with_next("accounts:mfa_enroll", next_url))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = mfa_verify(user=user, token=form.cleaned_data["token"], request=request)
-        if device is not None:
-            otp_login(request, device)
+        result = mfa_check(user=user, token=form.cleaned_data["token"], request=request)
+        if result.device is not None:
+            otp_login(request, result.device)
             request.session.cycle_key()
-            return redirect(next_url)
-        form.add_error("token", "That code is not right, or it was already used. Try the next code.")
+            return HttpResponseRedirect(next_url)
+        form.add_error("token", _mfa_refusal_words(result))
     return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_url})
+
+
+@never_cache
+@require_POST
+def session_keepalive(request):
+    """The "Stay signed in" button of the idle warning: restarts the idle clock and says how many
+    seconds are left. Signed-out callers are sent to sign in like any page; CSRF applies."""
+    return JsonResponse({"seconds_left": idle_clock_refresh(request.session)})
 
 
 @never_cache

@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from claims.models import MEMBER_ID_REGEX, ClaimStatus
+from portal import normalize
 
 # Sort key → keyset order. Every order ends with the primary key, so it is total.
 SORTS = {
@@ -67,6 +68,12 @@ class ClaimFilterForm(forms.Form):
         for name in ("provider_id", "status", "sort"):
             self.fields[name].widget.attrs["class"] = "usa-select"
 
+    def clean_member_id(self):
+        return normalize.member_id(self.cleaned_data["member_id"])
+
+    def clean_claim_number(self):
+        return normalize.claim_number(self.cleaned_data["claim_number"])
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("service_from"), cleaned.get("service_to")
@@ -112,6 +119,9 @@ class EligibilityForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["date_of_service"].initial = timezone.localdate
+
+    def clean_member_id(self):
+        return normalize.member_id(self.cleaned_data["member_id"])
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]

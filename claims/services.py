@@ -35,6 +35,7 @@ from claims.models import (
     Member,
 )
 from claims.selectors import member_for_eligibility
+from portal import normalize
 
 COLUMNS = (
     "claim_number",
@@ -216,15 +217,18 @@ def _parse(line: int, csv_row: dict) -> _Row:
     claim_number = _text(raw, "claim_number", problems, max_length=20)
     if claim_number and not _CLAIM_NUMBER.match(claim_number):
         problems.append(f"claim_number {claim_number!r} may hold only letters, digits and dashes")
+    claim_number = normalize.claim_number(claim_number)
     kind = raw["provider_id_kind"].lower()
     if kind not in ProviderIdKind.values:
         problems.append(
             f"provider_id_kind {raw['provider_id_kind']!r} is not one of {', '.join(ProviderIdKind.values)}"
         )
     provider_id_value = _text(raw, "provider_id_value", problems, max_length=20)
+    if kind in (ProviderIdKind.NPI, ProviderIdKind.TIN):
+        provider_id_value = normalize.digits(provider_id_value)
     values = {
         "claim_number": claim_number,
-        "member_id": _text(raw, "member_id", problems, max_length=30),
+        "member_id": normalize.member_id(_text(raw, "member_id", problems, max_length=30)),
         "member_name": _text(raw, "member_name", problems, max_length=200),
         "service_date_from": _date(raw, "service_date_from", problems),
         "service_date_to": _date(raw, "service_date_to", problems),
@@ -396,6 +400,7 @@ def _parse_member(line: int, csv_row: dict) -> _Row:
     member_id = _text(raw, "member_id", problems, max_length=30)
     if member_id and len(member_id) <= 30 and not _MEMBER_ID.match(member_id):
         problems.append(f"member_id {member_id!r} may hold only letters, digits and dashes")
+    member_id = normalize.member_id(member_id)
     values = {
         "member_id": member_id,
         "first_name": _text(raw, "first_name", problems, max_length=100),

@@ -8,19 +8,21 @@ PAYER_CHOICE = "payer"
 
 
 class MessageBodyField(forms.CharField):
-    def __init__(self, **kwargs):
+    def __init__(self, *, draft: str = "", **kwargs):
+        """``draft``: keep what is typed as a draft in this browser tab (static/portal/js/session.js)
+        so an idle sign-out does not lose it."""
         kwargs.setdefault("label", "Message")
         kwargs.setdefault("max_length", MESSAGE_MAX_LENGTH)
         kwargs.setdefault("help_text", f"Plain text, up to {MESSAGE_MAX_LENGTH:,} characters. Links become clickable.")
-        kwargs.setdefault(
-            "widget",
-            forms.Textarea(attrs={"class": "usa-textarea", "rows": 6, "maxlength": MESSAGE_MAX_LENGTH}),
-        )
+        attrs = {"class": "usa-textarea", "rows": 6, "maxlength": MESSAGE_MAX_LENGTH}
+        if draft:
+            attrs["data-draft"] = draft
+        kwargs.setdefault("widget", forms.Textarea(attrs=attrs))
         super().__init__(**kwargs)
 
 
 class ReplyForm(forms.Form):
-    body = MessageBodyField(label="Your reply")
+    body = MessageBodyField(label="Your reply", draft="reply")
 
 
 class ComposeForm(forms.Form):
@@ -30,7 +32,7 @@ class ComposeForm(forms.Form):
     subject = forms.CharField(
         label="Subject", max_length=SUBJECT_MAX_LENGTH, widget=forms.TextInput(attrs={"class": "usa-input"})
     )
-    body = MessageBodyField()
+    body = MessageBodyField(draft="message")
 
     def __init__(self, *args, payer_name: str, recipients, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,8 @@
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp.admin import OTPAdminSite
@@ -16,9 +18,18 @@ class PortalAdminSite(OTPAdminSite):
     def __init__(self, name="admin"):
         super().__init__(name)
 
+    @login_not_required
     def login(self, request, extra_context=None):
-        """One login for the whole portal: password then second factor, then back here."""
-        next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        """One login for the whole portal: password then second factor, then back here.
+
+        A signed-in user who is not an administrator must not be sent to the portal's sign-in: it
+        would bounce straight back here, forever. They get the 403 page."""
+        index = reverse("admin:index", current_app=self.name)
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return redirect(index)
+            raise PermissionDenied("The admin is for the plan's system administrators.")
+        next_url = request.GET.get("next") or index
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
 
 

@@ -1,6 +1,9 @@
 """Branding and navigation for every template."""
 
+import json
+
 from django.conf import settings
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from portal.navigation import nav_items_for
@@ -15,7 +18,27 @@ def portal(request):
             return []
         return nav_items_for(request, request_levels(request))
 
+    def idle_timer():
+        # Only verified sessions are signed out for idleness in a way the page can warn about.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
+            return ""
+        from accounts.middleware import idle_duration_words, idle_seconds_left
+
+        # One data attribute on <body>, read by static/portal/js/session.js (escaped as any value).
+        return json.dumps(
+            {
+                "secondsLeft": idle_seconds_left(request.session),
+                "warningSeconds": settings.SESSION_IDLE_WARNING_SECONDS,
+                "idleWords": idle_duration_words(),
+                "keepaliveUrl": reverse("accounts:session_keepalive"),
+                # Drafts kept in the tab belong to this login: another login never sees them.
+                "owner": str(user.uuid),
+            }
+        )
+
     return {
+        "idle_timer": SimpleLazyObject(idle_timer),
         "PAYER_NAME": settings.PAYER_NAME,
         "PAYER_SUPPORT_PHONE": settings.PAYER_SUPPORT_PHONE,
         "PAYER_SUPPORT_EMAIL": settings.PAYER_SUPPORT_EMAIL,

@@ -115,7 +115,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Every view needs a login unless marked @login_not_required: deny by default.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.PortalLoginRequiredMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.RequireVerifiedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -189,6 +189,8 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 
 # Sessions: 15 minutes idle, 12 hours at most (enforced by SessionLifetimeMiddleware too).
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 15))
+# The page warns this many seconds before the idle sign-out, with a "Stay signed in" button.
+SESSION_IDLE_WARNING_SECONDS = env_int("SESSION_IDLE_WARNING_SECONDS", 60)
 SESSION_MAX_AGE = timedelta(hours=12)
 SESSION_COOKIE_AGE = int(SESSION_MAX_AGE.total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
