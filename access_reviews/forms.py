@@ -56,3 +56,7 @@ class KeepManyForm(forms.Form):
     def __init__(self, *args, user_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["users"].choices = [(str(u.uuid), u.full_name) for u in user_choices]
+
+
+class PlanKeepForm(forms.Form):
+    user = forms.UUIDField()

@@ -89,3 +89,8 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} {self.user_id}"
+
+    @property
+    def outcome(self) -> str:
+        """The decision as what happened: "Kept", "Levels changed", "Removed"."""
+        return {Decision.KEEP: "Kept", Decision.CHANGE: "Levels changed", Decision.REMOVE: "Removed"}[self.decision]

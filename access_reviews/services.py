@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -77,17 +77,25 @@ def campaign_open(
 
 
 def task_members(task: ReviewTask):
-    """The users to review: members of the organization who are not disabled."""
-    return (
-        User.objects.filter(memberships__organization=task.organization)
-        .exclude(status=UserStatus.DISABLED)
-        .order_by("full_name", "id")
+    """Everyone the review covers: the organization's users who are not disabled, plus every user
+    already decided in it. A removed user keeps their row (and counts as reviewed) instead of
+    dropping out of the list and the count."""
+    member = Membership.objects.filter(organization=task.organization, user=OuterRef("pk"))
+    decided = ReviewDecision.objects.filter(task=task, user=OuterRef("pk"))
+    return User.objects.filter((Exists(member) & ~Q(status=UserStatus.DISABLED)) | Exists(decided)).order_by(
+        "full_name", "id"
     )
+
+
+def task_open_members(task: ReviewTask):
+    """The users still waiting for a decision."""
+    decided = ReviewDecision.objects.filter(task=task, user=OuterRef("pk"))
+    return task_members(task).exclude(Exists(decided))
 
 
 def _refresh_progress(task: ReviewTask) -> None:
     decided = ReviewDecision.objects.filter(task=task).count()
-    members = max(task_members(task).count(), decided)
+    members = task_members(task).count()
     done = decided >= members
     ReviewTask.objects.filter(pk=task.pk).update(
         decided_count=decided,
@@ -95,6 +103,11 @@ def _refresh_progress(task: ReviewTask) -> None:
         status=TaskStatus.COMPLETED if done else TaskStatus.OPEN,
         completed_at=timezone.now() if done else None,
     )
+
+
+SELF_REVIEW_REFUSED = (
+    "You cannot review your own access: another account manager of this TIN reviews it, or the plan when there is none."
+)
 
 
 @transaction.atomic
@@ -107,6 +120,9 @@ def review_decide(
     organization = task.organization
     if not lifecycle.manages(actor, organization):
         raise PermissionDenied("You do not manage this organization.")
+    if user.pk == actor.pk:
+        # Keeping one's own access would certify it without a second pair of eyes.
+        raise ValidationError(SELF_REVIEW_REFUSED)
     if task.campaign.closed_at is not None:
         raise ValidationError("This review is closed.")
     if not Membership.objects.filter(user=user, organization=organization).exists():
@@ -119,8 +135,6 @@ def review_decide(
             actor=actor, user=user, organization=organization, comment=comment[:200], request=request
         )
     elif decision == Decision.CHANGE:
-        if user.pk == actor.pk:
-            raise ValidationError("You cannot change your own access levels. Keep them, or ask another manager.")
         lifecycle.manager_levels_set(
             actor=actor,
             user=user,
@@ -142,8 +156,11 @@ def review_decide(
     return result
 
 
+@transaction.atomic
 def review_keep_many(*, actor: User, task: ReviewTask, users: list[User], request=None) -> int:
-    """Bulk Keep: each decision is its own audited service call."""
+    """Bulk Keep: each decision is its own audited service call; all or nothing."""
+    if any(user.pk == actor.pk for user in users):
+        raise ValidationError(SELF_REVIEW_REFUSED)
     kept = 0
     for user in users:
         if not ReviewDecision.objects.filter(task=task, user=user).exists():

@@ -3,11 +3,15 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access_reviews import selectors, services
-from access_reviews.forms import CampaignForm, DecideForm, KeepManyForm
+from access_reviews.forms import CampaignForm, DecideForm, KeepManyForm, PlanKeepForm
+from access_reviews.models import Decision, ReviewTask
 from accounts.models import AccessLevel
+from accounts.selectors import account_managers
+from portal.confirm import confirmation_page
 from portal.permissions import level_required, payer_staff_required
 
 manager_required = level_required(AccessLevel.MANAGE_ACCOUNT)
@@ -50,8 +54,36 @@ def campaign_detail(request, campaign_uuid):
     return render(
         request,
         "access_reviews/campaign_detail.html",
-        {"campaign": campaign, "tasks": selectors.campaign_tasks(campaign=campaign)},
+        {
+            "campaign": campaign,
+            "tasks": selectors.campaign_tasks(campaign=campaign),
+            "plan_rows": selectors.plan_review_rows(campaign=campaign),
+        },
     )
+
+
+@require_POST
+@payer_staff_required
+def campaign_keep(request, campaign_uuid, task_uuid):
+    """The plan keeps an account manager nobody else can review (the TIN's only one)."""
+    task = get_object_or_404(
+        ReviewTask.objects.select_related("campaign", "organization"), uuid=task_uuid, campaign__uuid=campaign_uuid
+    )
+    form = PlanKeepForm(request.POST)
+    user = services.task_open_members(task).filter(uuid=form.cleaned_data["user"]).first() if form.is_valid() else None
+    if user is None:
+        messages.error(request, "Choose a user of this organization who is still to be reviewed.")
+        return redirect("control_panel:review", campaign_uuid)
+    try:
+        services.review_decide(actor=request.user, task=task, user=user, decision=Decision.KEEP, request=request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, f"{user.full_name} keeps their access to {task.organization.name} (TIN {task.organization.tin})."
+        )
+    return redirect("control_panel:review", campaign_uuid)
 
 
 @require_GET
@@ -71,12 +103,26 @@ def task_detail(request, task_uuid):
     return render(
         request,
         "access_reviews/task.html",
-        {"task": task, "rows": selectors.review_rows(task=task), "levels": list(AccessLevel)},
+        {
+            "task": task,
+            "rows": selectors.review_rows(task=task),
+            "levels": list(AccessLevel),
+            "other_managers": list(account_managers(organization=task.organization).exclude(pk=request.user.pk)),
+        },
     )
 
 
-def _member(task, user_uuid):
-    return services.task_members(task).filter(uuid=user_uuid).first()
+def _open_member(task, user_uuid):
+    return services.task_open_members(task).filter(uuid=user_uuid).first()
+
+
+def _task_trail(task) -> list[tuple[str, str]]:
+    return [
+        ("Home", reverse("portal:dashboard")),
+        ("User Management", reverse("accounts:user_management")),
+        ("Access reviews", reverse("access_reviews:my_tasks")),
+        (f"{task.campaign.name}: {task.organization.name}", reverse("access_reviews:task", args=[task.uuid])),
+    ]
 
 
 @require_POST
@@ -84,16 +130,37 @@ def _member(task, user_uuid):
 def task_decide(request, task_uuid):
     task = _task(request, task_uuid)
     form = DecideForm(request.POST)
-    user = _member(task, form.data.get("user")) if form.is_valid() else None
+    user = _open_member(task, form.cleaned_data["user"]) if form.is_valid() else None
     if user is None:
-        messages.error(request, "Choose a user of this organization and a decision.")
+        messages.error(request, "Choose a user of this organization who is still to be reviewed, and a decision.")
         return redirect("access_reviews:task", task.uuid)
+    decision = form.cleaned_data["decision"]
+    if user.pk == request.user.pk:
+        messages.error(request, services.SELF_REVIEW_REFUSED)
+        return redirect("access_reviews:task", task.uuid)
+    if decision == Decision.REMOVE:
+        organization = task.organization
+        confirm = confirmation_page(
+            request,
+            title=f"Remove {user.full_name} from {organization.name}?",
+            consequences=[
+                f"{user.full_name} ({user.email}) loses every access level and provider ID of "
+                f"{organization.name} (TIN {organization.tin}) at once and leaves its user list.",
+                "They are signed out everywhere; their access to other TINs stays as it is.",
+                "The review records the removal under your name. To give access back, invite them again.",
+            ],
+            confirm_label=f"Remove {user.full_name}",
+            cancel_url=reverse("access_reviews:task", args=[task.uuid]),
+            breadcrumbs=_task_trail(task),
+        )
+        if confirm is not None:
+            return confirm
     try:
         services.review_decide(
             actor=request.user,
             task=task,
             user=user,
-            decision=form.cleaned_data["decision"],
+            decision=decision,
             levels=form.cleaned_data["levels"],
             request=request,
         )
@@ -101,7 +168,8 @@ def task_decide(request, task_uuid):
         for message in error.messages:
             messages.error(request, message)
     else:
-        messages.success(request, f"{user.full_name}: {form.cleaned_data['decision']}.")
+        done = {Decision.KEEP: "kept", Decision.CHANGE: "levels changed", Decision.REMOVE: "removed from the TIN"}
+        messages.success(request, f"{user.full_name}: {done[decision]}.")
     return redirect("access_reviews:task", task.uuid)
 
 
@@ -109,10 +177,10 @@ def task_decide(request, task_uuid):
 @manager_required
 def task_keep_many(request, task_uuid):
     task = _task(request, task_uuid)
-    members = list(services.task_members(task))
+    members = list(services.task_open_members(task).exclude(pk=request.user.pk))
     form = KeepManyForm(request.POST, user_choices=members)
     if not form.is_valid():
-        messages.error(request, "Select the users to keep.")
+        messages.error(request, "Select the users to keep (your own access is reviewed by someone else).")
         return redirect("access_reviews:task", task.uuid)
     chosen = [u for u in members if str(u.uuid) in set(form.cleaned_data["users"])]
     try:

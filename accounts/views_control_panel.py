@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from access_requests.selectors import requests_of
@@ -20,10 +21,13 @@ from accounts.models import (
     RegistrationStatus,
     User,
     UserKind,
+    UserStatus,
 )
 from accounts.selectors import levels_by_organization, provider_ids_in_scope
+from accounts.selectors_control_panel import organization_overview, with_organizations
 from accounts.validators import NPI_RE, TIN_RE
 from audit.models import AuditEvent
+from portal.confirm import confirmation_page
 from portal.pagination import keyset_page
 from portal.permissions import payer_staff_required
 
@@ -56,6 +60,7 @@ def users(request):
     if form.is_valid():
         q, status = form.cleaned_data["q"], form.cleaned_data["status"]
     page = keyset_page(provider_users_matching(q, status), order=("email", "id"), after=request.GET.get("after"))
+    with_organizations(page.rows)
     return render(request, "accounts/control_panel/users.html", {"form": form, "page": page, "q": q})
 
 
@@ -99,6 +104,14 @@ def user_detail(request, user_uuid):
     )
 
 
+def _user_trail(user) -> list[tuple[str, str]]:
+    return [
+        ("Home", reverse("control_panel:home")),
+        ("Users", reverse("control_panel:users")),
+        (user.full_name, reverse("control_panel:user", args=[user.uuid])),
+    ]
+
+
 def _done(request, user, message):
     messages.success(request, message)
     return redirect("control_panel:user", user.uuid)
@@ -138,6 +151,22 @@ def user_scope_remove(request, user_uuid, identifier_uuid):
         ),
         uuid=identifier_uuid,
     )
+    confirm = confirmation_page(
+        request,
+        title=f"Remove {identifier.get_kind_display()} {identifier.value} from {user.full_name}?",
+        consequences=[
+            f"{user.full_name} can no longer act for {identifier} (organization "
+            f"{identifier.organization.name}, TIN {identifier.organization.tin}): its claims and members "
+            "disappear from their pages at once.",
+            "Their access levels and other provider IDs stay as they are.",
+            "The removal is in the audit log. To give it back, add the provider ID again on this page.",
+        ],
+        confirm_label=f"Remove {identifier.get_kind_display()} {identifier.value}",
+        cancel_url=reverse("control_panel:user", args=[user.uuid]),
+        breadcrumbs=_user_trail(user),
+    )
+    if confirm is not None:
+        return confirm
     services.payer_scope_remove(actor=request.user, user=user, identifier=identifier, request=request)
     return _done(request, user, f"Removed {identifier}.")
 
@@ -170,6 +199,23 @@ def user_status(request, user_uuid):
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     action = request.POST.get("action")
+    # A missing reason or an already disabled user is refused by the service on the user's page;
+    # only an action that would go through asks first.
+    if action == "disable" and " ".join(reason.split()) and user.status != UserStatus.DISABLED:
+        confirm = confirmation_page(
+            request,
+            title=f"Disable {user.full_name}?",
+            consequences=[
+                f"{user.full_name} ({user.email}) can no longer sign in, and every session they have open ends now.",
+                "Their access levels and provider IDs are kept, so enabling them again gives the same access back.",
+                f"Their account managers see them as Disabled; the audit log keeps the reason “{reason}”.",
+            ],
+            confirm_label=f"Disable {user.full_name}",
+            cancel_url=reverse("control_panel:user", args=[user.uuid]),
+            breadcrumbs=_user_trail(user),
+        )
+        if confirm is not None:
+            return confirm
     try:
         if action == "disable":
             services.payer_user_disable(actor=request.user, user=user, reason=reason, request=request)
@@ -270,6 +316,21 @@ def registration_decide(request, registration_uuid):
     return _to_organizations(request, ValidationError("Choose approve or reject."))
 
 
+@require_GET
+@payer_staff_required
+def organization_detail(request, organization_uuid):
+    organization = get_object_or_404(Organization, uuid=organization_uuid)
+    return render(
+        request,
+        "accounts/control_panel/organization.html",
+        {
+            "organization": organization,
+            "overview": organization_overview(organization=organization, after=request.GET.get("after")),
+            "audit_url": reverse("control_panel:audit") + f"?tin={organization.tin}",
+        },
+    )
+
+
 @require_POST
 @payer_staff_required
 def organization_verify(request, organization_uuid):
@@ -277,4 +338,7 @@ def organization_verify(request, organization_uuid):
 
     organization = get_object_or_404(Organization, uuid=organization_uuid)
     verify(actor=request.user, organization=organization, request=request)
+    if request.POST.get("back") == "organization":
+        messages.success(request, f"TIN {organization.tin} is verified.")
+        return redirect("control_panel:organization", organization.uuid)
     return _to_organizations(request, message=f"TIN {organization.tin} is verified.")

@@ -1,9 +1,12 @@
-"""The provider's Message Box: inbox, thread, compose, reply, archive."""
+"""The provider's Message Box: inbox, thread, compose, reply, archive (with Undo)."""
+
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import AccessLevel
@@ -34,12 +37,26 @@ def _apply_form_errors(form, error: ValidationError) -> None:
 @level_required(AccessLevel.MESSAGE_BOX)
 def inbox(request):
     archived = request.GET.get("archived") == "1"
+    undo = _just_archived(request)
     page = keyset_page(
         selectors.inbox(user=request.user, archived=archived),
         order=("-last_message_at", "-id"),
         after=request.GET.get("after"),
     )
-    return render(request, "mailbox/inbox.html", {"page": page, "archived": archived})
+    return render(request, "mailbox/inbox.html", {"page": page, "archived": archived, "undo": undo})
+
+
+def _just_archived(request):
+    """The thread named by ``?undo=`` when it is the user's and archived: the inbox offers Undo."""
+    try:
+        thread_uuid = uuid.UUID(request.GET.get("undo", ""))
+    except ValueError:
+        return None
+    return (
+        selectors.threads_for_participant(user=request.user)
+        .filter(uuid=thread_uuid, participants__user=request.user, participants__archived=True)
+        .first()
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,5 +133,8 @@ def thread_archive(request, thread_uuid):
     thread = _thread_for(request, thread_uuid)
     archive = request.POST.get("archived", "1") == "1"
     services.thread_archive(thread=thread, user=request.user, archived=archive, request=request)
-    messages.success(request, "Thread archived." if archive else "Thread moved back to the inbox.")
+    if archive:
+        # No confirmation: archiving loses nothing, and the inbox offers Undo right away.
+        return redirect(reverse("mailbox:inbox") + f"?undo={thread.uuid}")
+    messages.success(request, f"“{thread.subject}” is back in the inbox.")
     return redirect("mailbox:inbox")

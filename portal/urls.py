@@ -56,12 +56,16 @@ control_panel_patterns = (
         path("audit/export.csv", audit_views.control_panel_audit_export, name="audit_export"),
         path("reviews/", review_views.campaigns, name="reviews"),
         path("reviews/<uuid:campaign_uuid>/", review_views.campaign_detail, name="review"),
+        path(
+            "reviews/<uuid:campaign_uuid>/tasks/<uuid:task_uuid>/keep/", review_views.campaign_keep, name="review_keep"
+        ),
         path("organizations/", user_views.organizations, name="organizations"),
         path(
             "organizations/registrations/<uuid:registration_uuid>/",
             user_views.registration_decide,
             name="registration_decide",
         ),
+        path("organizations/<uuid:organization_uuid>/", user_views.organization_detail, name="organization"),
         path(
             "organizations/<uuid:organization_uuid>/verify/", user_views.organization_verify, name="organization_verify"
         ),

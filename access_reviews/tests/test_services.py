@@ -7,7 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from access_reviews.models import Decision, ReviewDecision, TaskStatus
-from access_reviews.services import campaign_open, review_decide, review_due_processing, review_keep_many
+from access_reviews.services import (
+    campaign_open,
+    review_decide,
+    review_due_processing,
+    review_keep_many,
+    task_members,
+    task_open_members,
+)
 from accounts.models import AccessLevel, Membership, User, UserStatus
 from accounts.selectors import user_levels
 from audit.models import AuditAction, AuditEvent
@@ -39,13 +46,15 @@ def test_due_date_must_be_in_the_future(payer_staff):
         campaign_open(actor=payer_staff, name="x", due_on=timezone.localdate())
 
 
-def test_keep_change_remove_and_progress(campaign, manager, biller, org):
+def test_keep_change_remove_and_progress(campaign, manager, biller, org, payer_staff):
     task = campaign.tasks.get()
     review_decide(actor=manager, task=task, user=biller, decision=Decision.CHANGE, levels=[AccessLevel.CLAIMS])
     assert user_levels(user=biller, organization=org) == {AccessLevel.CLAIMS}
     task.refresh_from_db()
     assert task.decided_count == 1 and task.status == TaskStatus.OPEN
-    review_decide(actor=manager, task=task, user=manager, decision=Decision.KEEP)
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN  # the manager's own row waits for the plan
+    review_decide(actor=payer_staff, task=task, user=manager, decision=Decision.KEEP)
     task.refresh_from_db()
     assert task.status == TaskStatus.COMPLETED and task.percent_done == 100
     assert AuditEvent.objects.filter(action=AuditAction.REVIEW_DECIDED).count() == 2
@@ -66,7 +75,7 @@ def test_outsider_cannot_decide(campaign, outsider, biller):
 
 
 def test_last_manager_cannot_be_removed_in_a_review(campaign, manager, payer_staff):
-    with pytest.raises(ValidationError, match="yourself"):
+    with pytest.raises(ValidationError, match="your own access"):
         review_decide(actor=manager, task=campaign.tasks.get(), user=manager, decision=Decision.REMOVE)
     with pytest.raises(ValidationError, match="last active account manager"):
         review_decide(actor=payer_staff, task=campaign.tasks.get(), user=manager, decision=Decision.REMOVE)
@@ -74,8 +83,49 @@ def test_last_manager_cannot_be_removed_in_a_review(campaign, manager, payer_sta
 
 def test_bulk_keep(campaign, manager, biller):
     task = campaign.tasks.get()
-    assert review_keep_many(actor=manager, task=task, users=[manager, biller]) == 2
-    assert ReviewDecision.objects.filter(task=task).count() == 2
+    assert review_keep_many(actor=manager, task=task, users=[biller]) == 1
+    assert ReviewDecision.objects.filter(task=task).count() == 1
+
+
+def test_bulk_keep_with_oneself_in_it_keeps_nobody(campaign, manager, biller):
+    task = campaign.tasks.get()
+    with pytest.raises(ValidationError, match="your own access"):
+        review_keep_many(actor=manager, task=task, users=[biller, manager])
+    assert not ReviewDecision.objects.filter(task=task).exists()
+
+
+@pytest.mark.parametrize("decision", [Decision.KEEP, Decision.CHANGE, Decision.REMOVE])
+def test_nobody_reviews_their_own_access(campaign, manager, decision):
+    task = campaign.tasks.get()
+    with pytest.raises(ValidationError, match="your own access"):
+        review_decide(actor=manager, task=task, user=manager, decision=decision, levels=[AccessLevel.CLAIMS])
+    assert not ReviewDecision.objects.filter(task=task).exists()
+    assert AccessLevel.MANAGE_ACCOUNT in user_levels(user=manager, organization=task.organization)
+
+
+def test_progress_counts_removed_users_as_reviewed_not_gone(payer_staff, manager, biller, no_level_user, org):
+    """3 users to review: 1 kept, 1 removed, 1 open is "2 of 3", not "2 of 2 (100 %)"."""
+    Membership.objects.get_or_create(user=no_level_user, organization=org)
+    task = campaign_open(actor=payer_staff, name="Q2", due_on=TOMORROW, organizations=[org]).tasks.get()
+    assert task.member_count == 3  # manager, biller, no_level_user
+    review_decide(actor=manager, task=task, user=no_level_user, decision=Decision.KEEP)
+    review_decide(actor=manager, task=task, user=biller, decision=Decision.REMOVE)
+    task.refresh_from_db()
+    assert (task.decided_count, task.member_count, task.percent_done) == (2, 3, 67)
+    assert task.status == TaskStatus.OPEN and task.completed_at is None
+    # The removed user is still one of the review's users, with their decision.
+    assert biller in task_members(task) and biller not in task_open_members(task)
+    assert list(task_open_members(task)) == [manager]
+
+
+def test_a_second_manager_reviews_the_first(payer_staff, manager, biller, org):
+    from conftest import make_provider
+
+    second = make_provider("second@example.test", org, [AccessLevel.MANAGE_ACCOUNT])
+    task = campaign_open(actor=payer_staff, name="Q3", due_on=TOMORROW, organizations=[org]).tasks.get()
+    review_decide(actor=second, task=task, user=manager, decision=Decision.KEEP)
+    review_decide(actor=manager, task=task, user=second, decision=Decision.KEEP)
+    assert ReviewDecision.objects.filter(task=task, decided_by=second, user=manager).exists()
 
 
 def test_reminders_once_a_day_and_unreviewed_users_disabled_after_grace(payer_staff, manager, biller, org):

@@ -75,6 +75,36 @@ def test_reply_and_archive(client, login_as, biller, biller_thread):
     assert len(client.get(reverse("mailbox:inbox") + "?archived=1").context["page"].rows) == 1
 
 
+def test_archive_offers_undo_that_moves_the_thread_back(client, login_as, biller, biller_thread):
+    login_as(biller)
+    url = reverse("mailbox:archive", args=[biller_thread.uuid])
+    response = client.post(url, {"archived": "1"})
+    assert response.url == reverse("mailbox:inbox") + f"?undo={biller_thread.uuid}"
+    assert Participant.objects.get(thread=biller_thread, user=biller).archived
+    inbox = client.get(response.url)
+    content = inbox.content.decode()
+    assert inbox.context["undo"] == biller_thread and f"Archived “{biller_thread.subject}”" in content
+    assert f'action="{url}"' in content and 'name="archived" value="0"' in content and ">Undo<" in content
+    undone = client.post(url, {"archived": "0"}, follow=True)
+    assert not Participant.objects.get(thread=biller_thread, user=biller).archived
+    assert [row.thread for row in undone.context["page"].rows] == [biller_thread]
+    assert "is back in the inbox" in undone.content.decode() and undone.context["undo"] is None
+
+
+def test_undo_is_offered_only_for_ones_own_archived_thread(client, login_as, biller, outsider, biller_thread):
+    login_as(biller)
+    inbox = reverse("mailbox:inbox")
+    # Not archived: nothing to undo. A malformed value is ignored.
+    assert client.get(inbox, {"undo": str(biller_thread.uuid)}).context["undo"] is None
+    assert client.get(inbox, {"undo": "not-a-uuid"}).context["undo"] is None
+    client.post(reverse("mailbox:archive", args=[biller_thread.uuid]), {"archived": "1"})
+    client.logout()
+    login_as(outsider)
+    response = client.get(inbox, {"undo": str(biller_thread.uuid)})
+    assert response.status_code == 200
+    assert biller_thread.subject not in response.content.decode()
+
+
 def test_compose_recipients_are_restricted_server_side(client, login_as, biller, manager, outsider):
     login_as(biller)
     form = client.get(reverse("mailbox:compose")).context["form"]

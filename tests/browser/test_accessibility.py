@@ -202,6 +202,9 @@ def test_biller_pages(page, demo_data):
     audit.check("Message Box inbox")
     page.goto(f"/messages/{access_request.thread.uuid}/")
     audit.check("Message Box thread")
+    page.get_by_role("button", name="Archive this thread").click()
+    expect(page.get_by_role("button", name=re.compile("^Undo"))).to_be_visible()
+    audit.check("Message Box, archived with Undo")
     page.goto("/messages/?archived=1")
     audit.check("Message Box archive")
     page.goto("/messages/new/")
@@ -348,8 +351,14 @@ def test_control_panel_pages(page, demo_data):
     audit.check("Users, search")
     page.goto(f"/control-panel/users/{biller.uuid}/")
     audit.check("User page")
+    page.get_by_role("button", name="Remove NPI 1234567893").click()
+    expect(page.get_by_role("heading", name=re.compile("^Remove NPI 1234567893"))).to_be_visible()
+    audit.check("Confirmation page")
     page.goto("/control-panel/organizations/")
     audit.check("Organizations")
+    organization = Organization.objects.get(tin="123456789")
+    page.goto(f"/control-panel/organizations/{organization.uuid}/")
+    audit.check("Organization page")
     page.goto("/control-panel/requests/")
     audit.check("Requests")
     page.goto("/control-panel/reviews/")
@@ -370,7 +379,12 @@ def test_control_panel_pages(page, demo_data):
     _check_on_a_phone(
         page,
         audit,
-        ["/control-panel/", f"/control-panel/mailbox/{access_request.thread.uuid}/", "/control-panel/audit/"],
+        [
+            "/control-panel/",
+            f"/control-panel/mailbox/{access_request.thread.uuid}/",
+            "/control-panel/audit/",
+            f"/control-panel/organizations/{organization.uuid}/",
+        ],
     )
     audit.assert_clean()
 

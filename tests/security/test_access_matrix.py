@@ -1,6 +1,6 @@
 """The access matrix: every URL that names an object, for every action, tried by every persona.
 
-48 URL-actions × 10 personas = 480 probes, each its own test case (id ``persona-url-action``). The
+50 URL-actions × 10 personas = 500 probes, each its own test case (id ``persona-url-action``). The
 expected answer of each probe is written in MATRIX below, and the run ends with the line
 ``access matrix: N probes, M unexpected`` (printed by tests/security/conftest.py).
 
@@ -111,6 +111,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "cp-user-levels-update":    ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     # Control Panel: Organizations and registrations (owner: the account manager of the TIN)
     "cp-organizations-list":    ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-organization-view":     ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-organization-verify":   ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-registration-decide":   ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     # Control Panel: Requests and Mailbox (owner: the biller)
@@ -129,6 +130,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "cp-reviews-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-review-open":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-review-view":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-review-keep":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
 }
 # fmt: on
 
@@ -314,7 +316,7 @@ PROBES: dict[str, Probe] = {
         "post",
         _url("control_panel:user_status", BILLER),
         **_cp_biller,
-        data=lambda w: {"action": "disable", "reason": "Left the practice"},
+        data=lambda w: {"action": "disable", "reason": "Left the practice", "confirmed": "yes"},
         state=lambda w: _status(w.biller),
     ),
     "cp-user-password-reset": Probe(
@@ -335,7 +337,7 @@ PROBES: dict[str, Probe] = {
         "post",
         _url("control_panel:user_scope_remove", BILLER, lambda w: w.npi.uuid),
         **_cp_biller,
-        data=lambda w: {},
+        data=lambda w: {"confirmed": "yes"},
         state=lambda w: frozenset(_scope_values(w.biller)),
     ),
     "cp-user-levels-update": Probe(
@@ -347,6 +349,9 @@ PROBES: dict[str, Probe] = {
     ),
     "cp-organizations-list": Probe(
         "get", _url("control_panel:organizations"), **_cp_manager, marker=lambda w: w.registration.user.email
+    ),
+    "cp-organization-view": Probe(
+        "get", _url("control_panel:organization", lambda w: w.org.uuid), **_cp_manager, marker=lambda w: w.manager.email
     ),
     "cp-organization-verify": Probe(
         "post",
@@ -419,6 +424,13 @@ PROBES: dict[str, Probe] = {
     ),
     "cp-review-view": Probe(
         "get", _url("control_panel:review", lambda w: w.campaign.uuid), **_cp_manager, marker=lambda w: w.campaign.name
+    ),
+    "cp-review-keep": Probe(
+        "post",
+        _url("control_panel:review_keep", lambda w: w.campaign.uuid, TASK),
+        **_cp_manager,
+        data=lambda w: {"user": str(w.manager.uuid)},
+        state=_decisions,
     ),
 }
 
