@@ -40,11 +40,11 @@ def campaigns(request):
         else:
             messages.success(request, f"Review “{campaign.name}” opened for {campaign.tasks.count()} organizations.")
             return redirect("control_panel:review", campaign.uuid)
-    return render(
-        request,
-        "access_reviews/campaigns.html",
-        {"form": form, "campaigns": selectors.campaigns_with_progress()[:100]},
-    )
+    late = request.GET.get("late") == "1"
+    rows = selectors.campaigns_with_progress()
+    if late:
+        rows = rows.filter(late_count__gt=0, closed_at__isnull=True)
+    return render(request, "access_reviews/campaigns.html", {"form": form, "campaigns": rows[:100], "late": late})
 
 
 @require_GET

@@ -23,7 +23,7 @@ SESSION_LAST_SEEN = "portal_last_seen"
 LAST_SEEN_GRANULARITY = 60
 
 # Paths a signed-in user may open before passing the second factor.
-UNVERIFIED_ALLOWED_PREFIXES = ("/mfa/", "/logout/", "/static/", "/healthz", "/password-reset/")
+UNVERIFIED_ALLOWED_PREFIXES = ("/mfa/", "/logout/", "/static/", "/healthz", "/password-reset/", "/help/signing-in/")
 
 
 SAFE_METHODS = ("GET", "HEAD")

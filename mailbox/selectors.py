@@ -15,7 +15,7 @@ def _holds_message_box(user: User, organization_ref: str) -> Exists:
     )
 
 
-def inbox(*, user: User, archived: bool = False) -> QuerySet[Participant]:
+def inbox(*, user: User, archived: bool = False, unread: bool = False) -> QuerySet[Participant]:
     """The user's threads, newest first, with the thread and its organization joined in.
 
     A colleague thread stays visible only while the user holds Message Box on its organization:
@@ -27,6 +27,8 @@ def inbox(*, user: User, archived: bool = False) -> QuerySet[Participant]:
         .filter(~Q(thread__kind=ThreadKind.ORGANIZATION) | _holds_message_box(user, "thread__organization_id"))
         .select_related("thread", "thread__organization", "thread__created_by")
     )
+    if unread:
+        rows = rows.filter(unread=True)
     return with_last_message(rows, "thread_id")
 
 
@@ -74,7 +76,9 @@ def message_box_recipients(*, user: User) -> list[tuple[User, object]]:
     return result
 
 
-def payer_threads(*, analyst: User, unread: bool = False, open_requests: bool = False, mine: bool = False):
+def payer_threads(
+    *, analyst: User, unread: bool = False, open_requests: bool = False, mine: bool = False, unassigned: bool = False
+):
     """The payer team's shared inbox, with filters; newest first."""
     from access_requests.models import AccessRequest, RequestStatus
 
@@ -83,6 +87,8 @@ def payer_threads(*, analyst: User, unread: bool = False, open_requests: bool = 
         threads = threads.filter(payer_unread=True)
     if mine:
         threads = threads.filter(assigned_to=analyst)
+    if unassigned:
+        threads = threads.filter(assigned_to__isnull=True)
     open_request = AccessRequest.objects.filter(thread=OuterRef("pk"), status=RequestStatus.OPEN)
     threads = threads.annotate(has_open_request=Exists(open_request))
     if open_requests:

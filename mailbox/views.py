@@ -37,13 +37,16 @@ def _apply_form_errors(form, error: ValidationError) -> None:
 @level_required(AccessLevel.MESSAGE_BOX)
 def inbox(request):
     archived = request.GET.get("archived") == "1"
+    unread = request.GET.get("unread") == "1"
     undo = _just_archived(request)
     page = keyset_page(
-        selectors.inbox(user=request.user, archived=archived),
+        selectors.inbox(user=request.user, archived=archived, unread=unread),
         order=("-last_message_at", "-id"),
         after=request.GET.get("after"),
     )
-    return render(request, "mailbox/inbox.html", {"page": page, "archived": archived, "undo": undo})
+    return render(
+        request, "mailbox/inbox.html", {"page": page, "archived": archived, "unread": unread, "undo": undo}
+    )
 
 
 def _just_archived(request):

@@ -32,6 +32,7 @@ class MailboxFilterForm(forms.Form):
             ("unread", "Unread"),
             ("requests", "Open access requests"),
             ("mine", "Assigned to me"),
+            ("unassigned", "Not taken by anyone"),
         ],
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
@@ -54,6 +55,7 @@ def mailbox(request):
         unread=show == "unread",
         open_requests=show == "requests",
         mine=show == "mine",
+        unassigned=show == "unassigned",
     )
     page = keyset_page(threads, order=("-last_message_at", "-id"), after=request.GET.get("after"))
     return render(request, "mailbox/control_panel/mailbox.html", {"form": form, "page": page, "show": show})

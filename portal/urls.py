@@ -27,6 +27,14 @@ portal_patterns = (
     "portal",
 )
 
+help_patterns = (
+    [
+        path("", views.help_index, name="index"),
+        path("<slug:slug>/", views.help_page, name="page"),
+    ],
+    "help",
+)
+
 # The payer's Control Panel: each page lives with its domain's app, under one namespace.
 control_panel_patterns = (
     [
@@ -83,6 +91,7 @@ urlpatterns = [
     path("messages/", include("mailbox.urls")),
     path("control-panel/", include(control_panel_patterns)),
     path("", include(claims_patterns)),
+    path("help/", include(help_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -4,15 +4,18 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal import help as help_pages
 from portal import selectors
-from portal.permissions import payer_staff_required
+from portal.charts import weekly_bars
+from portal.permissions import payer_staff_required, request_levels
 
 logger = logging.getLogger(__name__)
 
@@ -21,13 +24,51 @@ logger = logging.getLogger(__name__)
 def dashboard(request):
     if request.user.is_payer_staff:
         return redirect("control_panel:home")
-    return render(request, "portal/dashboard_provider.html", selectors.provider_dashboard(user=request.user))
+    context = selectors.provider_dashboard(user=request.user, levels_anywhere=request_levels(request))
+    return render(request, "portal/dashboard_provider.html", context)
 
 
 @require_GET
 @payer_staff_required
 def control_panel_home(request):
-    return render(request, "portal/dashboard_payer.html", selectors.payer_dashboard())
+    context = selectors.payer_dashboard()
+    context["bars"] = weekly_bars(context["chart"])
+    return render(request, "portal/dashboard_payer.html", context)
+
+
+# --- Help ------------------------------------------------------------------------------------------
+
+
+@require_GET
+def help_index(request):
+    pages = help_pages.pages_for(request.user)
+    groups = [
+        (title, [page for page in pages if page.audience == audience])
+        for audience, title in (
+            (help_pages.EVERYONE, "For everyone"),
+            (help_pages.PROVIDER, "Provider portal"),
+            (help_pages.MANAGER, "For account managers"),
+            (help_pages.PAYER, "Control Panel (plan staff)"),
+        )
+    ]
+    return render(request, "help/index.html", {"groups": [(t, p) for t, p in groups if p]})
+
+
+@login_not_required
+@require_GET
+def help_page(request, slug):
+    """One how-to page. The sign-in page is open to everyone (people read it when they cannot
+    sign in); every other page needs a signed-in, verified user, like the rest of the portal."""
+    page = help_pages.BY_SLUG.get(slug)
+    if page is None:
+        raise Http404
+    if slug not in help_pages.PUBLIC:
+        verified = request.user.is_authenticated and getattr(request.user, "is_verified", lambda: False)()
+        if not verified:
+            return redirect_to_login(request.get_full_path())
+        if not help_pages.may_read(request.user, page):
+            raise Http404
+    return render(request, page.template, {"page": page, **help_pages.facts()})
 
 
 def _database_ok() -> bool:

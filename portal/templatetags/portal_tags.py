@@ -31,3 +31,19 @@ def breadcrumbs(context, *trail, current: str) -> str:
     home = reverse("control_panel:home") if getattr(user, "is_payer_staff", False) else reverse("portal:dashboard")
     crumbs = [("Home", home)] + [(str(trail[i]), _url(str(trail[i + 1]))) for i in range(0, len(trail), 2)]
     return render_to_string("includes/_breadcrumbs.html", {"crumbs": crumbs, "current": current})
+
+
+@register.inclusion_tag("portal/_no_level_notice.html", takes_context=True)
+def no_level_notice(context, heading_level: int = 2) -> dict:
+    """For a provider user holding no access level: who their account managers are, per
+    organization, or the plan's Provider Services when a TIN has none. Two queries."""
+    from portal.selectors import access_contacts
+
+    request = context.get("request")
+    return {
+        "contacts": access_contacts(user=request.user) if request is not None else [],
+        "heading_level": heading_level,
+        "PAYER_NAME": context.get("PAYER_NAME"),
+        "PAYER_SUPPORT_PHONE": context.get("PAYER_SUPPORT_PHONE"),
+        "PAYER_SUPPORT_EMAIL": context.get("PAYER_SUPPORT_EMAIL"),
+    }

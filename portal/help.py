@@ -1,0 +1,124 @@
+"""The Help area: one short how-to page per job, each written for the person who does it.
+
+The numbers the pages quote (idle time, inactivity days, link lifetimes, limits) come from the
+settings and constants the code enforces, so a page never says one thing while the portal does
+another.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+EVERYONE = "everyone"
+PROVIDER = "provider"
+MANAGER = "manager"
+PAYER = "payer"
+
+
+@dataclass(frozen=True)
+class HelpPage:
+    slug: str
+    title: str
+    audience: str
+    summary: str
+
+    @property
+    def template(self) -> str:
+        return f"help/{self.slug.replace('-', '_')}.html"
+
+
+PAGES = [
+    HelpPage(
+        "signing-in",
+        "Signing in and two-step verification",
+        EVERYONE,
+        "Password, authenticator codes, backup codes, a lost phone, a locked account.",
+    ),
+    HelpPage(
+        "add-facility",
+        "Add Facility: asking for more provider IDs",
+        PROVIDER,
+        "Ask the plan to add NPIs, vendor IDs, office IDs or a whole TIN to your login.",
+    ),
+    HelpPage(
+        "message-box",
+        "Message Box",
+        PROVIDER,
+        "Secure messages with the plan's team and with colleagues of your organization.",
+    ),
+    HelpPage(
+        "claims-eligibility",
+        "Claims and Eligibility",
+        PROVIDER,
+        "Find a claim or check a member's coverage for the provider IDs on your login.",
+    ),
+    HelpPage(
+        "user-management",
+        "User Management for account managers",
+        MANAGER,
+        "Verify, enable and disable users, set access levels, invite, templates, the inactivity rule.",
+    ),
+    HelpPage(
+        "access-reviews",
+        "Access reviews",
+        MANAGER,
+        "Confirm, change or remove each user's access to your TIN by the due date.",
+    ),
+    HelpPage(
+        "mailbox",
+        "Mailbox: reviewing requests and messages",
+        PAYER,
+        "The team's shared inbox, taking a thread, deciding an Add Facility request.",
+    ),
+    HelpPage("users", "Users", PAYER, "Find a provider user, change status, levels and provider IDs."),
+    HelpPage(
+        "organizations",
+        "Organizations",
+        PAYER,
+        "Verify TINs, decide registrations routed to the plan, TINs without an account manager.",
+    ),
+    HelpPage("requests", "Requests", PAYER, "Every Add Facility request, filtered by status, age, analyst or TIN."),
+    HelpPage("reviews", "Access reviews (payer)", PAYER, "Open a review campaign and follow late TINs."),
+    HelpPage("audit", "Audit", PAYER, "Who did what and when; export as CSV."),
+]
+BY_SLUG = {page.slug: page for page in PAGES}
+PUBLIC = {"signing-in"}
+
+
+def pages_for(user) -> list[HelpPage]:
+    """What the index lists: payer staff see every page (they answer providers' calls);
+    provider users see theirs, the account managers' pages included."""
+    if getattr(user, "is_payer_staff", False):
+        return PAGES
+    return [page for page in PAGES if page.audience != PAYER]
+
+
+def may_read(user, page: HelpPage) -> bool:
+    if page.slug in PUBLIC:
+        return True
+    return page in pages_for(user)
+
+
+def facts() -> dict:
+    """The figures the help pages quote, read from where the portal enforces them."""
+    from access_requests.models import NOTE_MAX_LENGTH
+    from accounts import jobs
+    from accounts.lifecycle import COMMENT_MAX_LENGTH, INVITATION_TTL, REGISTRATION_LINK_TTL
+    from accounts.services import BACKUP_CODE_COUNT
+    from portal.selectors import REQUEST_OVERDUE_DAYS
+
+    return {
+        "idle_minutes": int(settings.SESSION_IDLE_TIMEOUT.total_seconds() // 60),
+        "session_hours": int(settings.SESSION_MAX_AGE.total_seconds() // 3600),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "password_reset_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        "backup_code_count": BACKUP_CODE_COUNT,
+        "warn_days": jobs.WARN_AFTER_DAYS,
+        "disable_days": jobs.DISABLE_AFTER_DAYS,
+        "warn_notice_days": jobs.DISABLE_AFTER_DAYS - jobs.WARN_AFTER_DAYS,
+        "invitation_days": INVITATION_TTL.days,
+        "registration_link_hours": int(REGISTRATION_LINK_TTL.total_seconds() // 3600),
+        "comment_max": COMMENT_MAX_LENGTH,
+        "note_max": NOTE_MAX_LENGTH,
+        "overdue_days": REQUEST_OVERDUE_DAYS,
+    }
