@@ -44,9 +44,7 @@ def inbox(request):
         order=("-last_message_at", "-id"),
         after=request.GET.get("after"),
     )
-    return render(
-        request, "mailbox/inbox.html", {"page": page, "archived": archived, "unread": unread, "undo": undo}
-    )
+    return render(request, "mailbox/inbox.html", {"page": page, "archived": archived, "unread": unread, "undo": undo})
 
 
 def _just_archived(request):
