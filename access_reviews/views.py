@@ -100,12 +100,15 @@ def _task(request, task_uuid):
 @manager_required
 def task_detail(request, task_uuid):
     task = _task(request, task_uuid)
+    rows = selectors.review_rows(task=task)
     return render(
         request,
         "access_reviews/task.html",
         {
             "task": task,
-            "rows": selectors.review_rows(task=task),
+            "rows": rows,
+            # Bulk Keep only while someone other than the reviewer is still open.
+            "selectable": any(row["decision"] is None and row["user"].pk != request.user.pk for row in rows),
             "levels": list(AccessLevel),
             "other_managers": list(account_managers(organization=task.organization).exclude(pk=request.user.pk)),
         },

@@ -22,7 +22,7 @@ from portal.pagination import KeysetPage, keyset_page
 
 PROVIDER_ID_CAP = 50
 REQUEST_CAP = 20
-EVENT_CAP = 20
+EVENT_CAP = 10
 
 
 @dataclass

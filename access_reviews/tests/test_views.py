@@ -179,3 +179,38 @@ def test_plan_keep_is_refused_to_others_and_404_outside_the_campaign(
     response = client.post(url, {"user": str(outsider.uuid)}, follow=True)
     assert b"still to be reviewed" in response.content
     assert not ReviewDecision.objects.exists()
+
+
+def test_bulk_keep_button_only_while_someone_else_is_open(client, login_as, manager, biller, task):
+    login_as(manager)
+    url = reverse("access_reviews:task", args=[task.uuid])
+    assert "Keep the selected users" in client.get(url).content.decode()
+    _decide(client, task, biller, "keep")
+    assert "Keep the selected users" not in client.get(url).content.decode()
+
+
+def test_campaign_page_query_count_does_not_grow_with_tins(
+    client, login_as, payer_staff, manager, org, django_assert_num_queries
+):
+    from accounts.tests.factories import OrganizationFactory
+    from conftest import make_provider
+
+    def campaign_with(n):
+        organizations = [org]
+        for i in range(n):
+            other = OrganizationFactory(tin=f"5{n:03d}{i:05d}")
+            make_provider(f"m{n}-{i}@example.test", other, [AccessLevel.MANAGE_ACCOUNT])
+            organizations.append(other)
+        return campaign_open(actor=payer_staff, name=f"Size {n}", due_on=TOMORROW, organizations=organizations)
+
+    login_as(payer_staff)
+    small, large = campaign_with(2), campaign_with(30)
+    client.get(reverse("control_panel:review", args=[small.uuid]))
+    # session, user, OTP device, campaign with its counts, its tasks, managers of its open tasks,
+    # decisions of the sole managers, Mailbox unread badge, levels (none for staff)
+    with django_assert_num_queries(9):
+        page = client.get(reverse("control_panel:review", args=[small.uuid]))
+    assert len(page.context["plan_rows"]) == 3
+    with django_assert_num_queries(9):
+        page = client.get(reverse("control_panel:review", args=[large.uuid]))
+    assert len(page.context["plan_rows"]) == 31
