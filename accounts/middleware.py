@@ -37,7 +37,9 @@ def _view_refuses_get(view) -> bool:
         return "get" not in view_class.http_method_names or not hasattr(view_class, "get")
     seen = 0
     while view is not None and seen < 20:  # decorators stack a few levels deep at most
-        methods = inspect.getclosurevars(view).nonlocals.get("request_method_list") if callable(view) else None
+        methods = None
+        if inspect.isfunction(view):
+            methods = inspect.getclosurevars(view).nonlocals.get("request_method_list")
         if methods is not None and "GET" not in methods:
             return True
         view, seen = getattr(view, "__wrapped__", None), seen + 1

@@ -286,3 +286,18 @@ def test_keepalive_query_count(client, login_as, django_assert_num_queries):
     # session read, user, OTP device (is_verified), savepoint, session write, release savepoint
     with django_assert_num_queries(6):
         assert client.post(reverse("accounts:session_keepalive")).status_code == 200
+
+
+# --- which fields keep a draft in the tab --------------------------------------------------------
+
+
+def test_long_text_fields_keep_drafts_and_eligibility_does_not(client, login_as, biller):
+    thread = thread_start_with_payer(sender=biller, subject="Claim question", body="Why?")
+    login_as(biller)
+    assert b'data-draft="reply"' in client.get(reverse("mailbox:thread", args=[thread.uuid])).content
+    assert b'data-draft="message"' in client.get(reverse("mailbox:compose")).content
+    assert b'data-draft="note"' in client.get(reverse("access_requests:add_facility")).content
+    assert b"data-draft=" not in client.get(reverse("claims:eligibility")).content
+    # The sign-in pages hold drafts back from being dropped while the user signs in again.
+    client.post(reverse("accounts:logout"))
+    assert b"data-draft-keep" in client.get(reverse("accounts:login")).content
