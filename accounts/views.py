@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -38,6 +39,7 @@ from accounts.services import (
 )
 from audit.models import AuditAction
 from audit.services import record
+from portal import ratelimit
 from portal.pagination import keyset_page
 from portal.permissions import provider_required
 
@@ -64,6 +66,8 @@ def _with_next(url_name: str, next_url: str) -> str:
 def login_view(request):
     if request.user.is_authenticated:
         return redirect(_next_url(request))
+    if request.method == "POST" and (refusal := login_client_refusal(request)):
+        return _login_refused(request, refusal=refusal)
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())  # a new session key
@@ -72,6 +76,33 @@ def login_view(request):
         request.session[SESSION_LAST_SEEN] = now
         return redirect(_with_next("accounts:mfa", _next_url(request)))
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def login_client_refusal(request):
+    """Whether this client has used up its failed sign-ins (across accounts)."""
+    key = ratelimit.client_key(request)
+    return ratelimit.check("login-client-minute", key) or ratelimit.check("login-client-hour", key)
+
+
+def _login_refused(request, *, refusal=None, lock_until=None):
+    """The sign-in page again, the email kept, saying when to try again: the same words for every
+    email, known or not."""
+    if lock_until is not None:
+        seconds = max(1, int((lock_until - timezone.now()).total_seconds()) + 1)
+        refusal = ratelimit.Refusal(name="login-lock", rate=ratelimit.rate("login-client-minute"), retry_after=seconds)
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")[:254]})
+    context = {"form": form, "next": request.POST.get("next", ""), "login_lock": lock_until is not None}
+    return ratelimit.throttled_response(request, refusal, template="accounts/login.html", context=context)
+
+
+def login_locked_response(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: this email is locked for this client for a few minutes."""
+    from accounts.selectors import login_lock_until
+
+    email = User.objects.normalize_email(str((credentials or {}).get("username") or request.POST.get("username", "")))
+    until = login_lock_until(email=email, ip_address=getattr(request, "axes_ip_address", None))
+    until = until or timezone.now() + settings.AXES_COOLOFF_TIME
+    return _login_refused(request, lock_until=until)
 
 
 @never_cache

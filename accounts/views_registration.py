@@ -85,7 +85,7 @@ def register_mfa(request):
         if codes is not None:
             del request.session[PENDING_LINK]
             user.refresh_from_db()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.PortalModelBackend")
             otp_login(request, device)
             now = time.time()
             request.session[SESSION_STARTED] = now
