@@ -177,16 +177,33 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def post(self, request, *args, **kwargs):
+        # Per client: a 429 with the address kept. Per address (form_valid): the same page as
+        # always and no email, so the limit reveals nothing about the address.
+        if refusal := ratelimit.check("password-reset-client", ratelimit.client_key(request)):
+            form = self.get_form()
+            return ratelimit.throttled_response(request, refusal, template=self.template_name, context={"form": form})
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         email = User.objects.normalize_email(form.cleaned_data["email"])
         target = User.objects.filter(email=email).first()
+        ratelimit.hit("password-reset-client", ratelimit.client_key(self.request))
+        throttled = ratelimit.hit("password-reset-address", f"email:{email}") is not None
         record(
             action=AuditAction.PASSWORD_RESET_REQUESTED,
             actor_email=email,
             target=target,
-            details={"email_sent": bool(target and target.status in (UserStatus.ACTIVE, UserStatus.LOCKED))},
+            details={
+                "email_sent": bool(
+                    not throttled and target and target.status in (UserStatus.ACTIVE, UserStatus.LOCKED)
+                ),
+                **({"throttled": True} if throttled else {}),
+            },
             request=self.request,
         )
+        if throttled:
+            return redirect(self.get_success_url())
         self.extra_email_context = {"PAYER_NAME": settings.PAYER_NAME, "SITE_URL": settings.SITE_URL}
         return super().form_valid(form)
 

@@ -52,7 +52,9 @@ class Rate:
         for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
             if self.seconds % size == 0:
                 count = self.seconds // size
-                return f"{self.limit} {'a ' + unit if count == 1 else f'per {count} {unit}s'}"
+                if count == 1:
+                    return f"{self.limit} {'an' if unit == 'hour' else 'a'} {unit}"
+                return f"{self.limit} per {count} {unit}s"
         return f"{self.limit} per {self.seconds} seconds"
 
 
