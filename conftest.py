@@ -15,6 +15,16 @@ from accounts.tests.factories import (
 PASSWORD = "Correct-Horse-2026"  # noqa: S105  (test fixture)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttles count in the cache, keyed by ids and addresses that repeat from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Springfield Family Clinic", tin="123456789")

@@ -54,6 +54,7 @@ from accounts.validators import validate_npi, validate_tin
 from audit.models import AuditAction
 from audit.services import record
 from mailbox.outbox import email_enqueue_template
+from portal import ratelimit
 
 REGISTRATION_LINK_TTL = timedelta(hours=72)
 INVITATION_TTL = timedelta(days=7)
@@ -237,6 +238,9 @@ def registration_submit(
     email = User.objects.normalize_email(email)
     existing = User.objects.filter(email=email).first()
     if existing is not None:
+        if ratelimit.hit("registration-tin-email", f"email:{email}") is not None:
+            record(action=AuditAction.REGISTRATION_DUPLICATE, actor_email=email, target=existing, request=request)
+            return None  # the owner was told already today
         email_enqueue_template(
             to=email,
             template="registration_exists",
@@ -254,7 +258,10 @@ def registration_submit(
     )
     if organization is not None:
         Membership.objects.get_or_create(user=user, organization=organization)
-    if managers:
+    # Every registration waits in the queue; only the first few a day per TIN send an email, so a
+    # flood of registrations cannot flood its managers' (or the payer team's) inbox.
+    notify = ratelimit.hit("registration-tin-email", f"tin:{tin}") is None
+    if managers and notify:
         for manager in managers:
             email_enqueue_template(
                 to=manager.email,
@@ -265,7 +272,7 @@ def registration_submit(
                     "url": settings.SITE_URL + reverse("accounts:update_user", args=[user.uuid]),
                 },
             )
-    else:
+    elif notify:
         for address in settings.PAYER_TEAM_EMAILS:
             email_enqueue_template(
                 to=address,
@@ -277,7 +284,12 @@ def registration_submit(
         actor_email=email,
         target=user,
         organization=organization,
-        details={"tin": tin, "npi": npi, "routed_to": "payer" if not managers else "account managers"},
+        details={
+            "tin": tin,
+            "npi": npi,
+            "routed_to": "payer" if not managers else "account managers",
+            **({} if notify else {"emailed": False}),
+        },
         request=request,
     )
     return registration

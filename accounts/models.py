@@ -129,8 +129,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
-        """Only an Active user can log in or keep a session; every other status is refused."""
-        return self.status == UserStatus.ACTIVE
+        """May keep a session and act in it: Active, or Locked (a lock refuses new sign-ins only,
+        see accounts.backends; strangers' guesses must not end the owner's open sessions)."""
+        return self.status in (UserStatus.ACTIVE, UserStatus.LOCKED)
 
     @property
     def is_payer_staff(self) -> bool:
@@ -144,9 +145,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django drops a session whose stored hash no longer matches: mixing in the status and
-        # the epoch ends every session of the user the moment either changes.
+        # the epoch ends every session of the user the moment either changes. Locked counts as
+        # Active here: a lock refuses new sign-ins and leaves open sessions alone.
         key_salt = "accounts.User.get_session_auth_hash"
-        value = f"{self.password}|{self.status}|{self.session_epoch}"
+        status = UserStatus.ACTIVE if self.status == UserStatus.LOCKED else self.status
+        value = f"{self.password}|{status}|{self.session_epoch}"
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 

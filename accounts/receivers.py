@@ -1,4 +1,5 @@
-"""Audit records for Django's login signals, and the lockout hook of the login throttle.
+"""Audit records for Django's login signals, the failed-sign-in counters, and the owner's notice
+when the sign-in throttle locks their account for a client.
 
 These receivers only translate a framework signal into a service call.
 """
@@ -23,8 +24,28 @@ def audit_login(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def audit_login_failed(sender, credentials, request=None, **kwargs):
+    from accounts.services import login_failure_note
+    from portal import ratelimit
+
     email = str(credentials.get("username") or credentials.get("email") or "")[:254]
-    record(action=AuditAction.LOGIN_FAILED, actor_email=email, details={}, request=request)
+    # Refused by a running lock (django-axes then records nothing, so no failure count is set):
+    # the password was never checked.
+    locked_out = bool(getattr(request, "axes_locked_out", False)) and (
+        getattr(request, "axes_failures_since_start", None) is None
+    )
+    record(
+        action=AuditAction.LOGIN_FAILED,
+        actor_email=email,
+        details={"locked_out": True} if locked_out else {},
+        request=request,
+    )
+    if request is not None:
+        # The client's failures across accounts: the login view refuses once either is full.
+        for name in ("login-client-minute", "login-client-hour"):
+            ratelimit.hit(name, ratelimit.client_key(request))
+    # Such a guess does not count toward Locked.
+    if email and not locked_out:
+        login_failure_note(email=email, request=request)
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
@@ -33,9 +54,9 @@ def audit_logout(sender, request, user, **kwargs):
         record(action=AuditAction.LOGOUT, actor=user, target=user, request=request)
 
 
-@receiver(user_locked_out, dispatch_uid="lock_user_on_lockout")
-def lock_user_on_lockout(sender, request, username, ip_address, **kwargs):
-    from accounts.services import user_lock_after_failed_logins
+@receiver(user_locked_out, dispatch_uid="notify_owner_on_lockout")
+def notify_owner_on_lockout(sender, request, username, ip_address, **kwargs):
+    from accounts.services import login_lock_notify
 
     if username:
-        user_lock_after_failed_logins(email=username, request=request)
+        login_lock_notify(email=username, ip_address=ip_address, request=request)

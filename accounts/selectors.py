@@ -1,6 +1,7 @@
 """Reads of who may see what. Each answers in a constant number of queries, whatever the data size."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -197,3 +198,77 @@ def manager_work_queue(*, manager: User, now=None) -> dict:
         "inactive_users": list(inactive),
         "review_tasks": list(tasks_for_manager(manager=manager)[:20]),
     }
+
+
+# --- failed sign-ins -------------------------------------------------------------------------------
+
+
+def login_lock_until(*, email: str, ip_address: str | None):
+    """When the sign-in throttle's lock of ``email`` from this client ends, or None if not locked."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    cooloff = settings.AXES_COOLOFF_TIME
+    attempt = (
+        AccessAttempt.objects.filter(
+            username=email,
+            ip_address=ip_address,
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gt=timezone.now() - cooloff,
+        )
+        .order_by("-attempt_time")
+        .first()
+    )
+    return attempt.attempt_time + cooloff if attempt else None
+
+
+@dataclass(frozen=True)
+class FailedLogins:
+    """Recent failed sign-ins of one account, for the people who manage it."""
+
+    count: int
+    window_hours: int
+    last_at: object | None
+    last_ip: str | None
+    locked_until: object | None  # the latest running lock for one client
+    locked_ip: str | None
+    status_locked: bool
+
+
+def failed_logins_summary(*, user: User) -> FailedLogins:
+    """Failed sign-ins in the last LOGIN_LOCKED_WINDOW_HOURS (from the audit trail) and the
+    running client locks (django-axes). Three queries, whatever the numbers."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    from audit.models import AuditAction, AuditEvent
+
+    now = timezone.now()
+    hours = settings.LOGIN_LOCKED_WINDOW_HOURS
+    failures = AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_FAILED, actor_email=user.email, occurred_at__gt=now - timedelta(hours=hours)
+    )
+    count = failures.count()
+    last = failures.order_by("-occurred_at").values("occurred_at", "ip_address").first() if count else None
+    cooloff = settings.AXES_COOLOFF_TIME
+    lock = (
+        AccessAttempt.objects.filter(
+            username=user.email, failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gt=now - cooloff
+        )
+        .order_by("-attempt_time")
+        .values("attempt_time", "ip_address")
+        .first()
+    )
+    return FailedLogins(
+        count=count,
+        window_hours=hours,
+        last_at=last["occurred_at"] if last else None,
+        last_ip=last["ip_address"] if last else None,
+        locked_until=lock["attempt_time"] + cooloff if lock else None,
+        locked_ip=lock["ip_address"] if lock else None,
+        status_locked=user.status == UserStatus.LOCKED,
+    )

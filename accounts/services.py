@@ -8,12 +8,15 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -33,8 +36,10 @@ from accounts.models import (
     UserStatus,
 )
 from accounts.selectors import user_levels
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditEvent
 from audit.services import record
+from mailbox.models import OutboundEmail
+from mailbox.outbox import email_enqueue_template
 
 BACKUP_CODE_COUNT = 10
 
@@ -232,7 +237,8 @@ def user_create(
 
 @transaction.atomic
 def user_status_set(*, actor: User | None, user: User, status: str, reason: str = "", request=None) -> User:
-    """Change a user's status; leaving Active ends every session of the user at once."""
+    """Change a user's status; leaving Active (except for Locked, which only refuses new
+    sign-ins) ends every session of the user at once."""
     if status not in UserStatus.values:
         raise ValidationError(f"Unknown status {status!r}.")
     locked = User.objects.select_for_update().get(pk=user.pk)
@@ -243,7 +249,7 @@ def user_status_set(*, actor: User | None, user: User, status: str, reason: str 
     locked.status_changed_at = timezone.now()
     locked.status_reason = reason[:200]
     fields = ["status", "status_changed_at", "status_reason"]
-    if status != UserStatus.ACTIVE:
+    if status not in (UserStatus.ACTIVE, UserStatus.LOCKED):
         locked.session_epoch = F("session_epoch") + 1
         fields.append("session_epoch")
     locked.save(update_fields=fields)
@@ -259,14 +265,75 @@ def user_status_set(*, actor: User | None, user: User, status: str, reason: str 
     return locked
 
 
-def user_lock_after_failed_logins(*, email: str, request=None) -> User | None:
-    """Called when the login throttle locks an email out: an Active user becomes Locked."""
+def _failures_since(user: User):
+    """The account's failed sign-ins that count toward Locked: within the window, and after the
+    last completed sign-in and the last status change (an unlock starts the count again)."""
+    since = timezone.now() - timedelta(hours=settings.LOGIN_LOCKED_WINDOW_HOURS)
+    last_reset = (
+        AuditEvent.objects.filter(
+            action=AuditAction.PASSWORD_RESET_COMPLETED, target_type="user", target_id=str(user.uuid)
+        )
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    for moment in (user.last_login, user.status_changed_at, last_reset):
+        if moment is not None and moment > since:
+            since = moment
+    return AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, actor_email=user.email, occurred_at__gt=since)
+
+
+@transaction.atomic
+def login_failure_note(*, email: str, request=None) -> User | None:
+    """After a failed sign-in (already in the audit trail): an Active account with
+    LOGIN_LOCKED_AFTER_FAILURES failures in the window becomes Locked and its owner is told.
+    Returns the user when this failure locked them."""
     user = User.objects.filter(email=User.objects.normalize_email(email)).first()
     if user is None or user.status != UserStatus.ACTIVE:
         return None
-    return user_status_set(
+    if _failures_since(user).count() < settings.LOGIN_LOCKED_AFTER_FAILURES:
+        return None
+    user = user_status_set(
         actor=None, user=user, status=UserStatus.LOCKED, reason="Too many failed logins", request=request
     )
+    email_enqueue_template(
+        to=user.email,
+        template="login_locked",
+        context={"user": user, "permanent": True, "reset_url": settings.SITE_URL + reverse("accounts:password_reset")},
+        idempotency_key=f"login-locked:{user.uuid}:{user.status_changed_at.isoformat()}",
+    )
+    return user
+
+
+@transaction.atomic
+def login_lock_notify(*, email: str, ip_address: str | None, request=None) -> bool:
+    """The sign-in throttle has just locked ``email`` for one client: tell its owner, once per
+    lock (the throttle's record of that lock names it) and at most once per lock period."""
+    from axes.models import AccessAttempt
+
+    user = User.objects.filter(email=User.objects.normalize_email(email), status=UserStatus.ACTIVE).first()
+    attempt = AccessAttempt.objects.filter(username=email, ip_address=ip_address).order_by("-attempt_time").first()
+    if user is None or attempt is None:
+        return False
+    recent = OutboundEmail.objects.filter(
+        to=user.email,
+        template="login_locked",
+        created_at__gte=timezone.now() - timedelta(minutes=settings.LOGIN_LOCK_MINUTES),
+    )
+    if recent.exists():
+        return False
+    sent = email_enqueue_template(
+        to=user.email,
+        template="login_locked",
+        context={
+            "user": user,
+            "permanent": False,
+            "minutes": settings.LOGIN_LOCK_MINUTES,
+            "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+        },
+        idempotency_key=f"login-lock:{user.uuid}:{attempt.pk}:{attempt.attempt_time.isoformat()}",
+    )
+    return sent is not None
 
 
 @transaction.atomic
@@ -564,7 +631,6 @@ def payer_user_enable(*, actor: User, user: User, reason: str = "", request=None
 @transaction.atomic
 def password_reset_send(*, actor: User | None, user: User, request=None) -> bool:
     """Email the user a one-hour password reset link (Active or Locked users only)."""
-    from django.conf import settings
     from django.contrib.auth.tokens import default_token_generator
     from django.template.loader import render_to_string
     from django.utils.encoding import force_bytes

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -39,6 +40,7 @@ from accounts.services import (
 )
 from audit.models import AuditAction
 from audit.services import record
+from portal import ratelimit
 from portal.pagination import keyset_page
 from portal.permissions import provider_required
 
@@ -62,6 +64,8 @@ def _with_next(url_name: str, next_url: str) -> str:
 def login_view(request):
     if request.user.is_authenticated:
         return HttpResponseRedirect(_next_url(request))
+    if request.method == "POST" and (refusal := login_client_refusal(request)):
+        return _login_refused(request, refusal=refusal)
     form = LoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())  # a new session key
@@ -83,6 +87,34 @@ def _mfa_refusal_words(result) -> str:
     if result.refusal == MfaRefusal.REPLAYED:
         return "That code was already used. Wait for your app to show a new code and enter that one."
     return "That code is not right. Check that it is the newest code in your app for this portal, then try again."
+
+
+def login_client_refusal(request):
+    """Whether this client has used up its failed sign-ins (across accounts)."""
+    key = ratelimit.client_key(request)
+    return ratelimit.check("login-client-minute", key) or ratelimit.check("login-client-hour", key)
+
+
+def _login_refused(request, *, refusal=None, lock_until=None):
+    """The sign-in page again, the email kept, saying when to try again: the same words for every
+    email, known or not."""
+    if lock_until is not None:
+        seconds = max(1, int((lock_until - timezone.now()).total_seconds()) + 1)
+        refusal = ratelimit.Refusal(name="login-lock", rate=ratelimit.rate("login-client-minute"), retry_after=seconds)
+    form = LoginForm(request, initial={"username": request.POST.get("username", "")[:254]})
+    next_url = safe_next_path(request, request.POST.get("next", "")) or ""
+    context = {"form": form, "next": next_url, "login_lock": lock_until is not None}
+    return ratelimit.throttled_response(request, refusal, template="accounts/login.html", context=context)
+
+
+def login_locked_response(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: this email is locked for this client for a few minutes."""
+    from accounts.selectors import login_lock_until
+
+    email = User.objects.normalize_email(str((credentials or {}).get("username") or request.POST.get("username", "")))
+    until = login_lock_until(email=email, ip_address=getattr(request, "axes_ip_address", None))
+    until = until or timezone.now() + settings.AXES_COOLOFF_TIME
+    return _login_refused(request, lock_until=until)
 
 
 @never_cache
@@ -165,16 +197,33 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def post(self, request, *args, **kwargs):
+        # Per client: a 429 with the address kept. Per address (form_valid): the same page as
+        # always and no email, so the limit reveals nothing about the address.
+        if refusal := ratelimit.check("password-reset-client", ratelimit.client_key(request)):
+            form = self.get_form()
+            return ratelimit.throttled_response(request, refusal, template=self.template_name, context={"form": form})
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         email = User.objects.normalize_email(form.cleaned_data["email"])
         target = User.objects.filter(email=email).first()
+        ratelimit.hit("password-reset-client", ratelimit.client_key(self.request))
+        throttled = ratelimit.hit("password-reset-address", f"email:{email}") is not None
         record(
             action=AuditAction.PASSWORD_RESET_REQUESTED,
             actor_email=email,
             target=target,
-            details={"email_sent": bool(target and target.status in (UserStatus.ACTIVE, UserStatus.LOCKED))},
+            details={
+                "email_sent": bool(
+                    not throttled and target and target.status in (UserStatus.ACTIVE, UserStatus.LOCKED)
+                ),
+                **({"throttled": True} if throttled else {}),
+            },
             request=self.request,
         )
+        if throttled:
+            return redirect(self.get_success_url())
         self.extra_email_context = {"PAYER_NAME": settings.PAYER_NAME, "SITE_URL": settings.SITE_URL}
         return super().form_valid(form)
 

@@ -24,6 +24,7 @@ from accounts.lifecycle import (
 from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from accounts.models import RegistrationLink
 from accounts.services import totp_device_for_enrollment
+from portal import ratelimit
 
 PENDING_LINK = "portal_registration_link"
 
@@ -33,7 +34,11 @@ PENDING_LINK = "portal_registration_link"
 @require_http_methods(["GET", "POST"])
 def register(request):
     form = RegistrationForm(request.POST or None)
+    client = ratelimit.client_key(request)
+    if request.method == "POST" and (refusal := ratelimit.check("registration-client", client)):
+        return ratelimit.throttled_response(request, refusal, template="accounts/register.html", context={"form": form})
     if request.method == "POST" and form.is_valid():
+        ratelimit.hit("registration-client", client)
         try:
             registration_submit(request=request, **form.cleaned_data)
         except ValidationError as error:
@@ -85,7 +90,7 @@ def register_mfa(request):
         if codes is not None:
             del request.session[PENDING_LINK]
             user.refresh_from_db()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.PortalModelBackend")
             otp_login(request, device)
             now = time.time()
             request.session[SESSION_STARTED] = now

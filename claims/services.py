@@ -13,11 +13,10 @@ import csv
 import datetime
 import decimal
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -35,7 +34,7 @@ from claims.models import (
     Member,
 )
 from claims.selectors import member_for_eligibility
-from portal import normalize
+from portal import normalize, ratelimit
 
 COLUMNS = (
     "claim_number",
@@ -510,54 +509,55 @@ class ThrottleLimit:
     name: str
     seconds: int
     max_lookups: int
+    setting: str = ""  # the key in settings.RATE_LIMITS it comes from
+
+    def as_rate(self) -> ratelimit.Rate:
+        return ratelimit.Rate(limit=self.max_lookups, seconds=self.seconds)
+
+
+def _limit(name: str, key: str) -> ThrottleLimit:
+    limit, seconds = settings.RATE_LIMITS[key]
+    return ThrottleLimit(name, seconds, limit, key)
 
 
 # Enough for a front desk checking in patients, too few to guess birth dates or walk member IDs.
+# Sliding windows (portal.ratelimit): no span of a minute ever holds more than 30 answers, and no
+# span of 24 hours more than 300, whatever the clock says.
 ELIGIBILITY_LIMITS = (
-    ThrottleLimit("minute", 60, 30),
-    ThrottleLimit("day", 24 * 60 * 60, 300),
+    _limit("minute", "eligibility-minute"),
+    _limit("day", "eligibility-day"),
 )
 
 
 @dataclass(frozen=True)
 class ThrottleRefusal:
     limit: ThrottleLimit
-    retry_after: int  # seconds until the window that is full ends
+    retry_after: int  # seconds until one more lookup would pass
+    when: str = ""  # "after 10:42 AM (in 3 minutes)"
 
     @property
     def retry_after_minutes(self) -> int:
         return -(-self.retry_after // 60)
 
 
-def _clock() -> float:
-    return time.time()
-
-
-def _count(key: str, timeout: int) -> int:
-    # add() only sets a missing key, and incr() is atomic in every cache backend Django ships (and
-    # in Redis), so two requests at once cannot both read the same count.
-    cache.add(key, 0, timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the key expired between add() and incr()
-        cache.set(key, 1, timeout)
-        return 1
-
-
 def eligibility_throttle_hit(*, user) -> ThrottleRefusal | None:
-    """Counts one eligibility lookup of ``user`` against ``ELIGIBILITY_LIMITS`` (fixed windows in
-    Django's cache, one key per user and window: clock minutes, and days from midnight UTC);
-    returns the refusal when a limit is passed.
+    """Counts one eligibility lookup of ``user`` against ``ELIGIBILITY_LIMITS`` (sliding windows in
+    the shared cache); returns the refusal when a limit is passed.
 
-    A lookup refused by the minute limit is not counted against the day. The counts are as shared
-    as the cache: per process with the default local-memory cache, site-wide with Redis.
+    A refused lookup is counted against no limit. The counts are as shared as the cache: site-wide
+    with Redis (CACHE_URL, required in production).
     """
-    now = _clock()
-    for limit in ELIGIBILITY_LIMITS:
-        window = int(now // limit.seconds)
-        count = _count(f"eligibility-lookups:{user.pk}:{limit.name}:{window}", limit.seconds * 2)
-        if count > limit.max_lookups:
-            return ThrottleRefusal(limit=limit, retry_after=max(1, int((window + 1) * limit.seconds - now)))
+    key = f"user:{user.pk}"
+    *longer, first = reversed(ELIGIBILITY_LIMITS)
+    # The longer limits are checked first and counted last, so a lookup refused by the minute
+    # limit never uses up the day's allowance.
+    for limit in longer:
+        if refusal := ratelimit.check(f"eligibility-{limit.name}", key, r=limit.as_rate()):
+            return ThrottleRefusal(limit=limit, retry_after=refusal.retry_after, when=refusal.when())
+    if refusal := ratelimit.hit(f"eligibility-{first.name}", key, r=first.as_rate()):
+        return ThrottleRefusal(limit=first, retry_after=refusal.retry_after, when=refusal.when())
+    for limit in longer:
+        ratelimit.hit(f"eligibility-{limit.name}", key, r=limit.as_rate())
     return None
 
 

@@ -45,9 +45,17 @@ def _notify_user(user: User, thread: Thread) -> None:
 
 
 def _notify_payer_team(thread: Thread, *, template: str = "payer_new_message") -> None:
+    """One email per thread and address per MESSAGE_NOTICE_COALESCE_MINUTES: the Mailbox shows
+    every message, so sixty replies in a row need one notice, not sixty."""
     url = settings.SITE_URL + reverse("control_panel:mailbox_thread", args=[thread.uuid])
+    period = int(timezone.now().timestamp() // (settings.MESSAGE_NOTICE_COALESCE_MINUTES * 60))
     for address in settings.PAYER_TEAM_EMAILS:
-        email_enqueue_template(to=address, template=template, context={"url": url})
+        email_enqueue_template(
+            to=address,
+            template=template,
+            context={"url": url},
+            idempotency_key=f"payer-notice:{thread.uuid}:{address}:{period}",
+        )
 
 
 def _post(*, thread: Thread, sender: User | None, body: str, from_payer: bool = False) -> Message:

@@ -14,6 +14,7 @@ from accounts.selectors import organizations_for_user
 from mailbox import selectors, services
 from mailbox.forms import ComposeForm, ReplyForm
 from mailbox.models import ThreadKind
+from portal import ratelimit
 from portal.pagination import keyset_page
 from portal.permissions import level_required
 
@@ -60,6 +61,11 @@ def _just_archived(request):
     )
 
 
+def _send_refusal(request):
+    """Counts one message of the sender against RATE_MESSAGE_SEND; the refusal when it is full."""
+    return ratelimit.hit("message-send", f"user:{request.user.pk}")
+
+
 @require_http_methods(["GET", "POST"])
 @level_required(AccessLevel.MESSAGE_BOX)
 def compose(request):
@@ -68,6 +74,8 @@ def compose(request):
         payer_name=settings.PAYER_NAME,
         recipients=selectors.message_box_recipients(user=request.user),
     )
+    if request.method == "POST" and form.is_valid() and (refusal := _send_refusal(request)):
+        return ratelimit.throttled_response(request, refusal, template="mailbox/compose.html", context={"form": form})
     if request.method == "POST" and form.is_valid():
         recipient = form.recipient()
         try:
@@ -106,7 +114,10 @@ def compose(request):
 def thread_detail(request, thread_uuid):
     thread = _thread_for(request, thread_uuid)
     form = ReplyForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and thread.kind != ThreadKind.SYSTEM and form.is_valid():
+        refusal = _send_refusal(request)
+    if refusal is None and request.method == "POST" and thread.kind != ThreadKind.SYSTEM and form.is_valid():
         try:
             services.message_reply(thread=thread, sender=request.user, body=form.cleaned_data["body"], request=request)
         except ValidationError as error:
@@ -115,6 +126,15 @@ def thread_detail(request, thread_uuid):
             messages.success(request, "Your reply was sent.")
             return redirect("mailbox:thread", thread.uuid)
     services.thread_mark_read(thread=thread, user=request.user)
+    if refusal is not None:
+        context = {
+            "thread": thread,
+            "thread_messages": selectors.thread_messages(thread=thread),
+            "participants": selectors.thread_participants(thread=thread),
+            "form": form,
+            "participant": thread.participants.get(user=request.user),
+        }
+        return ratelimit.throttled_response(request, refusal, template="mailbox/thread.html", context=context)
     return render(
         request,
         "mailbox/thread.html",

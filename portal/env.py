@@ -46,3 +46,21 @@ def env_list(name: str, default: str = "") -> list[str]:
 def is_weak_secret(value: str) -> bool:
     """Django's own rule for a weak SECRET_KEY (security.W009), plus the insecure prefix."""
     return len(value) < 50 or len(set(value)) < 5 or value.startswith("django-insecure-")
+
+
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A limit written as COUNT/SPAN, e.g. "30/m", "3/h", "300/d", "5/15m": (count, seconds)."""
+    raw = os.environ.get(name, default).strip().lower()
+    count, _, span = raw.partition("/")
+    digits, unit = span[:-1], span[-1:]
+    try:
+        limit = int(count)
+        seconds = (int(digits) if digits else 1) * _RATE_UNITS[unit]
+    except (ValueError, KeyError):
+        raise ImproperlyConfigured(f"{name} must look like 30/m, 3/h, 300/d or 5/15m; got {raw!r}") from None
+    if limit < 1 or seconds < 1:
+        raise ImproperlyConfigured(f"{name} must allow at least 1 event in at least 1 second; got {raw!r}")
+    return limit, seconds

@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_str, is_weak_secret
+from portal.env import env_bool, env_int, env_list, env_rate, env_str, is_weak_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -50,6 +50,13 @@ if not DEBUG and not _database_url:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or None
 if not DEBUG and not CELERY_BROKER_URL:
     _problems.append("CELERY_BROKER_URL is not set (production runs a worker and beat)")
+
+# Throttles and lockout counters live in the cache: it must be shared by every web process.
+_cache_url = env_str("CACHE_URL")
+if not DEBUG and not _cache_url:
+    _problems.append("CACHE_URL is not set (throttles must count across web processes: point it at Redis)")
+if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    _problems.append("CACHE_URL must be a redis://, rediss:// or unix:// address")
 
 PAYER_TEAM_EMAILS = env_list("PAYER_TEAM_EMAILS", "payer-team@demo.test" if DEBUG else "")
 if not DEBUG and not PAYER_TEAM_EMAILS:
@@ -121,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
+    # Turns portal.ratelimit.Throttled raised in a view into the 429 page (RATELIMIT_VIEW).
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # django-axes asks to be last: it turns a lockout raised inside a view into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -169,7 +178,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PortalModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -201,17 +210,35 @@ CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
-AXES_FAILURE_LIMIT = 10
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Failed sign-ins (numbers documented in the README, "Sign-in lockout"):
+# - one account from one client: LOGIN_FAILURES_BEFORE_LOCK failures lock that pair for
+#   LOGIN_LOCK_MINUTES (django-axes, combined parameter username + IP address). Colleagues behind
+#   the same office address, and the owner from anywhere else, can still sign in; an unknown email
+#   is locked the same way, so the answer reveals nothing.
+# - one client across accounts: RATE_LOGIN_CLIENT_* failures (portal.ratelimit, sliding windows).
+# - one account from any client: LOGIN_LOCKED_AFTER_FAILURES within LOGIN_LOCKED_WINDOW_HOURS
+#   (since the last sign-in or unlock) make the user Locked until a password reset or a manager;
+#   below NIST SP 800-63B's ceiling of 100 consecutive failures. A lock never ends open sessions.
+LOGIN_FAILURES_BEFORE_LOCK = env_int("LOGIN_FAILURES_BEFORE_LOCK", 5)
+LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+LOGIN_LOCKED_AFTER_FAILURES = env_int("LOGIN_LOCKED_AFTER_FAILURES", 50)
+LOGIN_LOCKED_WINDOW_HOURS = env_int("LOGIN_LOCKED_WINDOW_HOURS", 24)
+if not 1 <= LOGIN_FAILURES_BEFORE_LOCK < LOGIN_LOCKED_AFTER_FAILURES <= 100:
+    raise ImproperlyConfigured(
+        "Need 1 <= LOGIN_FAILURES_BEFORE_LOCK < LOGIN_LOCKED_AFTER_FAILURES <= 100 (NIST SP 800-63B)"
+    )
+if not 1 <= LOGIN_LOCK_MINUTES <= 24 * 60 or not 1 <= LOGIN_LOCKED_WINDOW_HOURS <= 24 * 30:
+    raise ImproperlyConfigured("LOGIN_LOCK_MINUTES must be 1..1440 and LOGIN_LOCKED_WINDOW_HOURS 1..720")
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_BEFORE_LOCK
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True  # "consecutive" failures
-AXES_COOLOFF_TIME = None  # locked until a password reset
-AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
-AXES_HTTP_RESPONSE_CODE = 403
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCK_MINUTES)
+# Guesses during a lock neither count nor push its end further: it ends LOGIN_LOCK_MINUTES after
+# the failure that started it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-# Locking by account is the product rule (10 failures lock the user). Adding the IP address
-# would let one office's shared address lock every colleague, so axes.W006 is silenced on purpose.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 OTP_TOTP_ISSUER = PAYER_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1
@@ -301,15 +328,34 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- cache ------------------------------------------------------------------------------------------
-# Throttles (eligibility look-ups) count in the cache: with several web processes, point CACHE_URL
-# at Redis so the limits hold across them.
-_cache_url = env_str("CACHE_URL")
+# --- cache and throttles ---------------------------------------------------------------------------
+# Throttles and lockout counters live in the cache, so it must be shared by every web process:
+# production requires CACHE_URL (Redis; it may be the broker's server with another db number).
+# The local-memory cache is per process and serves only development and tests.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
     if _cache_url
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "portal.ratelimit.ratelimited_view"
+RATELIMIT_IPV6_MASK = 64
+# COUNT/SPAN, sliding windows (portal/ratelimit.py). Each can be set from the environment.
+RATE_LIMITS = {
+    "eligibility-minute": env_rate("RATE_ELIGIBILITY_MINUTE", "30/m"),
+    "eligibility-day": env_rate("RATE_ELIGIBILITY_DAY", "300/d"),
+    "password-reset-address": env_rate("RATE_PASSWORD_RESET_ADDRESS", "3/h"),
+    "password-reset-client": env_rate("RATE_PASSWORD_RESET_CLIENT", "20/h"),
+    "registration-client": env_rate("RATE_REGISTRATION_CLIENT", "10/d"),
+    "registration-tin-email": env_rate("RATE_REGISTRATION_TIN_EMAIL", "5/d"),
+    "message-send": env_rate("RATE_MESSAGE_SEND", "20/h"),
+    "login-client-minute": env_rate("RATE_LOGIN_CLIENT_MINUTE", "10/m"),
+    "login-client-hour": env_rate("RATE_LOGIN_CLIENT_HOUR", "100/h"),
+}
+# The payer team gets at most one "new messages" email per thread in this many minutes.
+MESSAGE_NOTICE_COALESCE_MINUTES = env_int("MESSAGE_NOTICE_COALESCE_MINUTES", 10)
+if MESSAGE_NOTICE_COALESCE_MINUTES < 1:
+    raise ImproperlyConfigured("MESSAGE_NOTICE_COALESCE_MINUTES must be at least 1")
 
 # --- misc ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -115,10 +115,12 @@ def test_only_payer_staff_can_be_admins():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("status", [s for s in UserStatus.values if s != UserStatus.ACTIVE])
-def test_only_active_users_are_active(status):
+@pytest.mark.parametrize("status", [s for s in UserStatus.values if s not in (UserStatus.ACTIVE, UserStatus.LOCKED)])
+def test_only_active_and_locked_users_keep_sessions(status):
     assert UserFactory(status=status).is_active is False
     assert UserFactory(status=UserStatus.ACTIVE).is_active is True
+    # Locked refuses new sign-ins (accounts.backends) but not the sessions already open.
+    assert UserFactory(status=UserStatus.LOCKED).is_active is True
 
 
 @pytest.mark.django_db

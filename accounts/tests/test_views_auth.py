@@ -182,19 +182,26 @@ def test_backup_code_works_once(client):
     assert client.post(reverse("accounts:mfa"), {"token": codes[0]}).status_code == 200
 
 
-def test_ten_failures_lock_the_account_and_a_reset_unlocks_it(client, django_capture_on_commit_callbacks):
+def test_failures_from_one_client_pause_the_email_and_a_reset_ends_the_pause(
+    client, django_capture_on_commit_callbacks
+):
     user = UserFactory()
     TOTPDeviceFactory(user=user)
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        password_step(client, user.email, "wrong-password-123")
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(settings.LOGIN_FAILURES_BEFORE_LOCK):
+            password_step(client, user.email, "wrong-password-123")
     user.refresh_from_db()
-    assert user.status == UserStatus.LOCKED
-    assert AuditEvent.objects.filter(action=AuditAction.STATUS_CHANGED, target_id=str(user.uuid)).exists()
-    # The right password no longer helps.
+    # A pause for this email from this client, not the Locked status.
+    assert user.status == UserStatus.ACTIVE
+    # The right password does not help during the pause; the page says until when.
     response = password_step(client, user.email)
-    assert response.status_code == 403
-    assert b"locked" in response.content
+    assert response.status_code == 429
+    assert b"Try again after" in response.content
+    assert int(response["Retry-After"]) <= settings.LOGIN_LOCK_MINUTES * 60 + 1
     assert "_auth_user_id" not in client.session
+    # The owner was told once.
+    assert [m.subject for m in mail.outbox] == ["Someone tried to sign in as you"]
+    mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:password_reset"), {"email": user.email})
@@ -286,11 +293,12 @@ def test_disabling_a_user_ends_their_sessions(client, login_as, payer_staff):
     assert response.url.startswith(reverse("accounts:login"))
 
 
-def test_locking_a_user_ends_their_sessions(client, login_as):
+def test_locking_a_user_keeps_their_open_sessions(client, login_as):
+    """Locked refuses new sign-ins only: strangers' guesses must not sign the owner out."""
     user = UserFactory()
     login_as(user)
     user_status_set(actor=None, user=User.objects.get(pk=user.pk), status=UserStatus.LOCKED)
-    assert client.get("/").status_code == 302
+    assert client.get("/").status_code == 200
 
 
 def test_session_hash_mixes_in_status_and_epoch():
@@ -299,6 +307,8 @@ def test_session_hash_mixes_in_status_and_epoch():
     first = user.get_session_auth_hash()
     user.status = UserStatus.DISABLED
     assert user.get_session_auth_hash() != first
+    user.status = UserStatus.LOCKED
+    assert user.get_session_auth_hash() == first  # a lock leaves sessions alone
     user.status = UserStatus.ACTIVE
     assert user.get_session_auth_hash() == first
     user.session_epoch += 1

@@ -12,6 +12,7 @@ from claims.models import CoverageStatus
 from claims.selectors import member_for_eligibility
 from claims.services import EligibilityOutcome, eligibility_check, eligibility_throttle_hit
 from claims.tests.factories import CoverageFactory, MemberFactory
+from portal import ratelimit
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def member(db):
 def frozen_clock(monkeypatch):
     """A settable clock for the throttle windows, starting at the beginning of a day (UTC)."""
     now = {"t": 1_800_000_000 - 1_800_000_000 % 86_400}
-    monkeypatch.setattr(services, "_clock", lambda: now["t"])
+    monkeypatch.setattr(ratelimit, "_clock", lambda: now["t"])
     return now
 
 
@@ -150,27 +151,51 @@ def test_each_lookup_writes_one_audit_event_without_names_or_birth_dates(biller,
 # --- the throttle ---------------------------------------------------------------------------------------
 
 
-def test_the_31st_lookup_in_a_minute_is_refused_until_the_next_minute(biller, frozen_clock):
+def test_the_31st_lookup_in_a_minute_is_refused_until_the_first_ones_age_out(biller, frozen_clock):
     assert all(eligibility_throttle_hit(user=biller) is None for _ in range(30))
     frozen_clock["t"] += 45
     refusal = eligibility_throttle_hit(user=biller)
     assert refusal is not None and refusal.limit.name == "minute"
-    assert refusal.retry_after == 15 and refusal.retry_after_minutes == 1
-    frozen_clock["t"] += 15
+    # The 30 age out of the sliding minute 66 s after they were made (a 6-second bucket's slack).
+    assert refusal.retry_after == 21 and refusal.retry_after_minutes == 1
+    assert refusal.when.startswith("after ") and "(in 1 minute)" in refusal.when
+    frozen_clock["t"] += 20
+    assert eligibility_throttle_hit(user=biller) is not None
+    frozen_clock["t"] += 1
     assert eligibility_throttle_hit(user=biller) is None
 
 
-def test_the_301st_lookup_in_a_day_is_refused_until_the_next_day(biller, frozen_clock):
+def test_a_minute_boundary_does_not_double_the_limit(biller, frozen_clock):
+    """Fixed windows let 60 through in 7 seconds (30 at :57, 30 at :03); a sliding window lets 30."""
+    frozen_clock["t"] += 57
+    first = sum(eligibility_throttle_hit(user=biller) is None for _ in range(30))
+    frozen_clock["t"] += 6  # the next clock minute
+    second = sum(eligibility_throttle_hit(user=biller) is None for _ in range(30))
+    assert (first, second) == (30, 0)
+
+
+def test_150_lookups_in_a_minute_get_30_answers(biller, frozen_clock):
+    answers = 0
+    for _ in range(150):
+        frozen_clock["t"] += 0.4  # 150 over 60 seconds
+        answers += eligibility_throttle_hit(user=biller) is None
+    assert answers == 30
+
+
+def test_the_301st_lookup_in_a_day_is_refused_until_the_first_ones_age_out(biller, frozen_clock):
     for minute in range(10):
-        frozen_clock["t"] += 60
+        frozen_clock["t"] += 67
         assert all(eligibility_throttle_hit(user=biller) is None for _ in range(30)), minute
-        # refused by the minute limit: not counted against the day
-        assert eligibility_throttle_hit(user=biller).limit.name == "minute"
-    frozen_clock["t"] += 60
+        # refused by the minute limit (the last time, by the day's): not counted against the day
+        assert eligibility_throttle_hit(user=biller).limit.name == ("minute" if minute < 9 else "day")
+    frozen_clock["t"] += 67
     refusal = eligibility_throttle_hit(user=biller)
     assert refusal is not None and refusal.limit.name == "day"
-    assert refusal.retry_after == 86_400 - 11 * 60
-    frozen_clock["t"] += refusal.retry_after
+    # The first 30 age out of the sliding day one day (and one 2.4-hour bucket at most) after them.
+    assert 86_400 - 11 * 67 <= refusal.retry_after <= 86_400 + 8_640
+    frozen_clock["t"] += refusal.retry_after - 1
+    assert eligibility_throttle_hit(user=biller) is not None
+    frozen_clock["t"] += 1
     assert eligibility_throttle_hit(user=biller) is None
 
 
@@ -183,6 +208,7 @@ def test_each_user_has_their_own_count(biller, manager, frozen_clock):
 
 def test_a_refused_lookup_is_audited_and_looks_nothing_up(biller, member, frozen_clock, monkeypatch):
     monkeypatch.setattr(services, "ELIGIBILITY_LIMITS", (services.ThrottleLimit("minute", 60, 2),))
+    ratelimit.clear("eligibility-minute", f"user:{biller.pk}", r=ratelimit.Rate(2, 60))
     CoverageFactory(member=member)
     assert check(biller).outcome == EligibilityOutcome.COVERED
     assert check(biller).outcome == EligibilityOutcome.COVERED

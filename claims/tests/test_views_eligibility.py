@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
-from claims import services
 from claims.models import CoverageStatus
 from claims.tests.factories import CoverageFactory, MemberFactory
 
@@ -274,16 +273,21 @@ def test_every_lookup_writes_one_audit_event_without_names_or_birth_dates(client
 
 
 def test_the_31st_lookup_in_a_minute_answers_429(client, login_as, biller, member, monkeypatch):
-    monkeypatch.setattr(services, "_clock", lambda: 1_800_000_000 - 1_800_000_000 % 60 + 20)
+    from portal import ratelimit
+
+    monkeypatch.setattr(ratelimit, "_clock", lambda: 1_800_000_000 - 1_800_000_000 % 60 + 20)
     login_as(biller)
     for _ in range(30):
         assert lookup(client).status_code == 200
     response = lookup(client)
     assert response.status_code == 429
-    assert response["Retry-After"] == "40"
+    # The 30 age out of the sliding minute 66 s after the 6-second bucket they fell in began.
+    assert response["Retry-After"] == "64"
     section = result_section(response)
     assert "Too many lookups" in section and "limit of 30 eligibility lookups a minute" in section
-    assert "Try again in 1 minute," in section and 'role="alert"' in section
+    assert "Try again after " in section and "(in 2 minutes), or call" in section and 'role="alert"' in section
+    # The search stays in the form.
+    assert 'value="M100200301"' in response.text
     assert "Homer" not in response.text
     assert AuditEvent.objects.filter(action=AuditAction.ELIGIBILITY_CHECKED).count() == 30
     refused = AuditEvent.objects.get(action=AuditAction.ELIGIBILITY_THROTTLED)

@@ -230,7 +230,8 @@ def persona_user(world: World, persona: str, *, owner: str, level: str | None, c
 
 def sign_in(client, world: World, persona: str, *, owner: str, level: str | None, control_panel: bool) -> User | None:
     """Put the client in the persona's shoes: signed in with both factors, or not at all, or with
-    the password only (no_mfa), or signed in and then disabled or locked (the session must die)."""
+    the password only (no_mfa), or signed in and then disabled (the session must die) or locked
+    (the session goes on: a lock refuses new sign-ins only)."""
     user = persona_user(world, persona, owner=owner, level=level, control_panel=control_panel)
     if user is None:
         return None

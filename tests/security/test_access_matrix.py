@@ -19,8 +19,12 @@ The personas (columns of MATRIX):
   alone stays theirs (their own request, their own conversation with the payer team); what
   belongs to the TIN (its users, its review, its claims, its colleagues' threads) does not.
 - other_manager: the account manager of another TIN, with every level there.
-- disabled, locked: the user who would be let in (the owner, or payer staff on a Control Panel URL),
-  signed in with both factors, then disabled or locked: the session must end on the next request.
+- disabled: the user who would be let in (the owner, or payer staff on a Control Panel URL),
+  signed in with both factors, then disabled: the session must end on the next request.
+- locked: that same user, signed in, then Locked by failed sign-ins elsewhere: a lock refuses new
+  sign-ins only, so the open session goes on with exactly that user's answers. Its expected
+  answers are read from the owner's column (payer_staff's on a Control Panel URL); the locked
+  column below is not read.
 - no_mfa: that same user signed in with the password only.
 - anonymous: nobody signed in.
 - payer_staff: an analyst of the plan.
@@ -465,6 +469,8 @@ def answer(response, marker: str | None) -> str:
 def test_access_matrix(client, world, matrix_results, key, persona):
     probe = PROBES[key]
     expected = MATRIX[key][PERSONAS.index(persona)]
+    if persona == "locked":
+        expected = MATRIX[key][PERSONAS.index("payer_staff" if probe.control_panel else "owner")]
     sign_in(client, world, persona, owner=probe.owner, level=probe.level, control_panel=probe.control_panel)
     before = probe.state(world) if probe.state else None
 
