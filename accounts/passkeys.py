@@ -79,6 +79,11 @@ def second_factors_of(*, user: User) -> SecondFactors:
     )
 
 
+def second_factor_kept(*, user: User):
+    """The factor a session falls back on when its own passkey is removed: a passkey, else the app."""
+    return passkeys_of(user=user).first() or TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
 def verified_with_passkey(request) -> bool:
     """The session's second factor was a passkey (not the authenticator app or a backup code)."""
     return isinstance(getattr(request.user, "otp_device", None), WebAuthnCredential)

@@ -20,6 +20,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import JavaScriptCatalog
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp_webauthn import exceptions
 from django_otp_webauthn import views as webauthn_views
@@ -37,6 +38,7 @@ from accounts.passkeys import (
     passkey_sign_in_failed,
     passkey_sign_in_refusal,
     passkeys_of,
+    second_factor_kept,
     second_factors_of,
     user_has_passkey,
     verified_with_passkey,
@@ -134,11 +136,17 @@ def passkey_remove_view(request, passkey_id: str):
     )
     if confirm is not None:
         return confirm
+    signed_in_with_it = request.session.get(DEVICE_ID_SESSION_KEY) == credential.persistent_id
     try:
         passkey_remove(user=request.user, credential=credential, request=request)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(security_url)
+    kept = second_factor_kept(user=request.user) if signed_in_with_it else None
+    if kept is not None:
+        # This session passed its second factor with the passkey just removed: it stays signed in,
+        # now held by a factor the user keeps (another passkey first, else the authenticator app).
+        otp_login(request, kept)
     messages.success(request, f"The passkey “{credential.name}” was removed. We sent you an email about it.")
     return redirect(security_url)
 

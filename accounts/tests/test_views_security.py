@@ -298,10 +298,12 @@ def test_the_last_second_factor_cannot_be_removed(client, login_as, biller):
     assert "only second factor" in response.content.decode()
     assert WebAuthnCredential.objects.filter(pk=credential.pk).exists()
     assert not actions(AuditAction.PASSKEY_REMOVED)
-    # With a second passkey, the first one may go.
+    # With a second passkey, the first one may go; the session it verified stays signed in.
     add_passkey(client, "Spare key")
     client.post(url, {"confirmed": "yes"})
     assert list(WebAuthnCredential.objects.values_list("name", flat=True)) == ["Spare key"]
+    assert client.get(reverse("accounts:security")).status_code == 200
+    assert client.session[DEVICE_ID_SESSION_KEY] == WebAuthnCredential.objects.get().persistent_id
 
 
 # --- signing in with a passkey -----------------------------------------------------------------------
@@ -504,3 +506,19 @@ def test_provider_users_are_not_held_to_the_staff_setting(client, login_as, bill
     settings.PAYER_STAFF_REQUIRE_PASSKEY = True
     login_as(biller)
     assert client.get(reverse("accounts:profile")).status_code == 200
+
+
+def test_the_use_your_passkey_page(client, login_as, biller):
+    url = reverse("accounts:passkey_step_up")
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+    login_as(biller)
+    assert client.post(url).status_code == 405
+    response = client.get(url)  # no passkey yet: add one first
+    assert response.status_code == 302 and response.url == reverse("accounts:security")
+    key, _ = add_passkey(client)
+    page = client.get(url + "?next=/profile/")
+    assert page.status_code == 200 and "Use a passkey" in page.content.decode()
+    assert sign_in_with_passkey(client, key).status_code == 200
+    response = client.get(url + "?next=/profile/")  # verified with the passkey now: straight on
+    assert response.status_code == 302 and response.url == "/profile/"
