@@ -19,7 +19,10 @@ user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def audit_login(sender, request, user, **kwargs):
-    record(action=AuditAction.LOGIN, actor=user, target=user, details={"step": "password"}, request=request)
+    # A passwordless sign-in with a passkey says so (accounts.views_security sets the method).
+    method = getattr(request, "portal_login_method", "password")
+    details = {"step": "password"} if method == "password" else {"step": method, "method": method}
+    record(action=AuditAction.LOGIN, actor=user, target=user, details=details, request=request)
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")

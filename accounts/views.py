@@ -30,6 +30,7 @@ from accounts.forms import (
 )
 from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED, idle_clock_refresh, safe_next_path
 from accounts.models import AccessLevel, Organization, User, UserStatus
+from accounts.passkeys import user_has_passkey
 from accounts.selectors import account_managers_by_organization, levels_by_organization, provider_ids_in_scope
 from accounts.services import (
     MfaRefusal,
@@ -124,7 +125,8 @@ def mfa_verify_view(request):
     next_url = _next_url(request)
     if user.is_verified():
         return HttpResponseRedirect(next_url)
-    if not user_has_confirmed_totp(user=user):
+    has_passkey = user_has_passkey(user=user)
+    if not user_has_confirmed_totp(user=user) and not has_passkey:
         return redirect(_with_next("accounts:mfa_enroll", next_url))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +136,7 @@ def mfa_verify_view(request):
             request.session.cycle_key()
             return HttpResponseRedirect(next_url)
         form.add_error("token", _mfa_refusal_words(result))
-    return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_url})
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": next_url, "has_passkey": has_passkey})
 
 
 @never_cache

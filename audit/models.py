@@ -26,6 +26,8 @@ class AuditAction(models.TextChoices):
     MFA_VERIFIED = "mfa_verified", "Passed MFA"
     MFA_FAILED = "mfa_failed", "Failed MFA"
     MFA_BACKUP_CODE_USED = "mfa_backup_code_used", "Used an MFA backup code"
+    PASSKEY_ADDED = "passkey_added", "Added a passkey"
+    PASSKEY_REMOVED = "passkey_removed", "Removed a passkey"
     PASSWORD_CHANGED = "password_changed", "Changed password"
     PROFILE_UPDATED = "profile_updated", "Updated their profile"
     PASSWORD_RESET_REQUESTED = "password_reset_requested", "Requested a password reset"

@@ -101,6 +101,14 @@ def _mfa_backup_code(event):
     return f"{_actor(event)} passed the second factor with a backup code"
 
 
+def _passkey_added(event):
+    return f"{_actor(event)} added a passkey named {event.details.get('name') or 'Passkey'}"
+
+
+def _passkey_removed(event):
+    return f"{_actor(event)} removed the passkey named {event.details.get('name') or 'Passkey'}"
+
+
 def _password_changed(event):
     return f"{_actor(event)} changed their password"
 
@@ -278,6 +286,8 @@ SENTENCES: dict[str, Callable[[AuditEvent], str]] = {
     AuditAction.MFA_VERIFIED: _mfa_verified,
     AuditAction.MFA_FAILED: _mfa_failed,
     AuditAction.MFA_BACKUP_CODE_USED: _mfa_backup_code,
+    AuditAction.PASSKEY_ADDED: _passkey_added,
+    AuditAction.PASSKEY_REMOVED: _passkey_removed,
     AuditAction.PASSWORD_CHANGED: _password_changed,
     AuditAction.PROFILE_UPDATED: _profile_updated,
     AuditAction.PASSWORD_RESET_REQUESTED: _password_reset_requested,

@@ -21,6 +21,11 @@ def payer_staff_required(view):
     def wrapped(request, *args, **kwargs):
         if not request.user.is_authenticated or not request.user.is_payer_staff:
             raise PermissionDenied("The Control Panel is for the plan's staff.")
+        from accounts.views_security import control_panel_passkey_redirect
+
+        passkey_first = control_panel_passkey_redirect(request)
+        if passkey_first is not None:
+            return passkey_first
         return view(request, *args, **kwargs)
 
     return wrapped

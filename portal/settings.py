@@ -15,6 +15,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_rate, env_str, is_weak_secret
+from portal.relying_party import relying_party
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -101,6 +102,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "guardian",
     "axes",
     "csp",
@@ -180,6 +182,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.PortalModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # Passwordless sign-in with a passkey (accounts.views_security applies the account rules).
+    "django_otp_webauthn.backends.WebAuthnBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
@@ -242,6 +246,22 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = PAYER_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Passkeys (WebAuthn, django-otp-webauthn): bound to SITE_URL's host unless WEBAUTHN_RP_ID names a
+# parent domain; user verification (PIN or biometric) is required in every ceremony.
+_relying_party = relying_party(
+    site_url=SITE_URL,
+    rp_id=env_str("WEBAUTHN_RP_ID"),
+    extra_origins=env_list("WEBAUTHN_ALLOWED_ORIGINS"),
+    debug=DEBUG,
+)
+OTP_WEBAUTHN_RP_ID = _relying_party.rp_id
+OTP_WEBAUTHN_RP_NAME = PAYER_NAME
+OTP_WEBAUTHN_ALLOWED_ORIGINS = _relying_party.origins
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PortalWebAuthnHelper"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
+# Payer staff must sign in with a passkey before the Control Panel opens (they add one first).
+PAYER_STAFF_REQUIRE_PASSKEY = env_bool("PAYER_STAFF_REQUIRE_PASSKEY", False)
 
 # django-guardian: no anonymous user row, object permissions only through direct foreign keys.
 ANONYMOUS_USER_NAME = None

@@ -87,6 +87,7 @@ urlpatterns = [
     path("users/audit/export.csv", audit_views.manager_audit_export, name="manager_audit_export"),
     path("users/reviews/", include("access_reviews.urls")),
     path("", include("accounts.urls")),
+    path("", include("accounts.urls_webauthn")),
     path("profile/", include("access_requests.urls")),
     path("messages/", include("mailbox.urls")),
     path("control-panel/", include(control_panel_patterns)),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.oath import totp
+from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from access_requests.services import access_request_create
@@ -197,6 +198,25 @@ def test_biller_pages(page, demo_data):
 
     page.goto(f"/profile/requests/{access_request.uuid}/")
     audit.check("Request page")
+
+    page.goto("/security/")
+    audit.check("Security")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Security, name missing")
+    page.get_by_label("Name this passkey").fill("Office laptop")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("button", name="Create passkey")).to_be_visible()
+    audit.check("Add a passkey")
+    WebAuthnCredential.objects.create(
+        user=_user("biller@demo.test"), name="My phone", credential_id=b"a11y-passkey", public_key=b"\x00"
+    )
+    page.goto("/security/")
+    audit.check("Security, with a passkey")
+    _check_on_a_phone(page, audit, ["/security/"])
+    page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_role("heading", name=re.compile("^Remove the passkey"))).to_be_visible()
+    audit.check("Remove a passkey, confirm")
 
     page.goto("/messages/")
     audit.check("Message Box inbox")

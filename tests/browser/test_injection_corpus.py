@@ -4,7 +4,7 @@ Every string of ``injection_corpus.CORPUS`` goes, through the services, into eve
 a person can fill: Message Box subject, message, provider reply and payer reply, Add Facility
 note, the analyst's reason for refusing an ID and their reply, the account manager's comments
 (seed 004's Comments History, and the status reason they become), registration full name and
-telephone, invitation full name, access review name; and into the search boxes and filters that
+telephone, invitation full name, access review name, passkey name; and into the search boxes and filters that
 echo what was typed (every string in My Profile's, a sample in the others). One string per field
 then goes through the real form in Chromium. Every page that shows them is opened in Chromium as
 the person who sees it, and must:
@@ -34,6 +34,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import totp
+from django_otp_webauthn.models import WebAuthnCredential
 from playwright.sync_api import expect
 
 from access_requests.models import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, AccessRequest
@@ -43,6 +44,7 @@ from access_reviews.selectors import tasks_for_manager
 from access_reviews.services import campaign_open
 from accounts import lifecycle
 from accounts.models import Organization, User
+from accounts.passkeys import PASSKEY_NAME_MAX_LENGTH
 from accounts.services import totp_device_for_enrollment
 from mailbox import outbox
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, OutboundEmail, Thread
@@ -431,6 +433,16 @@ def check_provider_pages(watch: Watch, page, rows):
         watch.expect(seen, seen.bodies == [norm(b) for b in row.request_bodies], f"messages: {seen.bodies!r:.300}")
         seen = watch.look(page, search("/profile/", row.text, "q"), f"biller My Profile search #{row.i}")
         check_input(watch, seen, page, "#id_q", row.text)
+    # Passkey names on the Security page: one stored passkey per string.
+    biller = persona("biller@demo.test")
+    names = {row.i: fit(row.text, PASSKEY_NAME_MAX_LENGTH) for row in rows}
+    for row in rows:
+        WebAuthnCredential.objects.create(
+            user=biller, name=names[row.i], credential_id=f"corpus-{row.i}".encode(), public_key=b"\x00"
+        )
+    seen = watch.look(page, "/security/", "biller Security page")
+    for row in rows:
+        watch.expect(seen, seen.piece_equal(names[row.i]), f"passkey name #{row.i} not shown as text")
     watch.check_headers()
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django_otp_webauthn.models import WebAuthnCredential
 
 from access_requests.models import AccessRequest
 from access_requests.services import access_request_create
@@ -67,6 +68,7 @@ class World:
     campaign: ReviewCampaign  # open, for org only
     task: ReviewTask  # org's task of the campaign
     registration: Registration  # a registrant under org's TIN, routed to the payer
+    passkey: WebAuthnCredential  # the biller's passkey
 
 
 def build_world() -> World:
@@ -111,6 +113,11 @@ def build_world() -> World:
     )
     assert registration is not None and registration.routed_to_payer
 
+    # A stored passkey as a finished WebAuthn ceremony leaves it (the ceremony is tested elsewhere).
+    passkey = WebAuthnCredential.objects.create(
+        user=biller, name="Matrix key MX-4", credential_id=b"matrix-passkey-mx-4", public_key=b"\x00", confirmed=True
+    )
+
     return World(
         org=org,
         other_org=other_org,
@@ -129,6 +136,7 @@ def build_world() -> World:
         campaign=campaign,
         task=task,
         registration=registration,
+        passkey=passkey,
     )
 
 

@@ -49,6 +49,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_otp_webauthn.models import WebAuthnCredential
 
 from access_requests.models import AccessRequest
 from access_reviews.models import ReviewCampaign, ReviewDecision
@@ -91,6 +92,9 @@ MATRIX: dict[str, tuple[str, ...]] = {
     # My Profile and Add Facility requests (owner: the requester)
     "profile-list":             ("200+", "200-",            "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "request-view":             ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Security and passkeys (owner: the biller, whose login the passkey belongs to, whatever the TIN)
+    "security-page":            ("200+", "200-",            "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "200-"),
+    "passkey-remove":           ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
     # Message Box (owner: a participant; level: Message Box)
     "inbox-list":               ("200+", "403",             "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "thread-view":              ("200+", "403",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
@@ -258,6 +262,14 @@ PROBES: dict[str, Probe] = {
         _url("access_requests:detail", lambda w: w.access_request.uuid),
         owner="biller",
         marker=lambda w: w.access_request.reference,
+    ),
+    "security-page": Probe("get", _url("accounts:security"), owner="biller", marker=lambda w: w.passkey.name),
+    "passkey-remove": Probe(
+        "post",
+        _url("accounts:passkey_remove", lambda w: w.passkey.credential_id_sha256),
+        owner="biller",
+        data=lambda w: {"confirmed": "yes"},
+        state=lambda w: WebAuthnCredential.objects.filter(pk=w.passkey.pk).exists(),
     ),
     "inbox-list": Probe("get", _url("mailbox:inbox"), **_message_box, marker=lambda w: w.thread.subject),
     "thread-view": Probe("get", _url("mailbox:thread", THREAD), **_message_box, marker=lambda w: w.thread.subject),
