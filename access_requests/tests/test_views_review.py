@@ -230,6 +230,10 @@ def test_reply_preview_follows_the_choices(client, login_as, biller, payer_staff
     assert "- NPI 1456789019: Not your practice." in reply
     assert "1456789019 (Capital" not in reply
     assert not Message.objects.filter(thread=request.thread, sender=payer_staff).exists()  # nothing sent
+    assert AccessRequest.objects.get(pk=request.pk).status == RequestStatus.OPEN
+    data["reply_mode"] = "suggested"
+    assert client.post(decide_url(request), data).status_code == 302
+    assert client.post(url, data).status_code == 409  # decided: there is nothing left to preview
 
 
 # --- 2. a failed form comes back whole -----------------------------------------------------------
