@@ -15,7 +15,6 @@ from access_requests.services import (
     default_levels,
     review_rows,
 )
-from accounts.selectors import levels_by_organization
 from mailbox import selectors, services
 from mailbox.forms import ReplyForm
 from mailbox.models import Thread, ThreadKind
@@ -72,7 +71,6 @@ def _thread_context(request, thread: Thread, *, decision_form=None, reply_form=N
         # A form that failed comes back with the rows it was built on (they carry its fields).
         rows = decision_form.rows if decision_form is not None else review_rows(access_request=access_request)
         context["rows"] = rows
-        context["requester_organizations"] = levels_by_organization(user=access_request.requester)
         if access_request.is_open:
             context["decision_form"] = decision_form or DecisionForm(
                 access_request=access_request,

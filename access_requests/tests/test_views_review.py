@@ -337,6 +337,14 @@ def test_approving_chosen_provider_ids_of_a_tin_grants_exactly_those(
     assert event.details["provider_ids"] == [f"NPI {second.value}"]
     [reply] = replies(request)
     assert f"- TIN 456789123 (Capital City Hospital): 1 of its provider IDs (NPI {second.value})" in reply
+    # The decided request still reads right on the panel and on the requester's page.
+    page = client.get(thread_url(request)).content.decode()
+    assert "Capital City Hospital, TIN 456789123, 3 provider IDs" in page and "Approved" in page
+    assert "Apply decision and reply" not in page
+    client.logout()
+    login_as(biller)
+    detail = client.get(reverse("access_requests:detail", args=[request.uuid])).content.decode()
+    assert "Capital City Hospital, TIN 456789123" in detail
 
 
 def test_approving_the_whole_tin_grants_all_its_ids_and_shows_held_ones(
@@ -393,10 +401,9 @@ def test_a_large_tin_is_capped_and_costs_the_same_queries(
     client.get(thread_url(large))  # both threads read once, so no read state is written below
     # session, user, OTP device; thread; request; items; organizations by TIN; the provider IDs
     # listed with their count (one window query); granted among them; granted per TIN; requester's
-    # levels (review rows, organizations table, default levels); navigation levels; unread count;
-    # messages
+    # levels (review rows, default levels); navigation levels; unread count; messages
     for request in (small, large):
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(15):
             response = client.get(thread_url(request))
         assert response.status_code == 200
     content = response.content.decode()
