@@ -10,7 +10,7 @@ class ItemInline(admin.TabularInline):
     model = AccessRequestItem
     extra = 0
     can_delete = False
-    fields = ("kind", "value", "decision", "reason", "provider_identifier", "levels_granted")
+    fields = ("kind", "value", "decision", "reason", "provider_identifier", "organization", "levels_granted")
     readonly_fields = fields
 
 

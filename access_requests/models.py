@@ -85,6 +85,11 @@ class AccessRequestItem(models.Model):
     provider_identifier = models.ForeignKey(
         "accounts.ProviderIdentifier", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A TIN resolves to its organization; approving it grants the provider IDs chosen among its own.
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    granted_provider_ids = models.ManyToManyField("accounts.ProviderIdentifier", blank=True, related_name="+")
     levels_granted = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -97,8 +102,10 @@ class AccessRequestItem(models.Model):
                 name="request_item_denial_has_reason",
             ),
             models.CheckConstraint(
-                condition=~Q(decision=ItemDecision.APPROVED) | Q(provider_identifier__isnull=False),
-                name="request_item_approval_has_provider_id",
+                condition=~Q(decision=ItemDecision.APPROVED)
+                | Q(provider_identifier__isnull=False)
+                | Q(organization__isnull=False),
+                name="request_item_approval_has_target",
             ),
         ]
         indexes = [models.Index(fields=["kind", "value"], name="request_item_kind_value_idx")]

@@ -51,17 +51,23 @@ def request_detail(request, request_uuid):
         "access_requests/detail.html",
         {
             "access_request": access_request,
-            "items": access_request.items.select_related("provider_identifier__organization"),
+            "items": access_request.items.select_related("provider_identifier__organization", "organization"),
             "thread_messages": thread_messages(thread=access_request.thread),
         },
     )
 
 
+ANY_STATUS = "any"
+
+
 class RequestFilterForm(forms.Form):
+    """Filters of the Control Panel's Requests list; no status given means Open, as the select says."""
+
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[("", "Any status")] + RequestStatus.choices,
+        choices=[(RequestStatus.OPEN, "Open"), (ANY_STATUS, "Any status")]
+        + [(value, label) for value, label in RequestStatus.choices if value != RequestStatus.OPEN],
         widget=forms.Select(attrs={"class": "usa-select"}),
     )
     age = forms.ChoiceField(
@@ -99,22 +105,27 @@ class RequestFilterForm(forms.Form):
 @payer_staff_required
 def control_panel_requests(request):
     analysts = User.objects.filter(kind="payer_staff", status="active").order_by("full_name")
-    form = RequestFilterForm(request.GET or None, analysts=analysts)
-    filters = {}
+    data = request.GET.copy()
+    if not data.get("status"):
+        data["status"] = RequestStatus.OPEN  # the default, and the first choice the select shows
+    form = RequestFilterForm(data, analysts=analysts)
     if form.is_valid():
         analyst = form.cleaned_data["analyst"]
-        filters = {
-            "status": form.cleaned_data["status"],
-            "older_than_days": form.cleaned_data["age"],
-            "assigned_to": form.analysts.get(analyst),
-            "unassigned": analyst == "none",
-            "tin": form.cleaned_data["tin"],
-        }
-    elif not form.is_bound:
-        filters = {"status": RequestStatus.OPEN}
-    requests = selectors.payer_requests(**filters)
-    if form.is_bound and not form.is_valid():
-        requests = requests.none()
+        status = form.cleaned_data["status"]
+        requests = selectors.payer_requests(
+            status="" if status == ANY_STATUS else status,
+            older_than_days=form.cleaned_data["age"],
+            assigned_to=form.analysts.get(analyst),
+            unassigned=analyst == "none",
+            tin=form.cleaned_data["tin"],
+        )
+        matching = requests.count()
+    else:
+        requests, matching = selectors.payer_requests().none(), 0
     # Open requests first, each group oldest first, so nothing waits unseen.
     page = keyset_page(requests, order=("is_closed", "created_at", "id"), after=request.GET.get("after"))
-    return render(request, "access_requests/control_panel_requests.html", {"form": form, "page": page})
+    return render(
+        request,
+        "access_requests/control_panel_requests.html",
+        {"form": form, "page": page, "matching": matching},
+    )

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -12,10 +13,8 @@ from access_requests.services import (
     AlreadyDecided,
     access_request_decide,
     default_levels,
-    default_reply,
     review_rows,
 )
-from accounts.selectors import levels_by_organization
 from mailbox import selectors, services
 from mailbox.forms import ReplyForm
 from mailbox.models import Thread, ThreadKind
@@ -71,14 +70,14 @@ def _thread_context(request, thread: Thread, *, decision_form=None, reply_form=N
         "show_staff_names": True,
     }
     if access_request is not None:
-        rows = review_rows(access_request=access_request)
+        # A form that failed comes back with the rows it was built on (they carry its fields).
+        rows = decision_form.rows if decision_form is not None else review_rows(access_request=access_request)
         context["rows"] = rows
-        context["requester_organizations"] = levels_by_organization(user=access_request.requester)
         if access_request.is_open:
             context["decision_form"] = decision_form or DecisionForm(
+                access_request=access_request,
                 rows=rows,
                 default_levels=default_levels(requester=access_request.requester),
-                initial={"reply": default_reply(access_request=access_request, rows=rows)},
             )
     return context
 
@@ -121,23 +120,35 @@ def thread_take(request, thread_uuid):
     return redirect("control_panel:mailbox_thread", thread.uuid)
 
 
+def _open_request_form(request, thread: Thread):
+    access_request = get_object_or_404(AccessRequest.objects.select_related("requester"), thread=thread)
+    if not access_request.is_open:
+        return access_request, None
+    rows = review_rows(access_request=access_request)
+    form = DecisionForm(
+        request.POST,
+        access_request=access_request,
+        rows=rows,
+        default_levels=default_levels(requester=access_request.requester),
+    )
+    return access_request, form
+
+
 @require_http_methods(["POST"])
 @payer_staff_required
 def request_decide(request, thread_uuid):
     thread = _payer_thread(thread_uuid)
-    access_request = get_object_or_404(AccessRequest.objects.select_related("requester"), thread=thread)
-    if not access_request.is_open:
+    access_request, form = _open_request_form(request, thread)
+    if form is None:
         messages.warning(request, f"Request {access_request.reference} was already decided; nothing was changed.")
         return redirect("control_panel:mailbox_thread", thread.uuid)
-    rows = review_rows(access_request=access_request)
-    form = DecisionForm(request.POST, rows=rows, default_levels=default_levels(requester=access_request.requester))
     if form.is_valid():
         try:
             access_request_decide(
                 access_request=access_request,
                 reviewer=request.user,
                 choices=form.choices(),
-                reply=form.cleaned_data["reply"],
+                reply=form.final_reply,
                 request=request,
             )
         except AlreadyDecided:
@@ -146,8 +157,11 @@ def request_decide(request, thread_uuid):
             )
             return redirect("control_panel:mailbox_thread", thread.uuid)
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
         else:
             access_request.refresh_from_db()
             messages.success(
@@ -160,3 +174,14 @@ def request_decide(request, thread_uuid):
         _thread_context(request, thread, decision_form=form),
         status=400,
     )
+
+
+@require_POST
+@payer_staff_required
+def request_reply_preview(request, thread_uuid):
+    """The reply the server would write for the choices posted, for the review panel's script."""
+    thread = _payer_thread(thread_uuid)
+    access_request, form = _open_request_form(request, thread)
+    if form is None:
+        return JsonResponse({"error": "already decided"}, status=409)
+    return JsonResponse({"reply": form.suggested_reply()})

@@ -44,6 +44,11 @@ control_panel_patterns = (
         path("mailbox/<uuid:thread_uuid>/reply/", mailbox_views.thread_reply, name="mailbox_reply"),
         path("mailbox/<uuid:thread_uuid>/take/", mailbox_views.thread_take, name="mailbox_take"),
         path("mailbox/<uuid:thread_uuid>/decide/", mailbox_views.request_decide, name="mailbox_decide"),
+        path(
+            "mailbox/<uuid:thread_uuid>/decide/reply/",
+            mailbox_views.request_reply_preview,
+            name="mailbox_reply_preview",
+        ),
         path("users/", user_views.users, name="users"),
         path("users/<uuid:user_uuid>/", user_views.user_detail, name="user"),
         path("users/<uuid:user_uuid>/scope/", user_views.user_scope_add, name="user_scope_add"),

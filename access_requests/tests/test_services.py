@@ -253,3 +253,51 @@ def test_two_analysts_deciding_at_once_apply_once(biller, pediatrics, payer_staf
     assert sorted(outcomes) == ["already decided", "applied"]
     assert AuditEvent.objects.filter(action=AuditAction.REQUEST_DECIDED).count() == 1
     assert Message.objects.filter(thread=request.thread, sender__isnull=True).count() == 1
+
+
+# --- the reply must match the decision ----------------------------------------------------------
+
+
+def _rows_and_choices(biller, approvals: dict[str, bool]):
+    from access_requests.services import ItemChoice, review_rows
+
+    org = biller.memberships.first().organization
+    pids = [ProviderIdentifierFactory(organization=org, value=value) for value in approvals]
+    request = access_request_create(requester=biller, items=[("npi", pid.value) for pid in pids])
+    rows = review_rows(access_request=request)
+    choices = {row.item.pk: ItemChoice(approve=approvals[row.item.value], reason="No.") for row in rows}
+    return rows, choices
+
+
+@pytest.mark.parametrize(
+    "reply, refused",
+    [
+        ("We have added NPI 1456789019 to your account.", True),
+        ("Approved: NPI 1456789019.", True),
+        ("We added these:\n- NPI 1245319599\n- NPI 1456789019", True),
+        ("You now have access to 1456 789 019.", True),
+        ("We added NPI 1245319599, but not NPI 1456789019.", False),
+        ("We could not add NPI 1456789019: it is not your practice.", False),
+        ("We have added these:\n- NPI 1245319599\n\nWe did not add these:\n- NPI 1456789019", False),
+        ("NPI 1456789019 was denied.", False),
+        ("Thank you for your request.", False),
+    ],
+)
+def test_reply_problem_finds_a_refused_id_claimed_as_added(biller, reply, refused):
+    from access_requests.services import reply_problem
+
+    rows, choices = _rows_and_choices(biller, {"1245319599": True, "1456789019": False})
+    problem = reply_problem(reply=reply, rows=rows, choices=choices)
+    assert (problem is not None) == refused, problem
+
+
+def test_reply_problem_when_nothing_is_added_refuses_any_added_wording(biller):
+    from access_requests.services import decision_reply, reply_problem
+
+    rows, choices = _rows_and_choices(biller, {"1456789019": False})
+    problem = reply_problem(reply="Good news, your IDs were added.", rows=rows, choices=choices)
+    assert "adds no provider ID" in problem
+    assert reply_problem(reply="Sorry, we could not add it.", rows=rows, choices=choices) is None
+    # The server's own text for a decision always passes its own check.
+    suggested = decision_reply(access_request=rows[0].item.request, rows=rows, choices=choices)
+    assert reply_problem(reply=suggested, rows=rows, choices=choices) is None

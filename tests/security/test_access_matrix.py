@@ -129,6 +129,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "cp-thread-reply":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-thread-take":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-request-decide":        ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-request-reply-preview": ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     # A thread between colleagues is not the payer's: the Mailbox does not know it.
     "cp-colleague-thread-view": ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
     "cp-colleague-thread-reply":("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
@@ -414,6 +415,20 @@ PROBES: dict[str, Probe] = {
             "reply": "",
         },
         state=lambda w: AccessRequest.objects.values_list("status", flat=True).get(pk=w.access_request.pk),
+    ),
+    "cp-request-reply-preview": Probe(
+        "post",
+        _url("control_panel:mailbox_reply_preview", lambda w: w.access_request.thread.uuid),
+        **_cp_biller,
+        data=lambda w: {
+            **{f"decision_{item.pk}": "deny" for item in w.access_request.items.all()},
+            **{f"reason_{item.pk}": "Not your practice." for item in w.access_request.items.all()},
+        },
+        marker=lambda w: "Not your practice.",
+        state=lambda w: (
+            AccessRequest.objects.values_list("status", flat=True).get(pk=w.access_request.pk),
+            _messages(w.access_request.thread),
+        ),
     ),
     "cp-colleague-thread-view": Probe(
         "get",
