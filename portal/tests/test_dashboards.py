@@ -330,6 +330,7 @@ def test_control_panel_cards_link_to_filtered_lists(client, login_as, biller, pa
     assert card(f"{mailbox}?show=unassigned", 1) in body
     assert f'href="{organizations}?flag=no_manager"' in body
     assert f'href="{reverse("control_panel:reviews")}?late=1"' in body
+    assert f'href="{reverse("control_panel:users")}?status=verification_pending">Verification pending: 0</a>' in body
     # The chart: an SVG image with a title and description, and the same numbers in a table.
     assert '<svg role="img" aria-labelledby="chart-title chart-desc"' in body
     assert '<title id="chart-title">' in body and '<desc id="chart-desc">' in body
