@@ -44,7 +44,11 @@ def campaigns(request):
     rows = selectors.campaigns_with_progress()
     if late:
         rows = rows.filter(late_count__gt=0, closed_at__isnull=True)
-    return render(request, "access_reviews/campaigns.html", {"form": form, "campaigns": rows[:100], "late": late})
+    return render(
+        request,
+        "access_reviews/campaigns.html",
+        {"form": form, "campaigns": rows[:100], "late": late},
+    )
 
 
 @require_GET

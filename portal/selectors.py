@@ -5,7 +5,7 @@ each links to the list that shows the same rows, filtered the same way.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, DateField, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncWeek
@@ -187,7 +187,7 @@ def payer_dashboard(*, today: date | None = None) -> dict:
         unverified=Count("id", filter=Q(tin_verified=False)),
     )
     return {
-        "status_counts": [(status.label, status_counts.get(status.value, 0)) for status in UserStatus],
+        "status_counts": [(status.value, status.label, status_counts.get(status.value, 0)) for status in UserStatus],
         "organization_count": organizations["total"],
         "unverified_tin_count": organizations["unverified"],
         "no_manager_count": Organization.objects.filter(~Exists(active_manager)).count(),
@@ -215,7 +215,7 @@ def weekly_requests(*, today: date, weeks: int = CHART_WEEKS) -> list[dict]:
 
     this_monday = today - timedelta(days=today.weekday())
     mondays = [this_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
-    since = timezone.make_aware(timezone.datetime.combine(mondays[0], timezone.datetime.min.time()))
+    since = timezone.make_aware(datetime.combine(mondays[0], time.min))
 
     def per_week(field: str) -> dict[date, int]:
         rows = (

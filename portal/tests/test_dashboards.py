@@ -25,6 +25,11 @@ from portal.charts import weekly_bars
 pytestmark = pytest.mark.django_db
 
 
+def card(href: str, number: int, words: str = "") -> str:
+    """A dashboard count as the page writes it: a link holding the number and its words."""
+    return f'href="{href}"><span class="portal-card-number">{number}</span> <span class="portal-card-words">{words}'
+
+
 def _stale(user: User, days: int) -> None:
     """The user last signed in ``days`` ago (and became Active before that)."""
     then = timezone.now() - datetime.timedelta(days=days)
@@ -206,9 +211,9 @@ def test_manager_dashboard_shows_counts_as_links(client, login_as, mixed_world, 
     login_as(manager)
     body = client.get(reverse("portal:dashboard")).content.decode()
     users = reverse("accounts:user_management")
-    assert f'href="{users}?status=verification_pending"><span class="portal-card-number">2</span>' in body
-    assert f'href="{users}#queue-heading"><span class="portal-card-number">1</span> near the inactivity limit' in body
-    assert f'href="{reverse("access_reviews:my_tasks")}"><span class="portal-card-number">1</span> open review' in body
+    assert card(f"{users}?status=verification_pending", 2) in body
+    assert card(f"{users}#queue-heading", 1, "near the inactivity limit") in body
+    assert card(reverse("access_reviews:my_tasks"), 1, "open review") in body
     due = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
     assert f'due <time datetime="{due}">{due}</time>' in body
     assert f"disables a user at {jobs.DISABLE_AFTER_DAYS} days" in body
@@ -318,13 +323,14 @@ def test_control_panel_cards_link_to_filtered_lists(client, login_as, biller, pa
     mailbox = reverse("control_panel:mailbox")
     organizations = reverse("control_panel:organizations")
     days = selectors.REQUEST_OVERDUE_DAYS
-    assert f'href="{requests}?status=open"><span class="portal-card-number">1</span> open' in body
-    assert f'href="{requests}?status=open&amp;age={days}"><span class="portal-card-number">0</span> overdue' in body
+    assert card(f"{requests}?status=open", 1, "open") in body
+    assert card(f"{requests}?status=open&amp;age={days}", 0, "overdue") in body
     assert f"open for more than {days} days" in body
-    assert f'href="{mailbox}?show=unread"><span class="portal-card-number">1</span>' in body
-    assert f'href="{mailbox}?show=unassigned"><span class="portal-card-number">1</span>' in body
+    assert card(f"{mailbox}?show=unread", 1) in body
+    assert card(f"{mailbox}?show=unassigned", 1) in body
     assert f'href="{organizations}?flag=no_manager"' in body
     assert f'href="{reverse("control_panel:reviews")}?late=1"' in body
+    assert f'href="{reverse("control_panel:users")}?status=verification_pending">Verification pending: 0</a>' in body
     # The chart: an SVG image with a title and description, and the same numbers in a table.
     assert '<svg role="img" aria-labelledby="chart-title chart-desc"' in body
     assert '<title id="chart-title">' in body and '<desc id="chart-desc">' in body

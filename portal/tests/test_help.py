@@ -26,6 +26,9 @@ def test_sign_in_help_works_signed_out(client):
     body = response.content.decode()
     assert "Backup codes" in body and "Lost or new phone" in body
     assert f"{BACKUP_CODE_COUNT} backup codes" in body
+    # No trail to pages a signed-out reader cannot open; the way back is the sign-in page.
+    assert 'aria-label="Breadcrumbs"' not in body
+    assert f'<a href="{reverse("accounts:login")}">Go to the sign-in page</a>' in body
 
 
 def test_sign_in_help_works_between_password_and_code(client, biller):

@@ -134,6 +134,9 @@ def test_signed_out_pages_and_second_factor(page, demo_data):
     page.goto("/register/complete/not-a-token/")
     audit.check("Registration link expired")
 
+    page.goto("/help/signing-in/")
+    audit.check("Help, signing in, signed out")
+
     page.goto("/this-page-does-not-exist/")
     audit.check("404, signed out")
 
@@ -276,7 +279,14 @@ def test_biller_pages(page, demo_data):
     assert page.goto("/claims/NO-SUCH-CLAIM/").status == 404
     audit.check("404")
 
-    _check_on_a_phone(page, audit, ["/", "/profile/add-facility/", "/claims/?sort=received_desc", "/messages/"])
+    page.goto("/help/")
+    audit.check("Help index")
+    page.goto("/help/add-facility/")
+    audit.check("Help, Add Facility")
+
+    _check_on_a_phone(
+        page, audit, ["/", "/profile/add-facility/", "/claims/?sort=received_desc", "/messages/", "/help/add-facility/"]
+    )
     audit.assert_clean()
 
 
@@ -330,7 +340,10 @@ def test_account_manager_pages(page, demo_data):
     assert page.goto("/users/00000000-0000-0000-0000-000000000000/").status == 404
     audit.check("404")
 
-    _check_on_a_phone(page, audit, ["/users/", f"/users/{biller.uuid}/"])
+    page.goto("/help/user-management/")
+    audit.check("Help, User Management")
+
+    _check_on_a_phone(page, audit, ["/", "/users/", f"/users/{biller.uuid}/", "/help/"])
     audit.assert_clean()
 
 
@@ -395,6 +408,10 @@ def test_control_panel_pages(page, demo_data):
     audit.check("Review campaign")
     page.goto("/control-panel/audit/")
     audit.check("Audit")
+    page.goto("/help/")
+    audit.check("Help index, plan staff")
+    page.goto("/help/mailbox/")
+    audit.check("Help, Mailbox")
 
     assert page.goto("/profile/").status == 403
     audit.check("403")
