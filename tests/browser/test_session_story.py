@@ -140,3 +140,23 @@ def test_the_code_page_says_codes_are_paused_after_a_wrong_one(page, settings):
     page.get_by_label(CODE_LABEL).fill(demo_code())
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Welcome, Bill Biller")).to_be_visible()
+
+
+def test_admin_refuses_a_provider_and_the_add_facility_note_survives(page, settings):
+    settings.SESSION_IDLE_TIMEOUT = timedelta(seconds=20)
+    settings.SESSION_IDLE_WARNING_SECONDS = 12
+    page.goto("/admin/")
+    expect(page).to_have_url(re.compile(r"/login/\?next="))
+    sign_in_quickly(page, BILLER)
+    # Not an administrator: the styled 403 page, not an endless redirect.
+    expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
+
+    page.goto("/profile/add-facility/")
+    note = "New location at 742 Evergreen Terrace, opening in March; please add both NPIs."
+    page.get_by_label("Note for the reviewer (optional)").fill(note)
+    expect(page.get_by_role("alertdialog", name="You were signed out")).to_be_visible(timeout=35000)
+    page.get_by_role("button", name="Send request").press("Enter")
+    expect(page).to_have_url(re.compile(r"/login/\?next=%2Fprofile%2Fadd-facility%2F$"))
+    sign_in_quickly(page, BILLER)
+    expect(page).to_have_url(re.compile(r"/profile/add-facility/$"))
+    expect(page.get_by_label("Note for the reviewer (optional)")).to_have_value(note)
