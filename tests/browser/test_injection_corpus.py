@@ -323,7 +323,14 @@ def seed_one(i, text, *, org, biller, manager, analyst, due):
     )
     # The account manager verifies them with a comment (it also becomes the status reason) and
     # adds another: seed 004's Comments History.
-    lifecycle.user_enable(actor=manager, user=registration.user, organization=org, comment=fit(text, COMMENT_MAX))
+    lifecycle.user_update(
+        actor=manager,
+        user=registration.user,
+        organization=org,
+        levels=["level_claims"],
+        action="enable",
+        comment=fit(text, COMMENT_MAX),
+    )
     lifecycle.user_comment_add(
         actor=manager, user=registration.user, organization=org, comment=tagged("comment", i, text, COMMENT_MAX)
     )
@@ -751,12 +758,14 @@ def test_one_string_per_field_typed_into_the_real_forms(page, live_server, demo_
     watch.expect(seen, seen.piece_containing(f"“{typed['review name']}”"), "review not shown in the work queue")
     manager.get_by_role("link", name=re.compile("1 registration waiting")).click()
     manager.get_by_role("link", name=f"Verify account of {typed['registration name']}").click()
-    manager.locator("#id_comment-status").fill(TYPED["verify comment"])
+    manager.locator("#id_comment").fill(TYPED["verify comment"])
+    manager.locator("label[for='level-level_claims']").click()
     manager.get_by_role("button", name="Verify and enable user").click()
-    expect(manager.get_by_text(f"{typed['registration name']} is now Unverified.")).to_be_visible()
+    expect(manager.get_by_text(f"{typed['registration name']} is verified with Claims.")).to_be_visible()
     for field in ("comment", "second comment"):
-        manager.locator("#id_comment-status").fill(TYPED[field])
-        manager.get_by_role("button", name="Save comment only").click()
+        manager.locator("#id_comment").fill(TYPED[field])
+        manager.get_by_role("button", name="Save", exact=True).click()
+        expect(manager.get_by_text("Comment saved; nothing else changed.")).to_be_visible()
         expect(manager.get_by_role("cell", name=TYPED[field], exact=True)).to_be_visible()
     seen = watch.look(manager, None, "Update User")
     comments = [typed["second comment"], typed["comment"], typed["verify comment"]]
