@@ -143,6 +143,10 @@ class UpdateUserForm(forms.Form):
         queryset=ProviderIdentifier.objects.none(),
         required=False,
         to_field_name="uuid",
+        error_messages={
+            "invalid_choice": "A provider ID ticked for removal is not in this user's list any more: "
+            "someone changed it meanwhile. Check the list and save again."
+        },
     )
     add_ids = forms.CharField(
         label="Add provider IDs of this TIN",

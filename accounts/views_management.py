@@ -327,5 +327,9 @@ def invite(request):
     return render(
         request,
         "accounts/management/invite.html",
-        {"form": form, "templates": RoleTemplate.objects.all()},
+        {
+            "form": form,
+            "templates": RoleTemplate.objects.all(),
+            "link_validity": lifecycle.link_validity(LinkPurpose.INVITATION),
+        },
     )

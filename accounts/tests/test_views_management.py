@@ -263,6 +263,15 @@ def test_comment_history_shows_injection_as_text(client, login_as, manager, bill
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content or text == ";alert(1)//"
 
 
+@pytest.mark.parametrize("text", SEED_004)
+def test_a_typed_provider_id_comes_back_as_text(client, login_as, manager, biller, org, text):
+    login_as(manager)
+    response = client.post(update_url(biller), form(org, add_ids=text))
+    content = response.content.decode()
+    assert response.status_code == 200 and "add_ids" in response.context["form"].errors
+    assert "<script>alert(1)</script>" not in content and "</xmp>" not in content
+
+
 def test_scope_within_the_tin(client, login_as, manager, biller, org, npi, other_npi):
     from accounts.selectors import provider_ids_in_scope
     from accounts.tests.factories import ProviderIdentifierFactory
@@ -390,6 +399,7 @@ def test_invite_page(client, login_as, manager, org, npi):
     login_as(manager)
     response = client.get(reverse("accounts:invite"))
     assert b"Biller" in response.content and b"Eligibility checker" in response.content
+    assert b"a link that works for 7 days" in response.content and b'class="usa-breadcrumb' in response.content
     from accounts.models import RoleTemplate
 
     biller_role = RoleTemplate.objects.get(name="Biller")

@@ -649,6 +649,8 @@ TYPED = {
     "comment": SEED_004[1],
     "second comment": SEED_004[2],
     "invitation name": "<details open ontoggle=alert(1)>Ivy</details>",
+    # Update User's "Add provider IDs" box: not an ID of the TIN, so it comes back with its error.
+    "provider id": '"><img/src=x/onerror=alert(1)>',
 }
 REGISTRANT_EMAIL = "nora.corpus@demo.test"
 
@@ -767,6 +769,15 @@ def test_one_string_per_field_typed_into_the_real_forms(page, live_server, demo_
         manager.get_by_role("button", name="Save", exact=True).click()
         expect(manager.get_by_text("Comment saved; nothing else changed.")).to_be_visible()
         expect(manager.get_by_role("cell", name=TYPED[field], exact=True)).to_be_visible()
+    manager.get_by_label("Add provider IDs of this TIN").fill(TYPED["provider id"])
+    manager.get_by_role("button", name="Save", exact=True).click()
+    seen = watch.look(manager, None, "Update User, provider ID refused")
+    check_input(watch, seen, manager, "#id_add_ids", TYPED["provider id"])
+    refused = f"Not provider IDs of this TIN: {typed['provider id']}."
+    watch.expect(seen, refused in seen.main, "refused provider ID not shown as text")
+    manager.get_by_label("Add provider IDs of this TIN").fill("")
+    manager.get_by_role("button", name="Save", exact=True).click()
+    expect(manager.get_by_text("Nothing changed.")).to_be_visible()
     seen = watch.look(manager, None, "Update User")
     comments = [typed["second comment"], typed["comment"], typed["verify comment"]]
     watch.expect(seen, seen.comments[:3] == comments, f"Comments History is {seen.comments!r}")

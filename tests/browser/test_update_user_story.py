@@ -30,6 +30,13 @@ def shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, f"h2-{name}.png"), full_page=True)
 
 
+# The focused element; in the date field, ":focus" is false while its calendar button has focus.
+FOCUS = """() => {
+  const el = document.activeElement, style = getComputedStyle(el);
+  return {id: el.id, focus: el.matches(":focus"), outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+}"""
+
+
 def tick(page, box_id: str) -> None:
     """USWDS draws its own checkbox: a person clicks the label."""
     page.locator(f"label[for='{box_id}']").click()
@@ -46,6 +53,17 @@ def test_office_manager_updates_verifies_and_removes(page, demo_data):
     page.get_by_role("link", name="Update user Bill Biller").click()
     expect(page.get_by_role("heading", name="Update user status and permissions for Bill Biller")).to_be_visible()
     shot(page, "update-user-desktop")
+
+    # The date field's calendar button is a Tab stop of its own: it keeps the site's focus outline.
+    page.get_by_label("Access ends after (optional)").focus()
+    stops = []
+    for _ in range(4):
+        stops.append(page.evaluate(FOCUS))
+        page.keyboard.press("Tab")
+    in_field = [stop for stop in stops if stop["id"] == "id_ends_on"]
+    assert any(not stop["focus"] for stop in in_field), f"no calendar button stop: {stops}"
+    for stop in in_field:
+        assert stop["outline"] == "solid" and stop["width"] >= 2, f"no visible focus: {stop}"
 
     # A level ticked, a provider ID to remove, and a mistyped ID to add: one Save.
     tick(page, "level-level_authorizations")
