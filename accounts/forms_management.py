@@ -107,57 +107,99 @@ class CommentField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class UserActionForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[
-            ("enable", "Enable"),
-            ("disable", "Disable"),
-            ("registration_email", "Send registration email"),
-            ("password_reset", "Send password reset email"),
-            ("revoke", "Revoke invitation"),
-            ("remove", "Remove from organization"),
-            ("comment", "Add comment"),
-        ]
-    )
-    comment = CommentField()
+def parse_provider_values(text: str) -> list[str]:
+    """Provider IDs typed in one box, separated by commas or spaces, without duplicates."""
+    seen: dict[str, None] = {}
+    for value in (text or "").replace(",", " ").split():
+        seen.setdefault(value.strip(), None)
+    return list(seen)
 
 
-class LevelsForm(forms.Form):
-    levels = forms.MultipleChoiceField(
-        label="Can access",
+class UpdateUserForm(forms.Form):
+    """The one form of Update User: what the Save writes, and the button that was pressed.
+
+    ``edit`` marks a POST that carries the whole form (a status button elsewhere on the site posts
+    only its action); ``levels`` are read only when the levels are on the form.
+    """
+
+    ACTIONS = [
+        ("save", "Save"),
+        ("enable", "Enable"),
+        ("disable", "Disable"),
+        ("registration_email", "Send registration email"),
+        ("password_reset", "Send password reset email"),
+        ("revoke", "Revoke invitation"),
+        ("remove", "Remove from this TIN"),
+    ]
+    COMMENT_REQUIRED = {"disable", "remove"}
+
+    action = forms.ChoiceField(choices=ACTIONS, required=False)
+    template = forms.ModelChoiceField(
+        label="Start from a role",
+        queryset=RoleTemplate.objects.all(),
         required=False,
-        choices=AccessLevel.choices,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+        empty_label="Choose the levels below",
+        widget=forms.Select(attrs={"class": "usa-select"}),
     )
-    comment = CommentField(help_text=f"Optional, up to {COMMENT_MAX_LENGTH} characters.")
-
-
-class ScopeForm(forms.Form):
-    provider_ids = forms.ModelMultipleChoiceField(
+    levels = forms.MultipleChoiceField(label="Can access", required=False, choices=AccessLevel.choices)
+    remove_ids = forms.ModelMultipleChoiceField(
         label="Provider IDs this user may act for",
         queryset=ProviderIdentifier.objects.none(),
         required=False,
         to_field_name="uuid",
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+        error_messages={
+            "invalid_choice": "A provider ID ticked for removal is not in this user's list any more: "
+            "someone changed it meanwhile. Check the list and save again."
+        },
     )
-
-    def __init__(self, *args, organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["provider_ids"].queryset = ProviderIdentifier.objects.filter(organization=organization).order_by(
-            "kind", "value"
-        )
-        self.fields["provider_ids"].label_from_instance = lambda pid: (
-            f"{pid.get_kind_display()} {pid.value} ({pid.display_name})"
-        )
-
-
-class EndDateForm(forms.Form):
+    add_ids = forms.CharField(
+        label="Add provider IDs of this TIN",
+        required=False,
+        max_length=2000,
+        help_text="NPIs, vendor or office IDs of this TIN, separated by commas or spaces.",
+        widget=_input(autocomplete="off", spellcheck="false"),
+    )
     ends_on = forms.DateField(
         label="Access ends after (optional)",
         required=False,
         help_text="For temporary staff or a billing company: the access to this TIN is removed after this day.",
         widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}),
     )
+    comment = CommentField()
+
+    def __init__(self, *args, organization, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        # Only the user's own provider IDs of this TIN get a box: a TIN may have thousands.
+        self.fields["remove_ids"].queryset = ProviderIdentifier.objects.filter(pk__in=[pid.pk for pid in scope])
+        self.scope = scope
+
+    def clean_comment(self):
+        return (self.cleaned_data.get("comment") or "").strip()
+
+    def clean(self):
+        data = super().clean()
+        data["action"] = data.get("action") or "save"
+        if data["action"] in self.COMMENT_REQUIRED and not data.get("comment") and "comment" not in self.errors:
+            self.add_error("comment", "Write a comment: it is required for this action.")
+        levels = set(data.get("levels") or [])
+        if data.get("template") is not None:
+            levels |= set(data["template"].levels)
+        data["all_levels"] = sorted(levels)
+        values = parse_provider_values(data.get("add_ids") or "")
+        data["add_identifiers"] = []
+        if values:
+            found = {
+                pid.value: pid
+                for pid in ProviderIdentifier.objects.filter(organization=self.organization, value__in=values[:100])
+            }
+            missing = [v for v in values if v not in found]
+            if len(values) > 100:
+                self.add_error("add_ids", "Add at most 100 provider IDs at a time.")
+            elif missing:
+                self.add_error("add_ids", f"Not provider IDs of this TIN: {', '.join(missing[:5])}.")
+            data["add_identifiers"] = list(found.values())
+        return data
 
 
 class UserFilterForm(forms.Form):

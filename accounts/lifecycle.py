@@ -15,7 +15,8 @@ Every action records a comment-history entry and an audit event in its transacti
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -139,6 +140,37 @@ def _notify(user: User, subject: str, body: str, organization: Organization | No
     system_notify(user=user, subject=subject, body=body, organization=organization)
 
 
+def join_words(words: list[str]) -> str:
+    """ "Claims", "Claims and Message Box", "Claims, Eligibility and Message Box"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _fit(text: str) -> str:
+    """A generated comment-history text, cut to the comment's length."""
+    return text if len(text) <= COMMENT_MAX_LENGTH else text[: COMMENT_MAX_LENGTH - 1] + "…"
+
+
+def level_labels(codes: Iterable[str]) -> list[str]:
+    """Labels of access levels in the order of the screen."""
+    codes = set(codes)
+    return [level.label for level in AccessLevel if level.value in codes]
+
+
+def _levels_summary(added: Iterable[str], removed: Iterable[str]) -> str:
+    parts = []
+    if added:
+        parts.append(f"{join_words(level_labels(added))} added")
+    if removed:
+        parts.append(f"{join_words(level_labels(removed))} removed")
+    return "; ".join(parts)
+
+
+def _pid_label(pid: ProviderIdentifier) -> str:
+    return f"{pid.get_kind_display()} {pid.value}"
+
+
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -183,6 +215,13 @@ def registration_link_issue(
         details={"purpose": purpose, "expires_at": (now + ttl).isoformat()},
     )
     return raw
+
+
+def link_validity(purpose: str = LinkPurpose.REGISTRATION) -> str:
+    """How long an emailed link works, in the words the pages use ("72 hours", "7 days")."""
+    if purpose == LinkPurpose.INVITATION:
+        return f"{INVITATION_TTL.days} days"
+    return f"{int(REGISTRATION_LINK_TTL.total_seconds() // 3600)} hours"
 
 
 def registration_link_find(*, raw: str) -> RegistrationLink | None:
@@ -310,6 +349,13 @@ def user_enable(*, actor: User, user: User, organization: Organization, comment:
     _authorize(actor, user, organization)
     comment = _clean_comment(comment)
     if user.status == UserStatus.VERIFICATION_PENDING:
+        if not user_levels(user=user, organization=organization):
+            raise ValidationError(
+                {
+                    "levels": "Choose at least one access level or a role before verifying: "
+                    "a user without a level can open nothing in the portal."
+                }
+            )
         user = user_status_set(actor=actor, user=user, status=UserStatus.UNVERIFIED, reason=comment, request=request)
         _registration_decided(user, actor, RegistrationStatus.APPROVED)
         record(action=AuditAction.REGISTRATION_APPROVED, actor=actor, target=user, organization=organization)
@@ -355,17 +401,13 @@ def user_disable(*, actor: User, user: User, organization: Organization, comment
     return user
 
 
-@transaction.atomic
-def manager_levels_set(
-    *, actor: User, user: User, organization: Organization, levels: Iterable[str], comment: str = "", request=None
-) -> tuple[set[str], set[str]]:
-    """Set the user's levels on the organization within what the actor may grant.
+def _levels_final(*, actor: User, user: User, organization: Organization, levels: Iterable[str]) -> tuple[set, set]:
+    """The user's current levels and the levels they will hold, within what the actor may grant.
 
     A provider manager grants and removes only levels they hold themselves; the others stay as they
     are. Nobody changes their own levels, and the last active account manager keeps Manage Account.
+    Reads only: raises ValidationError for a change the rules refuse.
     """
-    _authorize(actor, user, organization)
-    comment = _clean_comment(comment)
     if user.pk == actor.pk:
         raise ValidationError("You cannot change your own access levels. Ask another account manager.")
     requested = set(levels)
@@ -381,53 +423,45 @@ def manager_levels_set(
     final = (requested & grantable) | (current - grantable)
     if AccessLevel.MANAGE_ACCOUNT in current and AccessLevel.MANAGE_ACCOUNT not in final:
         _last_manager_guard(user, organization, "remove their Manage Account level")
+    return current, final
+
+
+def _levels_apply(
+    *, actor: User, user: User, organization: Organization, final: set, comment: str, request=None
+) -> tuple[set[str], set[str]]:
     added, removed = access_levels_set(actor=actor, user=user, organization=organization, levels=final, request=request)
     if removed:
         # Access shrank: every session of the user ends now.
         User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     if added or removed:
-        _comment(user=user, organization=organization, author=actor, action=Action.UPDATE_ROLES, comment=comment)
-        parts = []
-        if added:
-            parts.append("added " + ", ".join(sorted(AccessLevel(c).label for c in added)))
-        if removed:
-            parts.append("removed " + ", ".join(sorted(AccessLevel(c).label for c in removed)))
+        summary = _levels_summary(added, removed)
+        _comment(
+            user=user,
+            organization=organization,
+            author=actor,
+            action=Action.UPDATE_ROLES,
+            comment=comment or _fit(summary),
+        )
         _notify(
             user,
             "Your access levels changed",
-            f"Your access levels for {organization.name} (TIN {organization.tin}) changed: {'; '.join(parts)}.",
+            f"Your access levels for {organization.name} (TIN {organization.tin}) changed: {summary}.",
             organization,
         )
     return added, removed
 
 
 @transaction.atomic
-def manager_scope_set(
-    *,
-    actor: User,
-    user: User,
-    organization: Organization,
-    provider_identifiers: Iterable[ProviderIdentifier],
-    request=None,
-) -> tuple[int, int]:
-    """Make the user's scope within this organization exactly these provider IDs (of this organization)."""
+def manager_levels_set(
+    *, actor: User, user: User, organization: Organization, levels: Iterable[str], comment: str = "", request=None
+) -> tuple[set[str], set[str]]:
+    """Set the user's levels on the organization within what the actor may grant (see ``_levels_final``)."""
     _authorize(actor, user, organization)
-    wanted = {pid.pk: pid for pid in provider_identifiers}
-    if any(pid.organization_id != organization.pk for pid in wanted.values()):
-        raise ValidationError("Choose provider IDs of this organization only.")
-    current = {
-        grant.content_object_id: grant.content_object
-        for grant in ProviderIdentifierUserObjectPermission.objects.filter(
-            user=user, permission__codename=SCOPE_PERMISSION, content_object__organization=organization
-        ).select_related("content_object")
-    }
-    to_add = [pid for pk, pid in wanted.items() if pk not in current]
-    to_remove = [pid for pk, pid in current.items() if pk not in wanted]
-    added = scope_add(actor=actor, user=user, provider_identifiers=to_add, request=request) if to_add else []
-    removed = scope_remove(actor=actor, user=user, provider_identifiers=to_remove, request=request) if to_remove else 0
-    if added or removed:
-        _comment(user=user, organization=organization, author=actor, action=Action.UPDATE_SCOPE, comment="")
-    return len(added), removed
+    comment = _clean_comment(comment)
+    _, final = _levels_final(actor=actor, user=user, organization=organization, levels=levels)
+    return _levels_apply(
+        actor=actor, user=user, organization=organization, final=final, comment=comment, request=request
+    )
 
 
 @transaction.atomic
@@ -497,6 +531,7 @@ def registration_email_send(*, actor: User, user: User, organization: Organizati
     purpose = LinkPurpose.INVITATION if not hasattr(user, "registration") else LinkPurpose.REGISTRATION
     registration_link_issue(user=user, actor=actor, organization=organization, purpose=purpose)
     _comment(user=user, organization=organization, author=actor, action=Action.REGISTRATION_EMAIL, comment=comment)
+    return link_validity(purpose)
 
 
 @transaction.atomic
@@ -514,6 +549,215 @@ def user_comment_add(*, actor: User, user: User, organization: Organization, com
     _authorize(actor, user, organization)
     comment = _clean_comment(comment, required=True)
     _comment(user=user, organization=organization, author=actor, action=Action.COMMENT, comment=comment)
+
+
+# --- Update User: one Save, then at most one status action ---------------------------------------
+
+UNCHANGED = object()  # ``ends_on`` not on the submitted form: the end date stays as it is
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    """What one Save of the Update User form changes, worked out before anything is written."""
+
+    final_levels: frozenset[str] | None = None  # None: the levels stay as they are
+    levels_added: frozenset[str] = frozenset()
+    levels_removed: frozenset[str] = frozenset()
+    scope_added: tuple[ProviderIdentifier, ...] = ()
+    scope_removed: tuple[ProviderIdentifier, ...] = ()
+    ends_on_changed: bool = False
+    ends_on: date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.levels_added or self.levels_removed or self.scope_added or self.scope_removed) or (
+            self.ends_on_changed
+        )
+
+    def _scope_summary(self, identifiers, verb: str) -> str:
+        return f"{join_words([_pid_label(pid) for pid in identifiers])} {verb}" if identifiers else ""
+
+    def _end_summary(self) -> str:
+        if not self.ends_on_changed:
+            return ""
+        return f"end date set to {self.ends_on:%Y-%m-%d}" if self.ends_on else "end date removed"
+
+    @property
+    def sentences(self) -> list[str]:
+        """Each change in words: "Claims added", "NPI 1245319599 removed", "end date set to 2027-01-31"."""
+        parts = [
+            _levels_summary(self.levels_added, self.levels_removed),
+            self._scope_summary(self.scope_added, "added"),
+            self._scope_summary(self.scope_removed, "removed"),
+            self._end_summary(),
+        ]
+        return [part for part in parts if part]
+
+    @property
+    def summary(self) -> str:
+        text = "; ".join(self.sentences)
+        return text[:1].upper() + text[1:]
+
+    @property
+    def removals(self) -> list[str]:
+        """What the Save takes away, for the question asked first."""
+        result = [f"The {label} level is removed." for label in level_labels(self.levels_removed)]
+        result += [
+            f"{_pid_label(pid)} ({pid.display_name}) is removed from their provider IDs." for pid in self.scope_removed
+        ]
+        return result
+
+
+def user_changes_plan(
+    *,
+    actor: User,
+    user: User,
+    organization: Organization,
+    levels: Iterable[str] | None = None,
+    add_provider_ids: Iterable[ProviderIdentifier] = (),
+    remove_provider_ids: Iterable[ProviderIdentifier] = (),
+    ends_on=UNCHANGED,
+) -> UserChanges:
+    """Work out a Save without writing anything; the rules' refusals are ValidationErrors keyed by the
+    form field they are about (``levels``, ``add_ids``, ``ends_on``)."""
+    _authorize(actor, user, organization)
+    changes: dict = {}
+    if levels is not None:
+        try:
+            current, final = _levels_final(actor=actor, user=user, organization=organization, levels=levels)
+        except ValidationError as error:
+            raise ValidationError({"levels": error.messages}) from error
+        if final != current:
+            changes.update(
+                final_levels=frozenset(final),
+                levels_added=frozenset(final - current),
+                levels_removed=frozenset(current - final),
+            )
+    adding = {pid.pk: pid for pid in add_provider_ids}
+    removing = {pid.pk: pid for pid in remove_provider_ids}
+    if any(pid.organization_id != organization.pk for pid in [*adding.values(), *removing.values()]):
+        raise ValidationError({"add_ids": "Choose provider IDs of this organization only."})
+    if adding or removing:
+        held = set(
+            ProviderIdentifierUserObjectPermission.objects.filter(
+                user=user, permission__codename=SCOPE_PERMISSION, content_object_id__in=[*adding, *removing]
+            ).values_list("content_object_id", flat=True)
+        )
+        changes["scope_added"] = tuple(pid for pk, pid in adding.items() if pk not in held)
+        changes["scope_removed"] = tuple(pid for pk, pid in removing.items() if pk in held and pk not in adding)
+    if ends_on is not UNCHANGED:
+        membership = Membership.objects.filter(user=user, organization=organization).first()
+        if (membership.ends_on if membership else None) != ends_on:
+            if ends_on is not None and ends_on < timezone.localdate():
+                raise ValidationError({"ends_on": "Choose today or a later date."})
+            if ends_on is not None:
+                try:
+                    _last_manager_guard(user, organization, "give them an end date")
+                except ValidationError as error:
+                    raise ValidationError({"ends_on": error.messages}) from error
+            changes.update(ends_on_changed=True, ends_on=ends_on)
+    return UserChanges(**changes)
+
+
+# The status buttons of Update User, each acting on the saved state after the Save.
+USER_ACTIONS = ("enable", "disable", "registration_email", "password_reset", "revoke", "remove")
+# These end the user's access here: whatever else the form says is not saved first.
+ACTIONS_WITHOUT_SAVE = frozenset({"revoke", "remove"})
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    organization: Organization,
+    levels: Iterable[str] | None = None,
+    add_provider_ids: Iterable[ProviderIdentifier] = (),
+    remove_provider_ids: Iterable[ProviderIdentifier] = (),
+    ends_on=UNCHANGED,
+    comment: str = "",
+    action: str = "",
+    request=None,
+) -> UserChanges:
+    """The Update User Save: levels, provider IDs of the TIN, end date and the comment, applied
+    together (each change audited and written to the comment history), then the status ``action``
+    if one was pressed. All of it or nothing: a refused action leaves the Save unwritten too."""
+    if action and action not in USER_ACTIONS:
+        raise ValidationError("Choose an action.")
+    _authorize(actor, user, organization)
+    comment = _clean_comment(comment)
+    changes = UserChanges()
+    if action not in ACTIONS_WITHOUT_SAVE:
+        changes = user_changes_plan(
+            actor=actor,
+            user=user,
+            organization=organization,
+            levels=levels,
+            add_provider_ids=add_provider_ids,
+            remove_provider_ids=remove_provider_ids,
+            ends_on=ends_on,
+        )
+    if changes.final_levels is not None:
+        _levels_apply(
+            actor=actor,
+            user=user,
+            organization=organization,
+            final=set(changes.final_levels),
+            comment=comment,
+            request=request,
+        )
+    if changes.scope_added or changes.scope_removed:
+        if changes.scope_added:
+            scope_add(actor=actor, user=user, provider_identifiers=changes.scope_added, request=request)
+        if changes.scope_removed:
+            scope_remove(actor=actor, user=user, provider_identifiers=changes.scope_removed, request=request)
+        scope_text = "; ".join(
+            part
+            for part in (
+                changes._scope_summary(changes.scope_added, "added"),
+                changes._scope_summary(changes.scope_removed, "removed"),
+            )
+            if part
+        )
+        _comment(
+            user=user,
+            organization=organization,
+            author=actor,
+            action=Action.UPDATE_SCOPE,
+            comment=comment or _fit(scope_text),
+        )
+    if changes.ends_on_changed:
+        Membership.objects.update_or_create(user=user, organization=organization, defaults={"ends_on": changes.ends_on})
+        _comment(
+            user=user,
+            organization=organization,
+            author=actor,
+            action=Action.END_DATE,
+            comment=comment or changes._end_summary().capitalize(),
+        )
+        record(
+            action=AuditAction.MEMBERSHIP_END_SET,
+            actor=actor,
+            target=user,
+            organization=organization,
+            details={"ends_on": changes.ends_on.isoformat() if changes.ends_on else None},
+            request=request,
+        )
+    if not action and not changes and comment:
+        _comment(user=user, organization=organization, author=actor, action=Action.COMMENT, comment=comment)
+    if action:
+        service = {
+            "enable": user_enable,
+            "disable": user_disable,
+            "registration_email": registration_email_send,
+            "password_reset": manager_password_reset_send,
+            "revoke": invitation_revoke,
+            "remove": user_remove_from_organization,
+        }[action]
+        kwargs = {"actor": actor, "user": user, "organization": organization, "request": request}
+        if action != "revoke":
+            kwargs["comment"] = comment
+        service(**kwargs)
+    return changes
 
 
 # --- invitations ------------------------------------------------------------------------------

@@ -26,10 +26,6 @@ urlpatterns = [
     path("users/", views_management.user_list, name="user_management"),
     path("users/invite/", views_management.invite, name="invite"),
     path("users/<uuid:user_uuid>/", views_management.update_user, name="update_user"),
-    path("users/<uuid:user_uuid>/action/", views_management.user_action, name="user_action"),
-    path("users/<uuid:user_uuid>/levels/", views_management.user_levels_update, name="user_levels"),
-    path("users/<uuid:user_uuid>/scope/", views_management.user_scope_update, name="user_scope"),
-    path("users/<uuid:user_uuid>/end-date/", views_management.user_end_date, name="user_end_date"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -3,18 +3,21 @@ Update User screen of seed 004, and invitations. Everything is limited to the ma
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import lifecycle
-from accounts.forms_management import EndDateForm, InvitationForm, LevelsForm, ScopeForm, UserActionForm, UserFilterForm
+from accounts.forms_management import InvitationForm, UpdateUserForm, UserFilterForm
 from accounts.models import (
     SCOPE_PERMISSION,
     AccessLevel,
     LinkPurpose,
     Membership,
     ProviderIdentifier,
+    ProviderIdentifierUserObjectPermission,
     RegistrationLink,
     RoleTemplate,
     User,
@@ -29,6 +32,7 @@ from accounts.selectors import (
     shared_organizations,
     user_levels,
 )
+from portal.confirm import confirmation_page
 from portal.pagination import keyset_page
 from portal.permissions import level_required
 
@@ -85,18 +89,41 @@ def _organization(request, user):
     return shared[0], shared
 
 
-@require_GET
+def _update_url(user, organization) -> str:
+    return f"{reverse('accounts:update_user', args=[user.uuid])}?tin={organization.uuid}"
+
+
+def _scope_in(user, organization) -> list[ProviderIdentifier]:
+    """The user's provider IDs of this TIN (not the TIN's whole list). One query."""
+    grants = ProviderIdentifierUserObjectPermission.objects.filter(
+        user=user, permission__codename=SCOPE_PERMISSION, content_object=OuterRef("pk")
+    )
+    return list(ProviderIdentifier.objects.filter(Exists(grants), organization=organization).order_by("kind", "value"))
+
+
+@require_http_methods(["GET", "POST"])
 @manager_required
 def update_user(request, user_uuid):
+    """The Update User screen: one form, one Save, and the status buttons, which submit the same form
+    (the Save is applied first, then the action), so nothing typed on the page is lost."""
     user = _managed_user(request, user_uuid)
     organization, shared = _organization(request, user)
+    own_page = user.pk == request.user.pk
+    scope = _scope_in(user, organization)
+    membership = Membership.objects.filter(user=user, organization=organization).first()
+    if request.method == "POST":
+        form = UpdateUserForm(request.POST, organization=organization, scope=scope)
+        if form.is_valid():
+            response = _save(request, form, user=user, organization=organization, own_page=own_page)
+            if response is not None:
+                return response
+    else:
+        form = UpdateUserForm(
+            organization=organization, scope=scope, initial={"ends_on": membership.ends_on if membership else None}
+        )
     held = user_levels(user=user, organization=organization)
     grantable = user_levels(user=request.user, organization=organization)
-    own_page = user.pk == request.user.pk
-    membership = Membership.objects.filter(user=user, organization=organization).first()
-    scope = ProviderIdentifier.objects.filter(
-        organization=organization, user_grants__user=user, user_grants__permission__codename=SCOPE_PERMISSION
-    )
+    ticked = set(form["levels"].value() or []) if form.is_bound else held
     return render(
         request,
         "accounts/management/update_user.html",
@@ -104,145 +131,170 @@ def update_user(request, user_uuid):
             "subject_user": user,
             "organization": organization,
             "shared": shared,
+            "form": form,
             "levels": [
                 {
                     "value": level.value,
                     "label": level.label,
-                    "checked": level.value in held,
+                    "checked": (level.value in ticked) if level.value in grantable else (level.value in held),
+                    "held": level.value in held,
                     "editable": not own_page and level.value in grantable,
                 }
                 for level in AccessLevel
             ],
+            "held_labels": lifecycle.level_labels(held),
             "own_page": own_page,
-            "action_form": UserActionForm(),
-            "levels_form": LevelsForm(),
-            "scope_form": ScopeForm(organization=organization, initial={"provider_ids": list(scope)}),
-            "end_form": EndDateForm(initial={"ends_on": membership.ends_on if membership else None}),
+            "scope": scope,
+            "removing": set(form["remove_ids"].value() or []) if form.is_bound else set(),
+            "membership": membership,
+            "templates": RoleTemplate.objects.all() if user.status == UserStatus.VERIFICATION_PENDING else [],
             "comments": UserComment.objects.filter(user=user).order_by("-created_at", "-id")[:100],
             "invited": RegistrationLink.objects.filter(user=user, purpose=LinkPurpose.INVITATION).exists(),
             "registration": getattr(user, "registration", None),
+            "link_validity": lifecycle.link_validity(),
         },
     )
 
 
-def _back(user, organization):
-    from django.urls import reverse
-
-    return redirect(f"{reverse('accounts:update_user', args=[user.uuid])}?tin={organization.uuid}")
-
-
-def _errors(request, error: ValidationError):
-    for message in error.messages:
-        messages.error(request, message)
-
-
-ACTIONS = {
-    "enable": (lifecycle.user_enable, "{name} is now {status}."),
-    "disable": (lifecycle.user_disable, "{name} is disabled; their sessions ended."),
-    "registration_email": (lifecycle.registration_email_send, "A registration email is on its way to {email}."),
-    "password_reset": (lifecycle.manager_password_reset_send, "A password reset email is on its way to {email}."),
-    "revoke": (lifecycle.invitation_revoke, "The invitation of {name} is revoked."),
-    "remove": (lifecycle.user_remove_from_organization, "{name} no longer has access to this TIN."),
-    "comment": (lifecycle.user_comment_add, "Comment saved."),
-}
-
-
-@require_POST
-@manager_required
-def user_action(request, user_uuid):
-    user = _managed_user(request, user_uuid)
-    organization, _ = _organization(request, user)
-    form = UserActionForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, error if field != "action" else "Choose an action.")
-        return _back(user, organization)
-    service, done = ACTIONS[form.cleaned_data["action"]]
-    kwargs = {"actor": request.user, "user": user, "organization": organization, "request": request}
-    if form.cleaned_data["action"] != "revoke":
-        kwargs["comment"] = form.cleaned_data["comment"]
-    try:
-        result = service(**kwargs)
-    except (ValidationError, PermissionDenied) as error:
-        _errors(request, error if isinstance(error, ValidationError) else ValidationError(str(error)))
-        return _back(user, organization)
-    user = result if isinstance(result, User) else User.objects.get(pk=user.pk)
-    messages.success(request, done.format(name=user.full_name, email=user.email, status=user.get_status_display()))
-    return _back(user, organization)
-
-
-@require_POST
-@manager_required
-def user_levels_update(request, user_uuid):
-    user = _managed_user(request, user_uuid)
-    organization, _ = _organization(request, user)
-    form = LevelsForm(request.POST)
-    if not form.is_valid():
-        _errors(request, ValidationError([e for errors in form.errors.values() for e in errors]))
-        return _back(user, organization)
-    try:
-        added, removed = lifecycle.manager_levels_set(
-            actor=request.user,
-            user=user,
-            organization=organization,
-            levels=form.cleaned_data["levels"],
-            comment=form.cleaned_data["comment"],
-            request=request,
-        )
-    except ValidationError as error:
-        _errors(request, error)
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
     else:
-        messages.success(request, "Access levels saved." if added or removed else "Nothing changed.")
-    return _back(user, organization)
+        form.add_error(None, error)
 
 
-@require_POST
-@manager_required
-def user_scope_update(request, user_uuid):
-    user = _managed_user(request, user_uuid)
-    organization, _ = _organization(request, user)
-    form = ScopeForm(request.POST, organization=organization)
-    if not form.is_valid():
-        _errors(request, ValidationError("Choose provider IDs of this TIN from the list."))
-        return _back(user, organization)
+def _save(request, form, *, user, organization, own_page):
+    """Apply the Save and the pressed button; ``None`` renders the form again with its errors."""
+    data = form.cleaned_data
+    action = data["action"]
+    before = user.status
+    edit = "edit" in request.POST and action not in lifecycle.ACTIONS_WITHOUT_SAVE
+    changes = {
+        # Own levels are not on the own page's form: they stay unless a (forged) POST names some.
+        "levels": data["all_levels"] if edit and (not own_page or "levels" in request.POST) else None,
+        "add_provider_ids": data["add_identifiers"] if edit else [],
+        "remove_provider_ids": list(data["remove_ids"]) if edit else [],
+        "ends_on": data["ends_on"] if edit else lifecycle.UNCHANGED,
+    }
+    common = {"actor": request.user, "user": user, "organization": organization}
     try:
-        added, removed = lifecycle.manager_scope_set(
-            actor=request.user,
-            user=user,
-            organization=organization,
-            provider_identifiers=form.cleaned_data["provider_ids"],
-            request=request,
-        )
+        plan = lifecycle.user_changes_plan(**common, **changes)
     except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, f"Provider IDs saved: {added} added, {removed} removed.")
-    return _back(user, organization)
-
-
-@require_POST
-@manager_required
-def user_end_date(request, user_uuid):
-    user = _managed_user(request, user_uuid)
-    organization, _ = _organization(request, user)
-    form = EndDateForm(request.POST)
-    if not form.is_valid():
-        _errors(request, ValidationError("Enter a valid date."))
-        return _back(user, organization)
+        _form_errors(form, error)
+        return None
+    question = _confirmation(request, action=action, plan=plan, user=user, organization=organization)
+    if question is not None:
+        return question
     try:
-        lifecycle.membership_end_set(
-            actor=request.user,
-            user=user,
-            organization=organization,
-            ends_on=form.cleaned_data["ends_on"],
-            request=request,
+        lifecycle.user_update(
+            **common, **changes, comment=data["comment"], action="" if action == "save" else action, request=request
         )
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+        return None
     except ValidationError as error:
-        _errors(request, error)
+        _form_errors(form, error)
+        return None
+    user = User.objects.get(pk=user.pk)
+    if action == "remove":
+        messages.success(
+            request,
+            f"{user.full_name} was removed from {organization.name} (TIN {organization.tin}); "
+            "their access there ended.",
+        )
+        return redirect("accounts:user_management")
+    said = _done(action=action, plan=plan, user=user, organization=organization, comment=data["comment"], before=before)
+    for text in said:
+        messages.success(request, text)
+    return redirect(_update_url(user, organization))
+
+
+def _done(*, action, plan, user, organization, comment, before) -> list[str]:
+    """What happened, in words: the Save first, then the button."""
+    said = []
+    if plan:
+        said.append(f"Saved for {user.full_name}: {plan.summary}.")
+    elif action == "save":
+        said.append("Comment saved; nothing else changed." if comment else "Nothing changed.")
+    validity = lifecycle.link_validity()
+    then = f"they become Active when they finish it (the link works for {validity})."
+    if action == "enable" and user.status == UserStatus.UNVERIFIED:
+        levels = lifecycle.join_words(lifecycle.level_labels(user_levels(user=user, organization=organization)))
+        done = "verified" if before == UserStatus.VERIFICATION_PENDING else "enabled"
+        said.append(f"{user.full_name} is {done} with {levels}. A registration email was sent to {user.email}; {then}")
+    elif action == "enable":
+        said.append(f"{user.full_name} is enabled again and {user.get_status_display()}: they can sign in.")
+    elif action == "disable":
+        said.append(f"{user.full_name} is disabled: they can no longer sign in, and their sessions ended.")
+    elif action == "registration_email":
+        invited = not hasattr(user, "registration")
+        validity = lifecycle.link_validity(LinkPurpose.INVITATION if invited else LinkPurpose.REGISTRATION)
+        said.append(
+            f"A new registration email was sent to {user.email}; any earlier link no longer works. "
+            f"They become Active when they finish it (the link works for {validity})."
+        )
+    elif action == "password_reset":
+        said.append(f"A password reset email was sent to {user.email}.")
+    elif action == "revoke":
+        said.append(
+            f"The invitation of {user.full_name} is revoked: the link no longer works and the login is disabled."
+        )
+    return said
+
+
+def _confirmation(request, *, action, plan, user, organization):
+    """Ask first when the button ends access or the Save takes something away."""
+    name = user.full_name
+    unsaved = "The changes you made on this page are not saved: their access here ends anyway."
+    also = [f"Saved first: {plan.summary}."] if plan else []
+    if action == "disable":
+        title = f"Disable {name}?"
+        consequences = [
+            f"{name} can no longer sign in, and every session of theirs ends at once.",
+            "You can enable them again later from their Update User page.",
+            *plan.removals,
+            *also,
+        ]
+        label = f"Disable {name}"
+    elif action == "remove":
+        title = f"Remove {name} from {organization.name} (TIN {organization.tin})?"
+        consequences = [
+            f"Their access levels and provider IDs of TIN {organization.tin} are taken away, and they leave "
+            "this TIN's user list.",
+            "Their login itself stays, for any other organization they work for.",
+            unsaved,
+        ]
+        label = "Remove from this TIN"
+    elif action == "revoke":
+        title = f"Revoke the invitation of {name}?"
+        consequences = [
+            "The emailed link stops working, their access levels are taken away and the login is disabled.",
+            unsaved,
+        ]
+        label = "Revoke invitation"
+    elif plan.removals:
+        title = f"Save the changes for {name}?"
+        consequences = [*plan.removals, f"All changes: {plan.summary}."]
+        if plan.levels_removed:
+            consequences.append(f"{name}'s sessions end at once, because their access shrinks.")
+        label = "Save changes"
     else:
-        messages.success(request, "End date saved.")
-    return _back(user, organization)
+        return None
+    consequences.append("Cancel goes back to the page as it was saved: nothing on this list is done.")
+    update_url = _update_url(user, organization)
+    return confirmation_page(
+        request,
+        title=title,
+        consequences=consequences,
+        confirm_label=label,
+        cancel_url=update_url,
+        breadcrumbs=[
+            ("Home", reverse("portal:dashboard")),
+            ("User Management", reverse("accounts:user_management")),
+            (name, update_url),
+        ],
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -269,10 +321,15 @@ def invite(request):
             else:
                 form.add_error(None, error)
         else:
-            messages.success(request, f"Invitation sent to {user.email}. It works for 7 days.")
-            return _back(user, data["organization_obj"])
+            validity = lifecycle.link_validity(LinkPurpose.INVITATION)
+            messages.success(request, f"Invitation sent to {user.email}. It works for {validity}.")
+            return redirect(_update_url(user, data["organization_obj"]))
     return render(
         request,
         "accounts/management/invite.html",
-        {"form": form, "templates": RoleTemplate.objects.all()},
+        {
+            "form": form,
+            "templates": RoleTemplate.objects.all(),
+            "link_validity": lifecycle.link_validity(LinkPurpose.INVITATION),
+        },
     )

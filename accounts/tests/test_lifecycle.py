@@ -302,3 +302,154 @@ def test_end_date_must_not_be_in_the_past(manager, org, biller):
 
 def test_factories_still_work_with_devices():
     assert TOTPDeviceFactory(user=UserFactory()).confirmed
+
+
+# --- Update User: the one Save -------------------------------------------------------------------
+
+
+def test_one_save_applies_levels_scope_and_end_date_each_audited(manager, biller, org, npi):
+    import datetime
+
+    from accounts.selectors import provider_ids_in_scope
+    from accounts.tests.factories import ProviderIdentifierFactory
+    from audit.models import AuditAction, AuditEvent
+
+    pediatrics = ProviderIdentifierFactory(organization=org, value="1245319599", display_name="Springfield Pediatrics")
+    ends_on = timezone.localdate() + datetime.timedelta(days=60)
+    before = AuditEvent.objects.count()
+    changes = lifecycle.user_update(
+        actor=manager,
+        user=biller,
+        organization=org,
+        levels=[AccessLevel.CLAIMS, AccessLevel.MESSAGE_BOX, AccessLevel.AUTHORIZATIONS],
+        add_provider_ids=[pediatrics],
+        remove_provider_ids=[npi],
+        ends_on=ends_on,
+        comment="New office",
+    )
+    assert changes.sentences == [
+        "Authorizations added; Eligibility removed",
+        "NPI 1245319599 added",
+        "NPI 1234567893 removed",
+        f"end date set to {ends_on:%Y-%m-%d}",
+    ]
+    assert user_levels(user=biller, organization=org) == {
+        AccessLevel.CLAIMS,
+        AccessLevel.MESSAGE_BOX,
+        AccessLevel.AUTHORIZATIONS,
+    }
+    assert set(provider_ids_in_scope(user=biller)) == {pediatrics}
+    assert Membership.objects.get(user=biller, organization=org).ends_on == ends_on
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True)[before:])
+    for action in (
+        AuditAction.LEVELS_CHANGED,
+        AuditAction.SCOPE_ADDED,
+        AuditAction.SCOPE_REMOVED,
+        AuditAction.MEMBERSHIP_END_SET,
+    ):
+        assert actions.count(action) == 1, action
+    history = set(UserComment.objects.filter(user=biller).values_list("action", "comment"))
+    assert {(lifecycle.Action.UPDATE_ROLES, "New office"), (lifecycle.Action.UPDATE_SCOPE, "New office")} <= history
+    # Access shrank (Eligibility removed): the user's sessions end.
+    assert User.objects.get(pk=biller.pk).session_epoch == biller.session_epoch + 1
+
+
+def test_a_save_with_nothing_new_changes_nothing(manager, biller, org, npi):
+    from audit.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    changes = lifecycle.user_update(
+        actor=manager,
+        user=biller,
+        organization=org,
+        levels=[AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX],
+        add_provider_ids=[npi],
+        ends_on=None,
+    )
+    assert not changes and changes.sentences == []
+    assert AuditEvent.objects.count() == before
+    assert not UserComment.objects.filter(user=biller).exists()
+
+
+def test_the_save_and_the_action_are_all_or_nothing(manager, org, other_org):
+    from accounts.services import access_levels_set
+
+    both = make_provider("both@example.test", org, [AccessLevel.CLAIMS])
+    access_levels_set(actor=None, user=both, organization=other_org, levels=[AccessLevel.CLAIMS])
+    with pytest.raises(ValidationError, match="other organizations"):
+        lifecycle.user_update(
+            actor=manager,
+            user=both,
+            organization=org,
+            levels=[AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY],
+            comment="Left",
+            action="disable",
+        )
+    assert user_levels(user=both, organization=org) == {AccessLevel.CLAIMS}
+    assert not UserComment.objects.filter(user=both).exists()
+
+
+def test_the_save_keeps_every_guard_rail(manager, biller, org, npi, other_npi, payer_staff):
+    import datetime
+
+    def refused(field, match, **kwargs):
+        actor = kwargs.pop("actor", manager)
+        user = kwargs.pop("user", biller)
+        with pytest.raises(ValidationError, match=match) as caught:
+            lifecycle.user_update(actor=actor, user=user, organization=org, **kwargs)
+        assert field in caught.value.error_dict
+
+    refused("levels", "last active account manager", actor=payer_staff, user=manager, levels=[AccessLevel.CLAIMS])
+    refused("ends_on", "last active account manager", actor=payer_staff, user=manager, ends_on=timezone.localdate())
+    limited = make_provider("limited@example.test", org, [AccessLevel.MANAGE_ACCOUNT, AccessLevel.CLAIMS])
+    refused("levels", "do not hold", actor=limited, levels=[AccessLevel.CLAIMS, AccessLevel.HEALTH_RECORDS])
+    refused("levels", "own access levels", user=manager, levels=[AccessLevel.CLAIMS])
+    refused("ends_on", "today or a later", ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    refused("add_ids", "this organization only", add_provider_ids=[other_npi])
+    refused("comment", "200", comment="x" * 201)
+    refused("comment", "required", comment="", action="disable")
+    with pytest.raises(PermissionDenied):
+        lifecycle.user_update(actor=biller, user=manager, organization=org, levels=[])
+    assert user_levels(user=biller, organization=org) == {
+        AccessLevel.CLAIMS,
+        AccessLevel.ELIGIBILITY,
+        AccessLevel.MESSAGE_BOX,
+    }
+    # A manager's own page: no levels on the form, so the rest saves.
+    lifecycle.user_update(actor=manager, user=manager, organization=org, add_provider_ids=[npi], comment="Note")
+    assert UserComment.objects.filter(user=manager, action=lifecycle.Action.COMMENT, comment="Note").exists()
+
+
+def test_verifying_needs_at_least_one_level(manager, org):
+    registration = lifecycle.registration_submit(full_name="Nora Quinn", email="n@example.test", phone="5", tin=org.tin)
+    user = registration.user
+    with pytest.raises(ValidationError, match="at least one access level") as caught:
+        lifecycle.user_update(actor=manager, user=user, organization=org, levels=[], action="enable")
+    assert "levels" in caught.value.error_dict
+    assert User.objects.get(pk=user.pk).status == UserStatus.VERIFICATION_PENDING
+    lifecycle.user_update(
+        actor=manager,
+        user=user,
+        organization=org,
+        levels=[AccessLevel.CLAIMS, AccessLevel.MESSAGE_BOX],
+        action="enable",
+    )
+    assert User.objects.get(pk=user.pk).status == UserStatus.UNVERIFIED
+    assert user_levels(user=user, organization=org) == {AccessLevel.CLAIMS, AccessLevel.MESSAGE_BOX}
+    assert lifecycle.link_validity() == f"{int(lifecycle.REGISTRATION_LINK_TTL.total_seconds() // 3600)} hours"
+
+
+def test_remove_and_revoke_do_not_save_the_form_first(manager, biller, org):
+    from audit.models import AuditAction, AuditEvent
+
+    lifecycle.user_update(
+        actor=manager,
+        user=biller,
+        organization=org,
+        levels=[*AccessLevel.values],
+        comment="Left",
+        action="remove",
+    )
+    changed = AuditEvent.objects.filter(action=AuditAction.LEVELS_CHANGED, target_id=str(biller.uuid))
+    assert [event.details["added"] for event in changed.order_by("id")][-1:] == [[]]  # removal only
+    assert not Membership.objects.filter(user=biller, organization=org).exists()

@@ -18,16 +18,29 @@ def update_url(user):
     return reverse("accounts:update_user", args=[user.uuid])
 
 
-def test_anonymous_wrong_method_and_missing_level(client, login_as, biller, manager):
+BILLER_LEVELS = [AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX]
+
+
+def form(org, *, levels=BILLER_LEVELS, **fields):
+    """The whole Update User form as the page posts it (the biller's saved state unless told)."""
+    return {"organization": str(org.uuid), "edit": "1", "levels": list(levels), "comment": "", "ends_on": "", **fields}
+
+
+def test_anonymous_wrong_method_and_missing_level(client, login_as, biller, manager, org):
     assert client.get(reverse("accounts:user_management")).status_code == 302
+    response = client.get(update_url(biller))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    assert client.post(update_url(biller), form(org, action="disable", comment="x")).status_code == 302
     login_as(biller)
     assert client.get(reverse("accounts:user_management")).status_code == 403
     assert client.get(update_url(manager)).status_code == 403
+    assert client.post(update_url(manager), form(org, action="disable", comment="x")).status_code == 403
     assert client.get(reverse("accounts:invite")).status_code == 403
     client.logout()
     login_as(manager)
     assert client.post(reverse("accounts:user_management")).status_code == 405
-    assert client.get(reverse("accounts:user_action", args=[biller.uuid])).status_code == 405
+    assert client.put(update_url(biller)).status_code == 405
+    assert User.objects.get(pk=manager.pk).status == UserStatus.ACTIVE
 
 
 def test_list_shows_only_own_tins_with_counts_and_search(client, login_as, manager, biller, outsider):
@@ -41,20 +54,19 @@ def test_list_shows_only_own_tins_with_counts_and_search(client, login_as, manag
     assert response.context["pending_count"] == 1
     queue = client.get(reverse("accounts:user_management"), {"status": "verification_pending"})
     assert [u.email for u in queue.context["page"].rows] == ["pending@example.test"]
+    assert f"{update_url(pending)}#verify" in queue.content.decode()
     found = client.get(reverse("accounts:user_management"), {"q": "BILLER"})
     assert [u.email for u in found.context["page"].rows] == [biller.email]
 
 
-def test_outsider_gets_404_on_every_user_url(client, login_as, outsider, biller, org):
+def test_outsider_gets_404_on_the_user_page(client, login_as, outsider, biller, org):
     login_as(outsider)
     assert client.get(update_url(biller)).status_code == 404
-    for name in ("user_action", "user_levels", "user_scope", "user_end_date"):
-        response = client.post(
-            reverse(f"accounts:{name}", args=[biller.uuid]),
-            {"organization": str(org.uuid), "action": "disable", "comment": "x", "levels": []},
-        )
-        assert response.status_code == 404, name
+    for action in ("save", "disable", "remove"):
+        response = client.post(update_url(biller), form(org, levels=[], action=action, comment="x", confirmed="yes"))
+        assert response.status_code == 404, action
     assert User.objects.get(pk=biller.pk).status == UserStatus.ACTIVE
+    assert user_levels(user=biller, organization=org) == set(BILLER_LEVELS)
 
 
 def test_update_user_screen(client, login_as, manager, biller, org):
@@ -71,30 +83,128 @@ def test_update_user_screen(client, login_as, manager, biller, org):
         "Comments history",
         "Health Records",
         "Manage Account",
+        "Remove NPI 1234567893 (Julius Hibbert MD)",
+        "Add provider IDs of this TIN",
+        "Access ends after (optional)",
     ):
         assert text in content, text
     assert 'maxlength="200"' in content and "usa-character-count" in content
+    # One form, one Save, one comment box; the status buttons are part of the same form.
+    assert content.count('<form method="post"') == 1 + content.count('class="usa-button usa-button--unstyled"')
+    assert content.count('name="comment"') == 1
+    assert content.count('value="save"') == 1
+    assert 'id="update-user-form"' in content and "portal/js/update_user.js" in content
+
+
+def test_one_save_applies_every_change_with_one_message(client, login_as, manager, biller, org, npi):
+    from accounts.tests.factories import ProviderIdentifierFactory
+    from audit.models import AuditAction, AuditEvent
+
+    pediatrics = ProviderIdentifierFactory(organization=org, value="1245319599", display_name="Springfield Pediatrics")
+    login_as(manager)
+    data = form(
+        org,
+        levels=[AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX, AccessLevel.AUTHORIZATIONS],
+        add_ids="1245319599",
+        ends_on="2099-01-31",
+        comment="New role at the front desk",
+        action="save",
+    )
+    response = client.post(update_url(biller), data, follow=True)
+    assert (
+        "Saved for Biller: Authorizations added; NPI 1245319599 added; end date set to 2099-01-31."
+        in response.content.decode()
+    )
+    assert AccessLevel.AUTHORIZATIONS in user_levels(user=biller, organization=org)
+    assert Membership.objects.get(user=biller, organization=org).ends_on.isoformat() == "2099-01-31"
+    actions = set(AuditEvent.objects.filter(target_id=str(biller.uuid)).values_list("action", flat=True))
+    assert {AuditAction.LEVELS_CHANGED, AuditAction.SCOPE_ADDED, AuditAction.MEMBERSHIP_END_SET} <= actions
+    assert UserComment.objects.filter(user=biller, comment="New role at the front desk").count() == 3
+    # Saving again changes nothing, and says so.
+    data["add_ids"] = ""
+    response = client.post(update_url(biller), {**data, "comment": ""}, follow=True)
+    assert b"Nothing changed." in response.content
+    assert pediatrics.uuid
+
+
+def test_removing_asks_first_and_the_question_lists_what_goes(client, login_as, manager, biller, org, npi):
+    login_as(manager)
+    data = form(org, levels=[AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX], remove_ids=[str(npi.uuid)])
+    response = client.post(update_url(biller), data)
+    content = response.content.decode()
+    assert response.status_code == 200 and "Save the changes for Biller?" in content
+    assert "The Claims level is removed." in content
+    assert "NPI 1234567893 (Julius Hibbert MD) is removed from their provider IDs." in content
+    assert user_levels(user=biller, organization=org) == set(BILLER_LEVELS)  # nothing changed yet
+    response = client.post(update_url(biller), {**data, "confirmed": "yes"}, follow=True)
+    assert b"Saved for Biller: Claims removed; NPI 1234567893 removed." in response.content
+    assert user_levels(user=biller, organization=org) == {AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX}
+    from accounts.selectors import provider_ids_in_scope
+
+    assert list(provider_ids_in_scope(user=User.objects.get(pk=biller.pk))) == []
+
+
+def test_disable_with_unsaved_changes_keeps_them(client, login_as, manager, biller, org):
+    login_as(manager)
+    more = [*BILLER_LEVELS, AccessLevel.AUTHORIZATIONS]
+    # Without a comment: the form comes back whole, the ticked level still ticked, nothing saved.
+    response = client.post(update_url(biller), form(org, levels=more, action="disable", comment=""))
+    assert response.status_code == 200
+    assert "required" in response.context["form"].errors["comment"][0]
+    assert b'value="level_authorizations" checked' in response.content
+    assert AccessLevel.AUTHORIZATIONS not in user_levels(user=biller, organization=org)
+    # With a comment: the question says the change is saved first; confirming does both.
+    data = form(org, levels=more, action="disable", comment="Left the practice")
+    response = client.post(update_url(biller), data)
+    assert b"Disable Biller?" in response.content and b"Saved first: Authorizations added." in response.content
+    assert User.objects.get(pk=biller.pk).status == UserStatus.ACTIVE
+    response = client.post(update_url(biller), {**data, "confirmed": "yes"}, follow=True)
+    content = response.content.decode()
+    assert "Saved for Biller: Authorizations added." in content
+    assert "Biller is disabled: they can no longer sign in, and their sessions ended." in content
+    assert User.objects.get(pk=biller.pk).status == UserStatus.DISABLED
+    assert AccessLevel.AUTHORIZATIONS in user_levels(user=biller, organization=org)
 
 
 def test_disable_through_the_page_needs_a_comment(client, login_as, manager, biller, org):
     login_as(manager)
-    url = reverse("accounts:user_action", args=[biller.uuid])
-    response = client.post(url, {"organization": str(org.uuid), "action": "disable", "comment": ""}, follow=True)
+    url = update_url(biller)
+    response = client.post(url, form(org, action="disable", comment="", confirmed="yes"))
     assert b"required" in response.content
     assert User.objects.get(pk=biller.pk).status == UserStatus.ACTIVE
-    response = client.post(url, {"organization": str(org.uuid), "action": "disable", "comment": "x" * 201}, follow=True)
+    response = client.post(url, form(org, action="disable", comment="x" * 201, confirmed="yes"))
     assert b"at most 200 characters" in response.content
+    assert "x" * 201 in response.content.decode()  # what was typed comes back
     assert User.objects.get(pk=biller.pk).status == UserStatus.ACTIVE
-    client.post(url, {"organization": str(org.uuid), "action": "disable", "comment": "Left the practice"})
+    client.post(url, form(org, action="disable", comment="Left the practice", confirmed="yes"))
     assert User.objects.get(pk=biller.pk).status == UserStatus.DISABLED
+
+
+def test_a_refused_action_saves_nothing_and_keeps_the_input(client, login_as, manager, org, other_org):
+    from accounts.services import access_levels_set
+
+    both = make_provider("both@example.test", org, [AccessLevel.CLAIMS])
+    access_levels_set(actor=None, user=both, organization=other_org, levels=[AccessLevel.CLAIMS])
+    login_as(manager)
+    data = form(
+        org, levels=[AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY], action="disable", comment="Left", confirmed="yes"
+    )
+    response = client.post(update_url(both), data)
+    assert response.status_code == 200
+    assert "also works for other organizations" in " ".join(response.context["form"].non_field_errors())
+    content = response.content.decode()
+    assert (
+        "Nothing was saved." in content
+        and 'value="level_eligibility" checked' in content
+        and "Left</textarea>" in content
+    )
+    assert user_levels(user=both, organization=org) == {AccessLevel.CLAIMS}
+    assert User.objects.get(pk=both.pk).status == UserStatus.ACTIVE
 
 
 def test_forged_organization_is_404(client, login_as, manager, biller, other_org):
     login_as(manager)
-    response = client.post(
-        reverse("accounts:user_action", args=[biller.uuid]),
-        {"organization": str(other_org.uuid), "action": "disable", "comment": "x"},
-    )
+    response = client.post(update_url(biller), form(other_org, action="disable", comment="x", confirmed="yes"))
     assert response.status_code == 404
 
 
@@ -102,29 +212,38 @@ def test_forged_levels_beyond_the_managers_own_are_refused(client, login_as, org
     limited = make_provider("limited@example.test", org, [AccessLevel.MANAGE_ACCOUNT, AccessLevel.CLAIMS])
     login_as(limited)
     response = client.post(
-        reverse("accounts:user_levels", args=[biller.uuid]),
-        {"organization": str(org.uuid), "levels": ["level_claims", "level_health_records", "level_manage_account"]},
-        follow=True,
+        update_url(biller),
+        form(org, levels=["level_claims", "level_health_records", "level_manage_account"], confirmed="yes"),
     )
-    assert b"cannot grant levels you do not hold" in response.content
+    assert response.status_code == 200
+    assert "cannot grant levels you do not hold" in response.context["form"].errors["levels"][0]
     assert AccessLevel.HEALTH_RECORDS not in user_levels(user=biller, organization=org)
 
 
 def test_forged_own_levels_change_is_refused(client, login_as, manager, org):
     login_as(manager)
-    response = client.post(
-        reverse("accounts:user_levels", args=[manager.uuid]), {"organization": str(org.uuid), "levels": []}, follow=True
-    )
+    response = client.post(update_url(manager), form(org, levels=[AccessLevel.CLAIMS], confirmed="yes"))
     assert b"own access levels" in response.content
     assert AccessLevel.MANAGE_ACCOUNT in user_levels(user=manager, organization=org)
 
 
+def test_own_page_is_read_only_for_levels_with_no_dead_form(client, login_as, manager, org):
+    login_as(manager)
+    content = client.get(update_url(manager)).content.decode()
+    assert 'name="levels"' not in content
+    assert "another account manager of this TIN, or the plan's Provider Services, changes them" in content
+    assert "You hold: Claims, Eligibility" in content
+    # The form that remains has its Save, and a comment alone is saved.
+    assert 'value="save"' in content and "Disable user" not in content and "Remove from this TIN" not in content
+    response = client.post(update_url(manager), {**form(org), "levels": [], "comment": "Covering Mondays"}, follow=True)
+    assert b"Comment saved; nothing else changed." in response.content
+    assert AccessLevel.MANAGE_ACCOUNT in user_levels(user=manager, organization=org)
+    assert UserComment.objects.filter(user=manager, comment="Covering Mondays").exists()
+
+
 def test_unticking_claims_closes_the_claims_page(client, login_as, manager, biller, org):
     login_as(manager)
-    client.post(
-        reverse("accounts:user_levels", args=[biller.uuid]),
-        {"organization": str(org.uuid), "levels": ["level_eligibility", "level_message_box"]},
-    )
+    client.post(update_url(biller), form(org, levels=["level_eligibility", "level_message_box"], confirmed="yes"))
     assert user_levels(user=biller, organization=org) == {AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX}
     client.logout()
     biller.refresh_from_db()  # access shrank: the old session hash no longer matches
@@ -137,14 +256,20 @@ def test_unticking_claims_closes_the_claims_page(client, login_as, manager, bill
 @pytest.mark.parametrize("text", SEED_004)
 def test_comment_history_shows_injection_as_text(client, login_as, manager, biller, org, text):
     login_as(manager)
-    client.post(
-        reverse("accounts:user_action", args=[biller.uuid]),
-        {"organization": str(org.uuid), "action": "comment", "comment": text},
-    )
+    client.post(update_url(biller), form(org, comment=text))
     assert UserComment.objects.filter(user=biller, comment=text).exists()
     content = client.get(update_url(biller)).content.decode()
     assert "<script>alert(1)</script>" not in content
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content or text == ";alert(1)//"
+
+
+@pytest.mark.parametrize("text", SEED_004)
+def test_a_typed_provider_id_comes_back_as_text(client, login_as, manager, biller, org, text):
+    login_as(manager)
+    response = client.post(update_url(biller), form(org, add_ids=text))
+    content = response.content.decode()
+    assert response.status_code == 200 and "add_ids" in response.context["form"].errors
+    assert "<script>alert(1)</script>" not in content and "</xmp>" not in content
 
 
 def test_scope_within_the_tin(client, login_as, manager, biller, org, npi, other_npi):
@@ -153,18 +278,128 @@ def test_scope_within_the_tin(client, login_as, manager, biller, org, npi, other
 
     extra = ProviderIdentifierFactory(organization=org)
     login_as(manager)
-    url = reverse("accounts:user_scope", args=[biller.uuid])
-    client.post(url, {"organization": str(org.uuid), "provider_ids": [str(npi.uuid), str(extra.uuid)]})
+    client.post(update_url(biller), form(org, add_ids=f"{extra.value}, {npi.value}"))
     assert set(provider_ids_in_scope(user=biller)) == {npi, extra}
-    response = client.post(url, {"organization": str(org.uuid), "provider_ids": [str(other_npi.uuid)]}, follow=True)
-    assert b"Choose provider IDs of this TIN" in response.content
+    response = client.post(update_url(biller), form(org, add_ids=other_npi.value))
+    assert response.status_code == 200
+    assert "Not provider IDs of this TIN: 1987654328." in response.context["form"].errors["add_ids"][0]
+    assert other_npi.value in response.content.decode()  # the typed value is kept
+    response = client.post(update_url(biller), form(org, remove_ids=[str(other_npi.uuid)]))
+    assert response.status_code == 200 and "remove_ids" in response.context["form"].errors
     assert set(provider_ids_in_scope(user=biller)) == {npi, extra}
+
+
+def test_remove_from_the_tin_asks_then_lands_on_the_list(client, login_as, manager, biller, org):
+    login_as(manager)
+    data = form(org, action="remove", comment="Left the practice")
+    response = client.post(update_url(biller), data)
+    assert b"Remove Biller from Springfield Family Clinic (TIN 123456789)?" in response.content
+    assert Membership.objects.filter(user=biller, organization=org).exists()
+    response = client.post(update_url(biller), {**data, "confirmed": "yes"})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:user_management")
+    page = client.get(response["Location"])
+    assert (
+        "Biller was removed from Springfield Family Clinic (TIN 123456789); their access there ended."
+        in page.content.decode()
+    )
+    assert not Membership.objects.filter(user=biller, organization=org).exists()
+    assert client.get(update_url(biller)).status_code == 404
+
+
+def test_revoke_invitation_asks_first(client, login_as, manager, org):
+    from accounts import lifecycle
+
+    invitee = lifecycle.invitation_create(
+        actor=manager, organization=org, email="i@example.test", full_name="Ivy Invitee", levels=[AccessLevel.CLAIMS]
+    )
+    login_as(manager)
+    content = client.get(update_url(invitee)).content.decode()
+    assert "Revoke invitation" in content and "Send registration email" in content
+    data = form(org, levels=[AccessLevel.CLAIMS], action="revoke")
+    response = client.post(update_url(invitee), data)
+    assert b"Revoke the invitation of Ivy Invitee?" in response.content
+    assert User.objects.get(pk=invitee.pk).status == UserStatus.UNVERIFIED
+    response = client.post(update_url(invitee), {**data, "confirmed": "yes"}, follow=True)
+    assert b"The invitation of Ivy Invitee is revoked" in response.content
+    assert User.objects.get(pk=invitee.pk).status == UserStatus.DISABLED
+
+
+def _pending(org, email="nora@example.test"):
+    from accounts import lifecycle
+
+    registration = lifecycle.registration_submit(full_name="Nora Quinn", email=email, phone="555", tin=org.tin)
+    return registration.user
+
+
+def test_verify_asks_for_levels_and_says_what_happens_next(client, login_as, manager, org):
+    from accounts.lifecycle import REGISTRATION_LINK_TTL
+    from accounts.models import RoleTemplate
+
+    nora = _pending(org)
+    login_as(manager)
+    content = client.get(update_url(nora)).content.decode()
+    assert "Verify this registration" in content and "Start from a role" in content
+    assert "Biller" in content and "Eligibility checker" in content and "Administrator" in content
+    # No level and no role: refused, error next to the levels, the comment kept.
+    response = client.post(update_url(nora), form(org, levels=[], action="enable", comment="Front desk"))
+    assert response.status_code == 200
+    assert "Choose at least one access level or a role" in response.context["form"].errors["levels"][0]
+    assert "Front desk" in response.content.decode()
+    assert User.objects.get(pk=nora.pk).status == UserStatus.VERIFICATION_PENDING
+    # With the Biller role.
+    biller_role = RoleTemplate.objects.get(name="Biller")
+    response = client.post(
+        update_url(nora),
+        form(org, levels=[], template=biller_role.pk, action="enable", comment="Front desk"),
+        follow=True,
+    )
+    nora.refresh_from_db()
+    assert nora.status == UserStatus.UNVERIFIED
+    assert user_levels(user=nora, organization=org) == set(biller_role.levels)
+    hours = int(REGISTRATION_LINK_TTL.total_seconds() // 3600)
+    labels = [level.label for level in AccessLevel if level.value in biller_role.levels]
+    said = ", ".join(labels[:-1]) + " and " + labels[-1]
+    assert (
+        f"Nora Quinn is verified with {said}. A registration email was sent to nora@example.test; they become "
+        f"Active when they finish it (the link works for {hours} hours)."
+    ) in response.content.decode()
+
+
+def test_verify_with_ticked_levels(client, login_as, manager, org):
+    nora = _pending(org)
+    login_as(manager)
+    response = client.post(
+        update_url(nora), form(org, levels=[AccessLevel.CLAIMS, AccessLevel.MESSAGE_BOX], action="enable"), follow=True
+    )
+    assert b"Nora Quinn is verified with Claims and Message Box." in response.content
+    assert user_levels(user=nora, organization=org) == {AccessLevel.CLAIMS, AccessLevel.MESSAGE_BOX}
+
+
+def test_resend_from_the_work_queue_changes_nothing_else(client, login_as, manager, org, npi):
+    from accounts import lifecycle
+    from mailbox.models import OutboundEmail
+
+    invitee = lifecycle.invitation_create(
+        actor=manager,
+        organization=org,
+        email="i@example.test",
+        full_name="Ivy Invitee",
+        levels=[AccessLevel.CLAIMS],
+        provider_identifiers=[npi],
+    )
+    login_as(manager)
+    # The work queue's button posts only its action (no "edit"): levels and provider IDs stay.
+    response = client.post(update_url(invitee), {"organization": str(org.uuid), "action": "registration_email"})
+    assert response.status_code == 302
+    assert OutboundEmail.objects.filter(to="i@example.test", template="invitation").count() == 2
+    assert user_levels(user=invitee, organization=org) == {AccessLevel.CLAIMS}
 
 
 def test_invite_page(client, login_as, manager, org, npi):
     login_as(manager)
     response = client.get(reverse("accounts:invite"))
     assert b"Biller" in response.content and b"Eligibility checker" in response.content
+    assert b"a link that works for 7 days" in response.content and b'class="usa-breadcrumb' in response.content
     from accounts.models import RoleTemplate
 
     biller_role = RoleTemplate.objects.get(name="Biller")
@@ -250,3 +485,32 @@ def test_work_queue_query_count_does_not_grow_with_expiring_invitations(client, 
         invite(i)
     assert _count(client, url) == small
     assert b"Resend the invitation to Invitee 7" in client.get(url).content
+
+
+def test_update_user_query_count_does_not_grow_with_the_tin(
+    client, login_as, manager, biller, org, django_assert_num_queries
+):
+    from accounts.models import ProviderIdentifier, ProviderIdKind
+
+    def add_ids(n, start):
+        ProviderIdentifier.objects.bulk_create(
+            [
+                ProviderIdentifier(
+                    organization=org, kind=ProviderIdKind.OFFICE, value=f"OFF{start + i:05d}", display_name="Office"
+                )
+                for i in range(n)
+            ]
+        )
+
+    login_as(manager)
+    add_ids(10, 0)
+    small = _count(client, update_url(biller))
+    add_ids(990, 10)
+    assert _count(client, update_url(biller)) == small
+    content = client.get(update_url(biller)).content.decode()
+    assert "OFF00500" not in content  # the TIN's other IDs are added by typing, not listed
+    with django_assert_num_queries(small):
+        # session, user, OTP device, levels held (guard + nav), the user (restricted), shared TINs,
+        # the user's provider IDs of the TIN, membership, levels of the user, levels of the manager,
+        # invitation link exists, registration, unread badge, comment history (14)
+        client.get(update_url(biller))

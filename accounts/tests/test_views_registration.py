@@ -45,10 +45,17 @@ def test_manager_verifies_and_the_link_finishes_registration(
     assert user.status == UserStatus.VERIFICATION_PENDING
     login_as(manager)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("accounts:user_action", args=[user.uuid]),
-            {"organization": str(org.uuid), "action": "enable", "comment": "Works at the front desk"},
+        response = client.post(
+            reverse("accounts:update_user", args=[user.uuid]),
+            {
+                "organization": str(org.uuid),
+                "edit": "1",
+                "levels": ["level_claims"],
+                "action": "enable",
+                "comment": "Works at the front desk",
+            },
         )
+    assert response.status_code == 302
     client.logout()
     link = re.search(r"https?://\S+/register/complete/\S+/", mail.outbox[-1].body).group(0)
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]

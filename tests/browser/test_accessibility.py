@@ -307,10 +307,22 @@ def test_account_manager_pages(page, demo_data):
     audit.check("User Management, verification pending")
     page.goto(f"/users/{biller.uuid}/")
     audit.check("Update User")
+    page.on("dialog", lambda dialog: dialog.accept())  # "Leave site?" when unsaved changes are left behind
     page.get_by_label("Comment", exact=True).first.fill("Checked with the billing office. " * 6)
     audit.check("Update User, comment typed")
+    page.get_by_label("Add provider IDs of this TIN").fill("0000000000")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Not provider IDs of this TIN: 0000000000.")).to_be_visible()
+    audit.check("Update User, with errors")
+    page.get_by_label("Add provider IDs of this TIN").fill("")
+    page.get_by_role("button", name="Disable user").click()
+    expect(page.get_by_role("heading", name="Disable Bill Biller?")).to_be_visible()
+    audit.check("Update User, asked before disabling")
     page.goto(f"/users/{_user('pending@demo.test').uuid}/")
     audit.check("Update User, verification pending")
+    page.get_by_role("button", name="Verify and enable user").click()
+    expect(page.get_by_text(re.compile("Choose at least one access level or a role"))).to_be_visible()
+    audit.check("Update User, verification without a level")
     page.goto(f"/users/{_user('manager@demo.test').uuid}/")
     audit.check("Update User, own page")
     page.goto("/users/invite/")
@@ -343,7 +355,9 @@ def test_account_manager_pages(page, demo_data):
     page.goto("/help/user-management/")
     audit.check("Help, User Management")
 
-    _check_on_a_phone(page, audit, ["/", "/users/", f"/users/{biller.uuid}/", "/help/"])
+    _check_on_a_phone(
+        page, audit, ["/", "/users/", f"/users/{biller.uuid}/", f"/users/{_user('pending@demo.test').uuid}/", "/help/"]
+    )
     audit.assert_clean()
 
 

@@ -325,7 +325,14 @@ def seed_one(i, text, *, org, biller, manager, analyst, due):
     )
     # The account manager verifies them with a comment (it also becomes the status reason) and
     # adds another: seed 004's Comments History.
-    lifecycle.user_enable(actor=manager, user=registration.user, organization=org, comment=fit(text, COMMENT_MAX))
+    lifecycle.user_update(
+        actor=manager,
+        user=registration.user,
+        organization=org,
+        levels=["level_claims"],
+        action="enable",
+        comment=fit(text, COMMENT_MAX),
+    )
     lifecycle.user_comment_add(
         actor=manager, user=registration.user, organization=org, comment=tagged("comment", i, text, COMMENT_MAX)
     )
@@ -654,6 +661,8 @@ TYPED = {
     "comment": SEED_004[1],
     "second comment": SEED_004[2],
     "invitation name": "<details open ontoggle=alert(1)>Ivy</details>",
+    # Update User's "Add provider IDs" box: not an ID of the TIN, so it comes back with its error.
+    "provider id": '"><img/src=x/onerror=alert(1)>',
 }
 REGISTRANT_EMAIL = "nora.corpus@demo.test"
 
@@ -763,13 +772,24 @@ def test_one_string_per_field_typed_into_the_real_forms(page, live_server, demo_
     watch.expect(seen, seen.piece_containing(f"“{typed['review name']}”"), "review not shown in the work queue")
     manager.get_by_role("link", name=re.compile("1 registration waiting")).click()
     manager.get_by_role("link", name=f"Verify account of {typed['registration name']}").click()
-    manager.locator("#id_comment-status").fill(TYPED["verify comment"])
+    manager.locator("#id_comment").fill(TYPED["verify comment"])
+    manager.locator("label[for='level-level_claims']").click()
     manager.get_by_role("button", name="Verify and enable user").click()
-    expect(manager.get_by_text(f"{typed['registration name']} is now Unverified.")).to_be_visible()
+    expect(manager.get_by_text(f"{typed['registration name']} is verified with Claims.")).to_be_visible()
     for field in ("comment", "second comment"):
-        manager.locator("#id_comment-status").fill(TYPED[field])
-        manager.get_by_role("button", name="Save comment only").click()
+        manager.locator("#id_comment").fill(TYPED[field])
+        manager.get_by_role("button", name="Save", exact=True).click()
+        expect(manager.get_by_text("Comment saved; nothing else changed.")).to_be_visible()
         expect(manager.get_by_role("cell", name=TYPED[field], exact=True)).to_be_visible()
+    manager.get_by_label("Add provider IDs of this TIN").fill(TYPED["provider id"])
+    manager.get_by_role("button", name="Save", exact=True).click()
+    seen = watch.look(manager, None, "Update User, provider ID refused")
+    check_input(watch, seen, manager, "#id_add_ids", TYPED["provider id"])
+    refused = f"Not provider IDs of this TIN: {typed['provider id']}."
+    watch.expect(seen, refused in seen.main, "refused provider ID not shown as text")
+    manager.get_by_label("Add provider IDs of this TIN").fill("")
+    manager.get_by_role("button", name="Save", exact=True).click()
+    expect(manager.get_by_text("Nothing changed.")).to_be_visible()
     seen = watch.look(manager, None, "Update User")
     comments = [typed["second comment"], typed["comment"], typed["verify comment"]]
     watch.expect(seen, seen.comments[:3] == comments, f"Comments History is {seen.comments!r}")

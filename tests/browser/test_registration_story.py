@@ -44,18 +44,16 @@ def test_register_verify_finish_and_lose_claims(page, demo_data):
     page.get_by_role("navigation", name="Primary navigation").get_by_role("link", name="User Management").click()
     page.get_by_role("link", name=re.compile("1 registration waiting")).click()
     page.get_by_role("link", name="Verify account of Nora New").click()
-    comment = page.locator("#id_comment-status")
+    comment = page.locator("#id_comment")
     comment.fill("Front desk <script>alert(1)</script>")
     expect(page.get_by_text(re.compile(r"\d+ characters? left"))).to_be_visible()
-    page.get_by_role("button", name="Verify and enable user").click()
-    expect(page.get_by_text("Nora New is now Unverified.")).to_be_visible()
-    expect(page.get_by_role("cell", name="Front desk <script>alert(1)</script>")).to_be_visible()
-    # USWDS draws its own checkbox: a person clicks the label.
+    # USWDS draws its own checkbox: a person clicks the label. The levels go with the verification.
     page.locator("label[for='level-level_claims']").click()
     page.locator("label[for='level-level_message_box']").click()
-    expect(page.get_by_label("Claims")).to_be_checked()
-    page.get_by_role("button", name="Save access levels").click()
-    expect(page.get_by_text("Access levels saved.")).to_be_visible()
+    expect(page.get_by_label("Claims", exact=True)).to_be_checked()
+    page.get_by_role("button", name="Verify and enable user").click()
+    expect(page.get_by_text(re.compile(r"Nora New is verified with Claims and Message Box\."))).to_be_visible()
+    expect(page.get_by_role("cell", name="Front desk <script>alert(1)</script>").first).to_be_visible()
     sign_out(page)
 
     # Nora follows the emailed link: password, then authenticator.
@@ -84,9 +82,12 @@ def test_register_verify_finish_and_lose_claims(page, demo_data):
     page.get_by_role("navigation", name="Primary navigation").get_by_role("link", name="User Management").click()
     page.get_by_role("link", name="Update user Nora New").click()
     page.locator("label[for='level-level_claims']").click()
-    expect(page.get_by_label("Claims")).not_to_be_checked()
-    page.get_by_role("button", name="Save access levels").click()
-    expect(page.get_by_text("Access levels saved.")).to_be_visible()
+    expect(page.get_by_label("Claims", exact=True)).not_to_be_checked()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("heading", name="Save the changes for Nora New?")).to_be_visible()
+    expect(page.get_by_text("The Claims level is removed.")).to_be_visible()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Saved for Nora New: Claims removed.")).to_be_visible()
     sign_out(page)
 
     # Nora signs in again: no Claims menu, and the page refuses her.

@@ -1,6 +1,6 @@
 """The access matrix: every URL that names an object, for every action, tried by every persona.
 
-50 URL-actions × 10 personas = 500 probes, each its own test case (id ``persona-url-action``). The
+Every URL-action below × 10 personas, each probe its own test case (id ``persona-url-action``). The
 expected answer of each probe is written in MATRIX below, and the run ends with the line
 ``access matrix: N probes, M unexpected`` (printed by tests/security/conftest.py).
 
@@ -78,10 +78,9 @@ MATRIX: dict[str, tuple[str, ...]] = {
     # User Management (owner: the account manager of the TIN; the object: the biller)
     "users-list":               ("200+", "403",             "200+",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "user-view":                ("200+", "403",             "200+",        "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "user-save":                ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "user-disable":             ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
-    "user-levels-update":       ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
-    "user-scope-update":        ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
-    "user-end-date-update":     ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "user-remove-from-tin":     ("302",  "403",             "302",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "audit-list":               ("200+", "403",             "200+",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "audit-export":             ("200+", "403",             "200+",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Access reviews (owner: the account manager of the TIN)
@@ -207,37 +206,51 @@ _cp_manager = {"owner": "manager", "control_panel": True}
 PROBES: dict[str, Probe] = {
     "users-list": Probe("get", _url("accounts:user_management"), **_manager, marker=lambda w: w.biller.email),
     "user-view": Probe("get", _url("accounts:update_user", BILLER), **_manager, marker=lambda w: w.biller.email),
-    "user-disable": Probe(
+    # Update User is one form: the Save (levels, provider IDs, end date) and the status buttons.
+    "user-save": Probe(
         "post",
-        _url("accounts:user_action", BILLER),
-        **_manager,
-        data=lambda w: {"action": "disable", "comment": "Left the practice", "organization": str(w.org.uuid)},
-        state=lambda w: _status(w.biller),
-    ),
-    "user-levels-update": Probe(
-        "post",
-        _url("accounts:user_levels", BILLER),
+        _url("accounts:update_user", BILLER),
         **_manager,
         data=lambda w: {
-            "levels": [AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY],
-            "comment": "No more Message Box",
             "organization": str(w.org.uuid),
+            "edit": "1",
+            "levels": [AccessLevel.CLAIMS, AccessLevel.ELIGIBILITY],
+            "remove_ids": [str(w.npi.uuid)],
+            "add_ids": w.npi2.value,
+            "ends_on": IN_30_DAYS,
+            "comment": "No more Message Box",
+            "action": "save",
+            "confirmed": "yes",
         },
-        state=lambda w: _levels(w.biller, w),
+        state=lambda w: (
+            _levels(w.biller, w),
+            frozenset(_scope_values(w.biller)),
+            Membership.objects.filter(user=w.biller, organization=w.org).values_list("ends_on", flat=True).first(),
+        ),
     ),
-    "user-scope-update": Probe(
+    "user-disable": Probe(
         "post",
-        _url("accounts:user_scope", BILLER),
+        _url("accounts:update_user", BILLER),
         **_manager,
-        data=lambda w: {"provider_ids": [str(w.npi.uuid), str(w.npi2.uuid)], "organization": str(w.org.uuid)},
-        state=lambda w: frozenset(_scope_values(w.biller)),
+        data=lambda w: {
+            "action": "disable",
+            "comment": "Left the practice",
+            "organization": str(w.org.uuid),
+            "confirmed": "yes",
+        },
+        state=lambda w: _status(w.biller),
     ),
-    "user-end-date-update": Probe(
+    "user-remove-from-tin": Probe(
         "post",
-        _url("accounts:user_end_date", BILLER),
+        _url("accounts:update_user", BILLER),
         **_manager,
-        data=lambda w: {"ends_on": IN_30_DAYS, "organization": str(w.org.uuid)},
-        state=lambda w: Membership.objects.values_list("ends_on", flat=True).get(user=w.biller, organization=w.org),
+        data=lambda w: {
+            "action": "remove",
+            "comment": "Left the practice",
+            "organization": str(w.org.uuid),
+            "confirmed": "yes",
+        },
+        state=lambda w: Membership.objects.filter(user=w.biller, organization=w.org).exists(),
     ),
     "audit-list": Probe("get", _url("manager_audit"), **_manager, marker=lambda w: w.biller.email),
     "audit-export": Probe("get", _url("manager_audit_export"), **_manager, marker=lambda w: w.biller.email),
