@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from accounts import views, views_management, views_registration
+from accounts import views, views_management, views_mfa, views_registration
 
 app_name = "accounts"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("mfa/", views.mfa_verify_view, name="mfa"),
     path("mfa/enroll/", views.mfa_enroll_view, name="mfa_enroll"),
     path("profile/", views.profile, name="profile"),
+    path("profile/backup-codes/", views_mfa.backup_codes, name="backup_codes"),
     path("register/", views_registration.register, name="register"),
     path("register/complete/mfa/", views_registration.register_mfa, name="register_mfa"),
     path("register/complete/<str:token>/", views_registration.register_complete, name="register_complete"),
