@@ -8,6 +8,8 @@ from guardian.forms import UserObjectPermissionsForm
 
 from accounts.models import (
     AccessLevel,
+    BackupCode,
+    BackupCodeDevice,
     Membership,
     Organization,
     OrganizationGroupObjectPermission,
@@ -252,3 +254,19 @@ class UserCommentAdmin(ReadOnlyAdmin):
 class GroupGrantAdmin(ReadOnlyAdmin):
     list_display = ("group", "permission", "content_object")
     list_select_related = ("group", "permission", "content_object")
+
+
+@admin.register(BackupCodeDevice)
+class BackupCodeDeviceAdmin(ReadOnlyAdmin):
+    """Whose backup codes exist and when they were last tried; the codes are never shown."""
+
+    list_display = ("user", "name", "confirmed", "throttling_failure_count")
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+
+
+@admin.register(BackupCode)
+class BackupCodeAdmin(ReadOnlyAdmin):
+    list_display = ("device",)
+    list_select_related = ("device",)
+    exclude = ("digest",)

@@ -8,6 +8,7 @@ every check is an indexed join and a deleted object takes its grants with it.
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.validators import REPEATED_DIGIT_TINS, validate_npi, validate_tin
@@ -396,3 +398,38 @@ class RoleTemplate(models.Model):
     @property
     def level_labels(self) -> list[str]:
         return [level.label for level in AccessLevel if level.value in (self.levels or [])]
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):
+    """A user's single-use backup codes (the second factor when the phone is lost), hashed."""
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        """True once per code: the matching row is deleted, so a second use of it fails."""
+        from accounts.backup_codes import backup_code_digests
+
+        allowed, _ = self.verify_is_allowed()
+        if not allowed or not isinstance(token, str):
+            return False
+        # One DELETE: of two requests racing with the same code, only one removes the row.
+        deleted, _ = self.codes.filter(digest__in=backup_code_digests(self.user_id, token)).delete()
+        if deleted:
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class BackupCode(models.Model):
+    """One unused backup code of a device, as its keyed hash (see accounts.backup_codes)."""
+
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "digest"], name="backup_code_unique_per_device")]
+
+    def __str__(self) -> str:
+        return f"Backup code of device {self.device_id}"

@@ -13,13 +13,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
 from webauthn.helpers.structs import AuthenticatorSelectionCriteria, UserVerificationRequirement
 
-from accounts.models import User, UserStatus
+from accounts.models import BackupCode, User, UserStatus
 from audit.models import AuditAction
 from audit.services import record
 from mailbox.outbox import email_enqueue
@@ -74,7 +73,7 @@ class SecondFactors:
 def second_factors_of(*, user: User) -> SecondFactors:
     return SecondFactors(
         authenticator_app=TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-        backup_codes_left=StaticToken.objects.filter(device__user=user, device__confirmed=True).count(),
+        backup_codes_left=BackupCode.objects.filter(device__user=user, device__confirmed=True).count(),
         passkeys=list(passkeys_of(user=user)),
     )
 

@@ -19,12 +19,15 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.backup_codes import backup_code_digest
 from accounts.models import (
     SCOPE_PERMISSION,
     AccessLevel,
+    BackupCode,
+    BackupCodeDevice,
     Membership,
     Organization,
     OrganizationUserObjectPermission,
@@ -429,12 +432,38 @@ def totp_enrollment_confirm(*, user: User, device: TOTPDevice, token: str, reque
     return codes
 
 
+@transaction.atomic
 def backup_codes_regenerate(*, user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
-    codes = [f"{secrets.randbelow(10**10):010d}" for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=static, token=code) for code in codes])
+    """Replace the user's backup codes with 10 new ones, stored hashed; the codes in clear are
+    returned to be shown once, and exist nowhere else."""
+    BackupCodeDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()  # plain codes from before hashing, if any
+    device = BackupCodeDevice.objects.create(user=user, name="Backup codes", confirmed=True)
+    codes: set[str] = set()
+    while len(codes) < BACKUP_CODE_COUNT:
+        codes.add(f"{secrets.randbelow(10**10):010d}")
+    BackupCode.objects.bulk_create(
+        [BackupCode(device=device, digest=backup_code_digest(user.pk, code)) for code in codes]
+    )
+    return sorted(codes)
+
+
+@transaction.atomic
+def backup_codes_replace(*, user: User, request=None) -> list[str]:
+    """The user asked for new backup codes: the old ones stop working at once. Audited."""
+    codes = backup_codes_regenerate(user=user)
+    record(
+        action=AuditAction.MFA_ENROLLED,
+        actor=user,
+        target=user,
+        details={"device": "backup_codes", "regenerated": True},
+        request=request,
+    )
     return codes
+
+
+def backup_codes_remaining(*, user: User) -> int:
+    return BackupCode.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 class MfaRefusal(models.TextChoices):
@@ -494,7 +523,7 @@ def mfa_check(*, user: User, token: str, request=None) -> MfaResult:
             break
     used_backup = False
     if device is None and not app_code:
-        for candidate in StaticDevice.objects.filter(user=user, confirmed=True):
+        for candidate in BackupCodeDevice.objects.filter(user=user, confirmed=True):
             if candidate.verify_is_allowed()[0] and candidate.verify_token(token):
                 device, used_backup = candidate, True
                 break

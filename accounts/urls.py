@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from accounts import views, views_management, views_profile, views_registration, views_security
+from accounts import views, views_management, views_mfa, views_profile, views_registration, views_security
 
 app_name = "accounts"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("security/passkeys/<slug:passkey_id>/remove/", views_security.passkey_remove_view, name="passkey_remove"),
     # Under /mfa/: open to a session that has the password but not yet the second factor.
     path("mfa/passkey/", views_security.passkey_step_up, name="passkey_step_up"),
+    path("profile/backup-codes/", views_mfa.backup_codes, name="backup_codes"),
     path("register/", views_registration.register, name="register"),
     path("register/complete/mfa/", views_registration.register_mfa, name="register_mfa"),
     path("register/complete/<str:token>/", views_registration.register_complete, name="register_complete"),

@@ -133,6 +133,7 @@ class OutboundEmail(models.Model):
     # Set for emails that must go out at most once per event (e.g. one inactivity warning a day).
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     subject = models.CharField(max_length=200)
+    # Blanked OUTBOX_BODY_RETENTION_HOURS after sending (mailbox.outbox.outbox_bodies_expire).
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     # Set when a worker takes the row; a claim older than CLAIM_TIMEOUT is taken again.
@@ -150,6 +151,8 @@ class OutboundEmail(models.Model):
                 condition=Q(sent_at__isnull=True),
                 name="outbox_unsent_idx",
             ),
+            # The hourly retention job finds sent rows that still hold a body.
+            models.Index(fields=["sent_at"], condition=~Q(body=""), name="outbox_body_kept_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(to=""), name="outbox_to_not_empty"),

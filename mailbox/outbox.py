@@ -112,3 +112,14 @@ def outbox_due_ids(*, limit: int = 500) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def outbox_bodies_expire(*, now=None) -> int:
+    """Blank the body of every email sent more than OUTBOX_BODY_RETENTION_HOURS ago, in one UPDATE.
+
+    Bodies hold live links (password reset, invitation); once sent, only what audit needs stays:
+    recipient, template, subject, times, attempts and idempotency key. Unsent rows keep theirs.
+    Returns how many bodies were blanked.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.OUTBOX_BODY_RETENTION_HOURS)
+    return OutboundEmail.objects.filter(sent_at__lt=cutoff).exclude(body="").update(body="")

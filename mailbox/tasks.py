@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from mailbox.outbox import outbound_email_send, outbox_due_ids
+from mailbox.outbox import outbound_email_send, outbox_bodies_expire, outbox_due_ids
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +29,9 @@ def outbox_sweep() -> int:
         except Exception:
             logger.exception("Outbound email %s failed; it will be retried", email_id)
     return sent
+
+
+@shared_task(name="mailbox.tasks.outbox_bodies_expire")
+def outbox_bodies_expire_task() -> int:
+    """Drop the bodies of sent emails past their retention. Run by beat every hour."""
+    return outbox_bodies_expire()

@@ -3,6 +3,12 @@
 ``keyset_page(queryset, order=("-received_date", "-id"), after=request.GET.get("after"))``
 returns a page of rows and an opaque cursor for the next page. The last field of ``order`` must
 be unique (the primary key), so the order is total.
+
+The cursor comes back from the browser, so anyone can hand-make one. The rule, for every list:
+a cursor that is not exactly what this module would have written for that order (too long, not
+base64, not JSON, nested, NaN or Infinity, a float, an integer beyond 64 bits, a date outside
+years 2-9998, a naive time, a NUL or other control character, a value of the wrong type for
+its field) is ignored and the list starts from its first page. It never reaches the database.
 """
 
 import base64
@@ -13,10 +19,30 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
+from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 DEFAULT_PAGE_SIZE = 50
+# A real cursor of the longest order here is under 200 characters.
+MAX_CURSOR_LENGTH = 1000
+MAX_TEXT_LENGTH = 300
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# Years 1 and 9999 overflow when a time is moved to UTC or to the portal's zone.
+MIN_YEAR, MAX_YEAR = 2, 9998
+INTEGER_TYPES = {
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+}
+TEXT_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
 
 
 @dataclass
@@ -46,17 +72,56 @@ def _encode_value(value):
     return value
 
 
+class _Refused(ValueError):
+    """A cursor value this module would never have written."""
+
+
+def _refuse_constant(name):
+    raise _Refused(f"{name} in a cursor")
+
+
+def _refuse_float(text):
+    raise _Refused("a float in a cursor")
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(ord(char) < 32 or ord(char) == 127 for char in text)
+
+
 def _decode_value(value):
-    if isinstance(value, dict):
-        if "dt" in value:
-            return datetime.datetime.fromisoformat(value["dt"])
-        if "d" in value:
-            return datetime.date.fromisoformat(value["d"])
-        if "dec" in value:
-            return decimal.Decimal(value["dec"])
-        if "u" in value:
-            return uuid.UUID(value["u"])
-    return value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            raise _Refused("integer out of range")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT_LENGTH or _has_control_characters(value):
+            raise _Refused("text a cursor never holds")
+        return value
+    if not isinstance(value, dict) or len(value) != 1:
+        raise _Refused("a nested value")
+    ((tag, text),) = value.items()
+    if not isinstance(text, str) or len(text) > 64:
+        raise _Refused("a tagged value that is not short text")
+    if tag == "dt":
+        decoded = datetime.datetime.fromisoformat(text)
+        if timezone.is_naive(decoded) or not MIN_YEAR <= decoded.year <= MAX_YEAR:
+            raise _Refused("a time a cursor never holds")
+        return decoded
+    if tag == "d":
+        decoded = datetime.date.fromisoformat(text)
+        if not MIN_YEAR <= decoded.year <= MAX_YEAR:
+            raise _Refused("a date a cursor never holds")
+        return decoded
+    if tag == "dec":
+        decoded = decimal.Decimal(text)
+        if not decoded.is_finite() or abs(decoded.adjusted()) > 30:
+            raise _Refused("a number a cursor never holds")
+        return decoded
+    if tag == "u":
+        return uuid.UUID(text)
+    raise _Refused("an unknown tag")
 
 
 def encode_cursor(values: list) -> str:
@@ -66,14 +131,73 @@ def encode_cursor(values: list) -> str:
 
 def decode_cursor(cursor: str, expected: int) -> list | None:
     """The cursor's values, or None for a malformed one (treated as the first page)."""
+    if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH:
+        return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        raw = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
+        values = json.loads(raw, parse_constant=_refuse_constant, parse_float=_refuse_float)
         if not isinstance(values, list) or len(values) != expected:
             return None
         return [_decode_value(v) for v in values]
-    except (ValueError, TypeError, json.JSONDecodeError):
+    except (ValueError, TypeError, ArithmeticError, RecursionError, UnicodeError):
+        # binascii.Error and json.JSONDecodeError are ValueErrors; decimal's are ArithmeticErrors.
         return None
+
+
+def _order_field(queryset: QuerySet, name: str):
+    """The model field (or annotation's output field) behind one name of the order, or None."""
+    name = name.lstrip("-")
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        try:
+            return annotation.output_field
+        except FieldError:
+            return None
+    model, found = queryset.model, None
+    for part in name.split("__"):
+        if model is None:
+            return None
+        try:
+            found = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        model = found.related_model if found.is_relation else None
+    if found is not None and found.is_relation:
+        found = getattr(found, "target_field", None)
+    return found
+
+
+def _fits(field, value) -> bool:
+    """True when ``value`` is what a row of this field could have put in a cursor."""
+    if field is None:
+        return True
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return isinstance(value, datetime.datetime)
+    if kind == "DateField":
+        return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    if kind == "BooleanField":
+        return isinstance(value, bool)
+    if kind in INTEGER_TYPES:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "DecimalField":
+        return isinstance(value, decimal.Decimal)
+    if kind == "UUIDField":
+        return isinstance(value, uuid.UUID)
+    if kind in TEXT_TYPES:
+        return isinstance(value, str)
+    return not isinstance(value, models.Model)
+
+
+def cursor_values(queryset: QuerySet, order: tuple[str, ...], cursor: str | None) -> list | None:
+    """The cursor's values when each fits its field of the order, else None (the first page)."""
+    values = decode_cursor(cursor, len(order)) if cursor else None
+    if values is None:
+        return None
+    if not all(_fits(_order_field(queryset, name), value) for name, value in zip(order, values, strict=True)):
+        return None
+    return values
 
 
 def _after_q(order: tuple[str, ...], values: list) -> Q:
@@ -98,12 +222,12 @@ def keyset_page(
     after: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> KeysetPage:
-    values = decode_cursor(after, len(order)) if after else None
+    values = cursor_values(queryset, order, after)
     rows = None
     if values is not None:
         try:
             rows = list(queryset.filter(_after_q(order, values)).order_by(*order)[: page_size + 1])
-        except (ValueError, TypeError, decimal.InvalidOperation, ValidationError):
+        except (ValueError, TypeError, ArithmeticError, ValidationError):
             # A hand-made cursor whose values do not fit the fields: start from the first page.
             values = None
     if rows is None:

@@ -73,6 +73,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Where django.core.mail.backends.filebased.EmailBackend writes one file per email.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "emails") if DEBUG else "")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@demo.test" if DEBUG else "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if not DEBUG:
@@ -80,11 +82,16 @@ if not DEBUG:
         _problems.append("EMAIL_HOST is not set")
     if not DEFAULT_FROM_EMAIL:
         _problems.append("DEFAULT_FROM_EMAIL is not set")
+    if EMAIL_BACKEND.endswith("filebased.EmailBackend") and not EMAIL_FILE_PATH:
+        _problems.append("EMAIL_FILE_PATH is not set (the file-based email backend writes there)")
 
 if _problems:
     raise ImproperlyConfigured(
         "The portal cannot start with DEBUG off: " + "; ".join(_problems) + ". Set DEBUG=1 for local development."
     )
+
+# /healthz tells which part is down only to a caller with this token (or a local one).
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN")
 
 # --- branding: one code base serves any plan -------------------------------------------------
 PAYER_NAME = env_str("PAYER_NAME", "Demo Health Plan")
@@ -116,6 +123,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.CrossOriginHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,6 +137,8 @@ MIDDLEWARE = [
     "accounts.middleware.RequireVerifiedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the header middleware, so its 404/400 pages carry the same headers as any page.
+    "portal.middleware.RefuseControlCharactersMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
     # Turns portal.ratelimit.Throttled raised in a view into the 429 page (RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -246,6 +256,8 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = PAYER_NAME
 OTP_TOTP_THROTTLE_FACTOR = 1
+# The admin never shows a user's TOTP secret or its QR code (403 instead of its config pages).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Passkeys (WebAuthn, django-otp-webauthn): bound to SITE_URL's host unless WEBAUTHN_RP_ID names a
 # parent domain; user verification (PIN or biometric) is required in every ceremony.
@@ -278,6 +290,17 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent as Permissions-Policy by portal.middleware.CrossOriginHeadersMiddleware: features off
+# (empty allow-list), or allowed for the portal's own origin only. Passkeys need the last two.
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-get": ["self"],
+    "publickey-credentials-create": ["self"],
+}
 X_FRAME_OPTIONS = "DENY"
 
 CONTENT_SECURITY_POLICY = {
@@ -334,6 +357,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mailbox.tasks.outbox_sweep",
         "schedule": 60.0,
     },
+    # Blanks the body of emails sent more than OUTBOX_BODY_RETENTION_HOURS ago.
+    "outbox-bodies-expire": {
+        "task": "mailbox.tasks.outbox_bodies_expire",
+        "schedule": crontab(minute=17),
+    },
     # Inactivity, the payer's no-manager notice, the managers' digest, time-limited access.
     # In TIME_ZONE (Celery takes Django's); on the spring-forward night 02:00 does not exist and
     # the run may come an hour late or be missed: the jobs count calendar days and catch up.
@@ -347,6 +375,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
+
+# A sent email's body (reset and invitation links included) is kept this long, for support
+# questions; then only its recipient, template, subject, times and idempotency key remain.
+OUTBOX_BODY_RETENTION_HOURS = env_int("OUTBOX_BODY_RETENTION_HOURS", 24)
+if OUTBOX_BODY_RETENTION_HOURS < 0:
+    raise ImproperlyConfigured("OUTBOX_BODY_RETENTION_HOURS must be 0 or more")
+
 
 # --- cache and throttles ---------------------------------------------------------------------------
 # Throttles and lockout counters live in the cache, so it must be shared by every web process:

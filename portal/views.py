@@ -1,5 +1,6 @@
 """The dashboard of each side, the health check and the error pages."""
 
+import hmac
 import logging
 
 from django.conf import settings
@@ -93,17 +94,37 @@ def _broker_ok() -> bool:
         return False
 
 
+LOOPBACK_ADDRESSES = {"127.0.0.1", "::1"}
+
+
+def _may_see_health_details(request) -> bool:
+    """The configured token (``Authorization: Bearer <HEALTHZ_TOKEN>``, compared in constant
+    time), or a caller on this machine that did not come through a proxy (a proxy on the same
+    host makes every visitor look local, so a forwarded request never counts as local)."""
+    token = settings.HEALTHZ_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return True
+    forwarded = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    return request.META.get("REMOTE_ADDR") in LOOPBACK_ADDRESSES and not forwarded
+
+
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request):
+    """200 {"status": "ok"} or 503 {"status": "unavailable"}; which part is down only for the
+    monitoring token or a local caller."""
     checks = {"database": "ok" if _database_ok() else "down"}
     if settings.CELERY_BROKER_URL:
         checks["broker"] = "ok" if _broker_ok() else "down"
     else:
         checks["broker"] = "not configured (tasks run inline)"
     healthy = all(value != "down" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unavailable"}
+    if _may_see_health_details(request):
+        body.update(checks)
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 @login_not_required

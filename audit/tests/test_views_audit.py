@@ -157,7 +157,6 @@ def test_filters(client, login_as, payer_staff, biller, outsider, own_event, out
         ({"action": "drop_table"}, "action"),
         ({"target": "not-an-email"}, "target"),
         ({"actor": "x" * 300}, "actor"),
-        ({"actor": "a\x00b"}, "actor"),
     ],
 )
 def test_bad_filters_are_form_errors(client, login_as, payer_staff, params, field):
@@ -166,6 +165,14 @@ def test_bad_filters_are_form_errors(client, login_as, payer_staff, params, fiel
     assert response.status_code == 200
     assert field in response.context["form"].errors and response.context["page"] is None
     assert "usa-error-message" in response.text
+
+
+def test_a_nul_in_a_filter_is_refused_before_the_form(client, login_as, payer_staff):
+    # Control characters in a query string are refused site-wide (portal.middleware).
+    login_as(payer_staff)
+    response = client.get(CONTROL_PANEL, {"actor": "a\x00b"})
+    assert response.status_code == 400
+    assert "This request cannot be used" in response.text
 
 
 def test_pages_of_fifty_with_a_next_link(client, login_as, payer_staff):

@@ -76,3 +76,55 @@ def test_broker_down_at_commit_leaves_the_row_for_the_sweep(monkeypatch, django_
     assert outbox_sweep() == 1
     email.refresh_from_db()
     assert email.sent_at is not None
+
+
+def test_sent_bodies_are_dropped_after_the_retention_in_one_update(settings, django_assert_num_queries):
+    from django.conf import settings as django_settings
+
+    from mailbox.tasks import outbox_bodies_expire_task
+
+    settings.OUTBOX_BODY_RETENTION_HOURS = 24
+    now = timezone.now()
+    old = OutboundEmail.objects.create(
+        to="a@example.test",
+        subject="Reset your password",
+        body="https://portal.example.org/password-reset/MQ/abc-123/",
+        template="password_reset",
+        idempotency_key="reset-1",
+        sent_at=now - timedelta(hours=25),
+        attempts=1,
+    )
+    recent = OutboundEmail.objects.create(
+        to="b@example.test", subject="s", body="kept", sent_at=now - timedelta(hours=23)
+    )
+    unsent = OutboundEmail.objects.create(
+        to="c@example.test", subject="s", body="waiting", created_at=now - timedelta(days=3)
+    )
+    with django_assert_num_queries(1):  # UPDATE ... SET body = '' WHERE sent_at < cutoff AND body <> ''
+        assert outbox_bodies_expire_task() == 1
+    old.refresh_from_db()
+    assert old.body == ""
+    # What audit needs stays.
+    assert (old.to, old.template, old.subject, old.idempotency_key, old.attempts) == (
+        "a@example.test",
+        "password_reset",
+        "Reset your password",
+        "reset-1",
+        1,
+    )
+    assert old.sent_at is not None and old.created_at is not None
+    assert OutboundEmail.objects.get(pk=recent.pk).body == "kept"
+    assert OutboundEmail.objects.get(pk=unsent.pk).body == "waiting"
+    assert "mailbox.tasks.outbox_bodies_expire" in {
+        entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()
+    }
+
+
+def test_a_retention_of_zero_drops_bodies_as_soon_as_sent(settings):
+    from mailbox.outbox import outbox_bodies_expire
+
+    settings.OUTBOX_BODY_RETENTION_HOURS = 0
+    email = OutboundEmail.objects.create(to="a@example.test", subject="s", body="b")
+    outbound_email_send(email_id=email.pk)
+    assert outbox_bodies_expire(now=timezone.now() + timedelta(seconds=1)) == 1
+    assert OutboundEmail.objects.get(pk=email.pk).body == ""

@@ -47,3 +47,53 @@ def test_cursor_with_values_of_the_wrong_type_restarts():
     cursor = encode_cursor(["not-a-date", "x"])
     page = keyset_page(Organization.objects.all(), order=("created_at", "id"), after=cursor, page_size=2)
     assert page.is_first and len(page) == 2
+
+
+def _raw_cursor(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+HAND_MADE_CURSORS = {
+    "deeply nested JSON": _raw_cursor(b"[" * 5000 + b"]" * 5000),
+    "Infinity and NaN": _raw_cursor(b"[Infinity,NaN]"),
+    "a float": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},1.5]'),
+    "year 1, east of UTC": _raw_cursor(b'[{"dt":"0001-01-01T00:00:00+14:00"},1]'),
+    "year 9999, west of UTC": _raw_cursor(b'[{"dt":"9999-12-31T23:59:59-12:00"},1]'),
+    "a naive time": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00"},1]'),
+    "a date where a time belongs": _raw_cursor(b'[{"d":"2026-01-01"},1]'),
+    "an integer beyond 64 bits": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},99999999999999999999999]'),
+    "a boolean for the id": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},true]'),
+    "text for the id": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},"1"]'),
+    "a NUL": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},"\\u0000"]'),
+    "nested lists": _raw_cursor(b'[[1],{"a":1}]'),
+    "a tag with two keys": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00","u":"x"},1]'),
+    "NaN as a decimal": _raw_cursor(b'[{"dec":"NaN"},1]'),
+    "bad base64": "@@@@not*base64",
+    "a NUL in the cursor": "WzEs\x00MiwzXQ",
+    "over-long": "A" * 5000,
+}
+
+
+@pytest.mark.parametrize("cursor", HAND_MADE_CURSORS.values(), ids=HAND_MADE_CURSORS.keys())
+def test_any_hand_made_cursor_gives_the_first_page(cursor):
+    from mailbox.models import Thread, ThreadKind
+
+    for n in range(3):
+        Thread.objects.create(kind=ThreadKind.SYSTEM, subject=f"Notice {n}")
+    page = keyset_page(Thread.objects.all(), order=("-last_message_at", "-id"), after=cursor, page_size=2)
+    assert page.is_first
+    assert [t.pk for t in page] == list(
+        Thread.objects.order_by("-last_message_at", "-id").values_list("pk", flat=True)[:2]
+    )
+
+
+def test_a_real_cursor_still_fits_its_order():
+    from mailbox.models import Thread, ThreadKind
+
+    for n in range(3):
+        Thread.objects.create(kind=ThreadKind.SYSTEM, subject=f"Notice {n}")
+    first = keyset_page(Thread.objects.all(), order=("-last_message_at", "-id"), page_size=2)
+    second = keyset_page(Thread.objects.all(), order=("-last_message_at", "-id"), after=first.next_cursor, page_size=2)
+    assert not second.is_first and len(second) == 1

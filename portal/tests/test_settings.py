@@ -22,7 +22,7 @@ GOOD = {
 }
 
 
-def run_check(env_changes, *args):
+def run_manage(env_changes, *args):
     env = {k: v for k, v in os.environ.items() if k not in GOOD}
     env.update(GOOD)
     for key, value in env_changes.items():
@@ -32,13 +32,17 @@ def run_check(env_changes, *args):
             env[key] = value
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     return subprocess.run(
-        [sys.executable, "manage.py", "check", *args],
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def run_check(env_changes, *args):
+    return run_manage(env_changes, "check", *args)
 
 
 @pytest.mark.parametrize(
@@ -60,6 +64,12 @@ def run_check(env_changes, *args):
         ({"PAYER_TEAM_EMAILS": None}, "PAYER_TEAM_EMAILS is not set"),
         ({"EMAIL_HOST": None}, "EMAIL_HOST is not set"),
         ({"DEBUG": "maybe"}, "DEBUG must be one of"),
+        (
+            {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": None},
+            "EMAIL_FILE_PATH is not set",
+        ),
+        ({"OUTBOX_BODY_RETENTION_HOURS": "-1"}, "OUTBOX_BODY_RETENTION_HOURS must be 0 or more"),
+        ({"OUTBOX_BODY_RETENTION_HOURS": "a day"}, "OUTBOX_BODY_RETENTION_HOURS must be an integer"),
     ],
 )
 def test_production_refuses_bad_values(change, message):
@@ -72,3 +82,18 @@ def test_production_settings_pass_check_deploy():
     result = run_check({}, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_file_based_email_backend_writes_to_email_file_path(tmp_path):
+    outbox = tmp_path / "mail"
+    send = "from django.core.mail import send_mail; send_mail('Subject', 'Body text', None, ['a@example.org'])"
+    result = run_manage(
+        {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(outbox)},
+        "shell",
+        "-c",
+        send,
+    )
+    assert result.returncode == 0, result.stderr
+    written = list(outbox.iterdir())
+    assert len(written) == 1
+    assert "Body text" in written[0].read_text()

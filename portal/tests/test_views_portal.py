@@ -159,3 +159,46 @@ def test_admin_cannot_change_or_delete_audit_events(client, login_as, biller):
     assert client.get(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
     response = client.post(f"/admin/audit/auditevent/{event.pk}/change/", {"action": "login"})
     assert response.status_code == 403
+
+
+def test_healthz_tells_a_remote_anonymous_caller_only_ok_or_unavailable(client, monkeypatch):
+    from portal import views
+
+    response = client.get("/healthz", REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    monkeypatch.setattr(views, "_database_ok", lambda: False)
+    response = client.get("/healthz", REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+def test_healthz_details_need_the_token_or_a_local_caller(client, settings):
+    settings.HEALTHZ_TOKEN = "monitoring-token-0123456789"
+    remote = {"REMOTE_ADDR": "203.0.113.7"}
+    assert "database" not in client.get("/healthz", headers={"Authorization": "Bearer wrong"}, **remote).json()
+    assert "database" not in client.get("/healthz", headers={"Authorization": "Basic x"}, **remote).json()
+    with_token = client.get("/healthz", headers={"Authorization": "Bearer monitoring-token-0123456789"}, **remote)
+    assert with_token.json() == {"status": "ok", "database": "ok", "broker": "not configured (tasks run inline)"}
+    assert client.get("/healthz", REMOTE_ADDR="127.0.0.1").json()["database"] == "ok"
+    # Through a proxy on the same host every visitor comes from 127.0.0.1: that is not local.
+    proxied = client.get("/healthz", REMOTE_ADDR="127.0.0.1", headers={"X-Forwarded-For": "198.51.100.4"})
+    assert proxied.json() == {"status": "ok"}
+
+
+def test_healthz_without_a_token_configured_refuses_an_empty_bearer(client, settings):
+    settings.HEALTHZ_TOKEN = ""
+    response = client.get("/healthz", headers={"Authorization": "Bearer "}, REMOTE_ADDR="203.0.113.7")
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/login/", "/healthz", "/static/portal/css/portal.css", "/no-such-page/"])
+def test_every_response_has_the_cross_origin_headers(client, path):
+    response = client.get(path)
+    policy = response.headers["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        assert feature in policy
+    # Passkeys stay possible on the portal's own pages.
+    assert "publickey-credentials-get=(self)" in policy and "publickey-credentials-create=(self)" in policy
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
