@@ -204,7 +204,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         # always and no email, so the limit reveals nothing about the address.
         if refusal := ratelimit.check("password-reset-client", ratelimit.client_key(request)):
             form = self.get_form()
-            return ratelimit.throttled_response(request, refusal, template=self.template_name, context={"form": form})
+            return ratelimit.throttled_response(
+                request, refusal, context={"form": form, "submit_label": "Send the reset link"}
+            )
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):

@@ -36,7 +36,7 @@ def register(request):
     form = RegistrationForm(request.POST or None)
     client = ratelimit.client_key(request)
     if request.method == "POST" and (refusal := ratelimit.check("registration-client", client)):
-        return ratelimit.throttled_response(request, refusal, template="accounts/register.html", context={"form": form})
+        return ratelimit.throttled_response(request, refusal, context={"form": form, "submit_label": "Register"})
     if request.method == "POST" and form.is_valid():
         ratelimit.hit("registration-client", client)
         try:
