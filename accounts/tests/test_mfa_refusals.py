@@ -108,13 +108,13 @@ def test_the_service_names_the_refusal_and_audits_it():
 
 
 def test_a_backup_code_still_works_while_the_app_codes_are_throttled():
-    from django_otp.plugins.otp_static.models import StaticDevice
+    from accounts.models import BackupCodeDevice
+    from accounts.services import backup_codes_regenerate
 
     user = UserFactory()
     device = TOTPDeviceFactory(user=user)
-    static = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    static.token_set.create(token="12345678")
+    backup_code = backup_codes_regenerate(user=user)[0]
     mfa_check(user=user, token=wrong_code(device))
     # The app device is throttled now; the backup code is not.
     assert mfa_check(user=user, token=code_for(device)).refusal == MfaRefusal.THROTTLED
-    assert mfa_check(user=user, token="12345678").device == static
+    assert mfa_check(user=user, token=backup_code).device == BackupCodeDevice.objects.get(user=user)

@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
-from accounts.models import UserStatus
+from accounts.models import BackupCode, UserStatus
 from accounts.passkeys import PENDING_NAME_SESSION_KEY
+from accounts.services import backup_codes_regenerate
 from accounts.tests.factories import TOTPDeviceFactory
 from accounts.tests.soft_authenticator import SoftAuthenticator
 from audit.models import AuditAction, AuditEvent
@@ -120,10 +120,15 @@ def test_security_page_refuses_other_methods(client, login_as, biller):
     assert client.get(reverse("accounts:passkey_name")).status_code == 405
 
 
+def _backup_code_ids(user):
+    backup_codes_regenerate(user=user)
+    return list(BackupCode.objects.filter(device__user=user).values_list("pk", flat=True))
+
+
 def test_security_page_lists_the_second_factors(client, login_as, biller, django_assert_num_queries):
     login_as(biller)
-    static = StaticDevice.objects.create(user=biller, name="Backup codes", confirmed=True)
-    StaticToken.objects.bulk_create([StaticToken(device=static, token=f"{n:010d}") for n in range(7)])
+    # Ten codes made, three of them used up.
+    BackupCode.objects.filter(pk__in=_backup_code_ids(biller)[:3]).delete()
     add_passkey(client, "Office laptop")
     add_passkey(client, "My phone")
     client.get(reverse("portal:dashboard"))  # the messages of the additions are shown and gone

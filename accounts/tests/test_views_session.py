@@ -46,12 +46,20 @@ UNSAFE_NEXT = [
     "https://evil.example/",
     "javascript:alert(1)",
     "/\\evil.example",
-    "/\x00profile/",
     "/profile/\r\nSet-Cookie: x=1",
     "/profile/\t",
     "/no-such-page/",
     "/logout/",  # takes POST only
 ]
+
+
+def test_a_nul_in_next_is_refused_site_wide_before_any_sign_in_step(client):
+    # Control characters other than tab, CR and LF never reach a view (RefuseControlCharactersMiddleware).
+    assert client.get(reverse("accounts:login"), {"next": "/\x00profile/"}).status_code == 400
+    user = UserFactory()
+    response = client.post(reverse("accounts:login"), {"username": user.email, "password": "x", "next": "/\x00p/"})
+    assert response.status_code == 400
+    assert not client.session.get("_auth_user_id")
 
 
 @pytest.mark.parametrize("next_url", UNSAFE_NEXT)
@@ -83,8 +91,8 @@ def test_a_safe_next_is_kept_through_password_and_code(client):
 
 def test_next_naming_a_post_only_page_is_dropped(client, manager, biller):
     device = TOTPDeviceFactory(user=manager)
-    action_url = reverse("accounts:user_action", args=[biller.uuid])
-    response = full_sign_in(client, manager, device, action_url)
+    post_only_url = reverse("accounts:session_keepalive")
+    response = full_sign_in(client, manager, device, post_only_url)
     assert response.url == "/"
 
 
@@ -93,7 +101,7 @@ def test_safe_next_path_rules(rf):
     assert safe_next_path(request, "/messages/") == "/messages/"
     assert safe_next_path(request, "/control-panel/") == "/control-panel/"
     assert safe_next_path(request, "/control-panel/mailbox/00000000-0000-0000-0000-000000000000/reply/") is None
-    assert safe_next_path(request, "/users/00000000-0000-0000-0000-000000000000/action/") is None
+    assert safe_next_path(request, "/session/keepalive/") is None
     assert safe_next_path(request, "/users/00000000-0000-0000-0000-000000000000/") is not None
     assert safe_next_path(request, None) is None
 
@@ -107,7 +115,7 @@ def test_idle_post_of_update_user_action_returns_to_the_update_user_page(client,
     page_url = reverse("accounts:update_user", args=[biller.uuid])
     go_idle(client)
     response = client.post(
-        reverse("accounts:user_action", args=[biller.uuid]),
+        page_url,
         {"action": "password_reset"},
         HTTP_REFERER=f"http://testserver{page_url}",
     )
@@ -152,21 +160,21 @@ def test_idle_post_to_a_post_only_control_panel_reply_returns_to_the_thread(clie
 
 @pytest.mark.parametrize(
     "referer",
-    ["", "https://evil.example/users/", "http://testserver/users/00000000-0000-0000-0000-000000000000/action/"],
+    ["", "https://evil.example/users/", "http://testserver/session/keepalive/"],
 )
 def test_idle_post_without_a_usable_referer_returns_to_the_dashboard(client, login_as, manager, biller, referer):
     login_as(manager)
     go_idle(client)
     extra = {"HTTP_REFERER": referer} if referer else {}
-    response = client.post(reverse("accounts:user_action", args=[biller.uuid]), {"action": "disable"}, **extra)
+    response = client.post(reverse("control_panel:user_status", args=[biller.uuid]), {"action": "disable"}, **extra)
     assert client.get(response.url).context["next"] == "/"
 
 
 def test_signed_out_post_goes_to_sign_in_with_the_form_page_as_next(client, biller):
     page_url = reverse("accounts:update_user", args=[biller.uuid])
     response = client.post(
-        reverse("accounts:user_action", args=[biller.uuid]),
-        {"action": "disable"},
+        reverse("mailbox:compose"),
+        {"body": "typed"},
         HTTP_REFERER=f"http://testserver{page_url}",
     )
     assert response.status_code == 302
