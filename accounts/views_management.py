@@ -32,7 +32,7 @@ from accounts.selectors import (
     shared_organizations,
     user_levels,
 )
-from portal.confirm import confirmation_page
+from portal.confirm import confirmation_declined, confirmation_page
 from portal.pagination import keyset_page
 from portal.permissions import level_required
 
@@ -111,7 +111,11 @@ def update_user(request, user_uuid):
     own_page = user.pk == request.user.pk
     scope = _scope_in(user, organization)
     membership = Membership.objects.filter(user=user, organization=organization).first()
-    if request.method == "POST":
+    if confirmation_declined(request):
+        # Back from the confirmation page: the form as it was typed, nothing saved.
+        form = UpdateUserForm(request.POST, organization=organization, scope=scope)
+        messages.info(request, "Nothing was saved yet: your changes are still on this page.")
+    elif request.method == "POST":
         form = UpdateUserForm(request.POST, organization=organization, scope=scope)
         if form.is_valid():
             response = _save(request, form, user=user, organization=organization, own_page=own_page)
@@ -281,7 +285,9 @@ def _confirmation(request, *, action, plan, user, organization):
         label = "Save changes"
     else:
         return None
-    consequences.append("Cancel goes back to the page as it was saved: nothing on this list is done.")
+    consequences.append(
+        "Go back keeps what you typed on the page, unsaved; Cancel goes back to the page as it was saved."
+    )
     update_url = _update_url(user, organization)
     return confirmation_page(
         request,
@@ -289,6 +295,7 @@ def _confirmation(request, *, action, plan, user, organization):
         consequences=consequences,
         confirm_label=label,
         cancel_url=update_url,
+        back_label="Go back to the page, keeping my changes",
         breadcrumbs=[
             ("Home", reverse("portal:dashboard")),
             ("User Management", reverse("accounts:user_management")),

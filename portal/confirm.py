@@ -4,6 +4,10 @@ The action's form posts as usual. The view checks access and validates the input
 outsider still gets 404 and a missing comment its error on the original page), then calls
 ``confirmation_page``: without ``confirmed=yes`` in the POST it returns a page that says what will
 happen and re-posts the same fields, with a Cancel link back; with it, the view goes on.
+
+A view whose form holds typed changes may also offer ``back_label``: a button that re-posts the
+fields with ``confirmed=no``, so the view shows its form again with everything still typed in
+(``confirmation_declined``) instead of the saved state Cancel goes back to.
 """
 
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +25,7 @@ def confirmation_page(
     confirm_label: str,
     cancel_url: str,
     breadcrumbs: list[tuple[str, str]] | None = None,
+    back_label: str = "",
 ) -> HttpResponse | None:
     """``None`` when the user has confirmed; otherwise the confirmation page to return.
 
@@ -41,5 +46,11 @@ def confirmation_page(
             "fields": fields,
             "action": request.get_full_path(),
             "trail": breadcrumbs or [],
+            "back_label": back_label,
         },
     )
+
+
+def confirmation_declined(request: HttpRequest) -> bool:
+    """The user chose "go back" on the confirmation page: show the form again as they left it."""
+    return request.method == "POST" and request.POST.get(CONFIRM_FIELD) == "no"

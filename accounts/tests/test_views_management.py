@@ -166,6 +166,22 @@ def test_disable_with_unsaved_changes_keeps_them(client, login_as, manager, bill
     assert AccessLevel.AUTHORIZATIONS in user_levels(user=biller, organization=org)
 
 
+def test_going_back_from_the_question_keeps_what_was_typed_and_saves_nothing(client, login_as, manager, biller, org):
+    login_as(manager)
+    more = [*BILLER_LEVELS, AccessLevel.AUTHORIZATIONS]
+    data = form(org, levels=more, action="disable", comment="Left the practice")
+    question = client.post(update_url(biller), data).content.decode()
+    assert 'name="confirmed" value="no"' in question and "Go back to the page, keeping my changes" in question
+    response = client.post(update_url(biller), {**data, "confirmed": "no"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Nothing was saved yet: your changes are still on this page." in content
+    assert 'value="level_authorizations" checked' in content
+    assert "Left the practice" in content
+    assert User.objects.get(pk=biller.pk).status == UserStatus.ACTIVE
+    assert AccessLevel.AUTHORIZATIONS not in user_levels(user=biller, organization=org)
+
+
 def test_disable_through_the_page_needs_a_comment(client, login_as, manager, biller, org):
     login_as(manager)
     url = update_url(biller)
