@@ -50,3 +50,17 @@ def test_breadcrumbs_tag_renders_home_trail_and_current():
 def test_breadcrumbs_tag_refuses_unknown_url_names():
     with pytest.raises(TemplateSyntaxError):
         Template('{% breadcrumbs "X" "no:such" current="y" %}').render(Context({}))
+
+
+def test_a_back_button_is_offered_only_when_the_view_can_show_its_form_again():
+    from portal.confirm import confirmation_declined
+
+    request = _post({"action": "disable"})
+    plain = confirmation_page(request, title="t", consequences=[], confirm_label="c", cancel_url="/")
+    assert 'value="no"' not in plain.content.decode()
+    with_back = confirmation_page(
+        request, title="t", consequences=[], confirm_label="c", cancel_url="/", back_label="Go back"
+    ).content.decode()
+    assert '<button type="submit" name="confirmed" value="no"' in with_back and "Go back" in with_back
+    assert confirmation_declined(_post({"confirmed": "no"}))
+    assert not confirmation_declined(_post({"confirmed": "yes"}))
