@@ -43,7 +43,8 @@ from accounts.passkeys import (
     user_has_passkey,
     verified_with_passkey,
 )
-from accounts.views import _next_url
+from accounts.views import _next_url, login_client_refusal
+from portal import ratelimit
 from portal.confirm import confirmation_page
 
 logger = getLogger("accounts.passkeys")
@@ -197,6 +198,22 @@ class AccountRefused(exceptions.OTPWebAuthnApiError):
     default_code = "account_refused"
 
 
+class SignInPaused(exceptions.OTPWebAuthnApiError):
+    status_code = 429
+    default_detail = "Too many failed sign-ins from your network. Wait a few minutes, then try again."
+    default_code = "sign_in_paused"
+
+    def __init__(self, *, retry_after: int):
+        super().__init__()
+        self.retry_after = retry_after
+
+
+def _count_client_failure(request) -> None:
+    """A failed passkey sign-in counts toward the client's limit across accounts, as a password does."""
+    for name in ("login-client-minute", "login-client-hour"):
+        ratelimit.hit(name, ratelimit.client_key(request))
+
+
 class NoPendingName(exceptions.OTPWebAuthnApiError):
     status_code = 400
     default_detail = "Name the passkey on the Security page first."
@@ -253,8 +270,17 @@ class BeginAuthentication(webauthn_views.BeginCredentialAuthenticationView):
 class CompleteAuthentication(webauthn_views.CompleteCredentialAuthenticationView):
     """A passkey as the second factor (signed in with the password) or alone (passwordless)."""
 
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, SignInPaused):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
     def post(self, *args, **kwargs):
         request = self.request
+        # The same per-client limit as the password form: a client that keeps failing is paused here too.
+        if refusal := login_client_refusal(request):
+            raise SignInPaused(retry_after=refusal.retry_after)
         user = self.get_user()
         second_factor = user is not None
         state = self.get_state()
@@ -264,11 +290,13 @@ class CompleteAuthentication(webauthn_views.CompleteCredentialAuthenticationView
             )
         except exceptions.OTPWebAuthnApiError as exc:
             passkey_sign_in_failed(user=user, reason=exc.code, second_factor=second_factor, request=request)
+            _count_client_failure(request)
             raise
         owner = credential.user
         refusal = passkey_sign_in_refusal(request=request, user=owner)
         if refusal:
             passkey_sign_in_failed(user=owner, reason=refusal, second_factor=second_factor, request=request)
+            _count_client_failure(request)
             raise AccountRefused()
         if second_factor:
             passkey_second_factor_passed(user=owner, credential=credential, request=request)

@@ -21,6 +21,7 @@ from accounts.tests.soft_authenticator import SoftAuthenticator
 from audit.models import AuditAction, AuditEvent
 from conftest import PASSWORD, verified_login
 from mailbox.models import OutboundEmail
+from portal import ratelimit
 from portal.relying_party import relying_party
 
 pytestmark = pytest.mark.django_db
@@ -527,3 +528,19 @@ def test_the_use_your_passkey_page(client, login_as, biller):
     assert sign_in_with_passkey(client, key).status_code == 200
     response = client.get(url + "?next=/profile/")  # verified with the passkey now: straight on
     assert response.status_code == 302 and response.url == "/profile/"
+
+
+def test_passkey_sign_in_keeps_to_the_per_client_limit(client, biller):
+    key = registered(client, biller)
+    client.logout()
+    # Failed passkey answers count toward the client's limit across accounts, as wrong passwords do.
+    for _ in range(3):
+        assert sign_in_with_passkey(client, authenticator()).status_code == 404
+    assert ratelimit.usage("login-client-minute", "ip:127.0.0.1") == 3
+    for _ in range(ratelimit.rate("login-client-minute").limit - 3):
+        ratelimit.hit("login-client-minute", "ip:127.0.0.1")
+    # Once the client has used up its failures, even a good passkey waits, with Retry-After.
+    response = sign_in_with_passkey(client, key)
+    assert response.status_code == 429 and response.json()["code"] == "sign_in_paused"
+    assert 1 <= int(response["Retry-After"]) <= 66
+    assert "_auth_user_id" not in client.session
