@@ -2,6 +2,7 @@
 and where a sign-in may send the user back to."""
 
 import inspect
+import math
 import time
 from urllib.parse import urlencode, urlsplit
 
@@ -102,7 +103,8 @@ def idle_seconds_left(session, now: float | None = None) -> int:
     """Seconds before this session's idle clock runs out, as the middleware counts them."""
     now = time.time() if now is None else now
     last_seen = session.get(SESSION_LAST_SEEN, now)
-    return max(0, int(settings.SESSION_IDLE_TIMEOUT.total_seconds() - (now - last_seen)))
+    # Rounded up: the page's clock then ends at or after the server's, never before it.
+    return max(0, math.ceil(settings.SESSION_IDLE_TIMEOUT.total_seconds() - (now - last_seen)))
 
 
 def idle_clock_refresh(session) -> int:

@@ -62,7 +62,7 @@ def test_review_remove_with_confirmation_and_the_plan_reviews_the_manager(page, 
     nav = page.get_by_role("navigation", name="Primary navigation")
     expect(nav.get_by_role("link", name="Dashboard")).to_be_visible()
     expect(nav.get_by_role("link", name="Claims")).to_have_count(0)
-    expect(page.get_by_text("You have no access levels yet.")).to_be_visible()
+    expect(page.get_by_role("heading", name="You have no access levels yet")).to_be_visible()
     assert page.goto("/claims/").status == 403
     assert page.goto(task_url).status == 403
     sign_out(page)

@@ -524,10 +524,13 @@ def test_add_facility_with_the_keyboard_alone(page, demo_data):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="My Profile")).to_be_visible()
 
-    # The skip link jumps over the header: the next Tab stop is the first control of the page.
+    # The skip link jumps over the header: the next Tab stops are the page's breadcrumbs, then its
+    # first control.
     _tab_to(page, lambda f: "usa-skipnav" in f["className"], limit=1)
     page.keyboard.press("Enter")
     expect(page.locator("#main-content")).to_be_focused()
+    home = _tab_to(page, lambda f: True, limit=1)
+    assert "usa-breadcrumb__link" in home["className"] and home["text"] == "Home", home
     add_facility = _tab_to(page, lambda f: True, limit=1)
     assert add_facility["text"] == "Add Facility", add_facility
     page.keyboard.press("Enter")

@@ -2,7 +2,9 @@
 
 import base64
 import binascii
+import importlib
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -82,6 +84,9 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates known passwords: it refuses to run with DEBUG off without --force.")
+        # The three role templates come from a data migration; a database emptied after migrating
+        # (the test runner flushes tables between browser tests) gets them back here.
+        importlib.import_module("accounts.migrations.0003_role_templates").create(apps, None)
         organizations = {}
         for data in ORGANIZATIONS:
             organization = Organization.objects.filter(tin=data["tin"]).first()

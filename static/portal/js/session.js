@@ -172,9 +172,11 @@
   }
 
   function tick() {
-    var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
-    countEl.textContent = secondsText(left);
-    if (left <= 0) { signedOut(); }
+    // Counted up, never down: the page must not say "signed out" while the server still accepts
+    // the session (a form sent then would go through, contradicting it).
+    var ms = deadline - Date.now();
+    countEl.textContent = secondsText(Math.max(0, Math.ceil(ms / 1000)));
+    if (ms <= 0) { signedOut(); }
   }
 
   function openWarning() {
