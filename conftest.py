@@ -4,7 +4,7 @@ import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import AccessLevel, UserKind, UserStatus
-from accounts.services import access_levels_set, scope_add
+from accounts.services.access import access_levels_set, scope_add
 from accounts.tests.factories import (
     OrganizationFactory,
     ProviderIdentifierFactory,

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from access_requests.models import AccessRequest, AccessRequestItem
-from portal.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 
 class ItemInline(admin.TabularInline):

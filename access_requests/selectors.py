@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from access_requests.models import AccessRequest, AccessRequestItem, RequestStatus
 from accounts.models import User
+from mailbox.models import Thread, ThreadKind
+from mailbox.selectors import with_last_message
 
 
 def requests_of(*, user: User) -> QuerySet[AccessRequest]:
@@ -64,3 +66,24 @@ def payer_requests(
 
 def open_request_count() -> int:
     return AccessRequest.objects.filter(status=RequestStatus.OPEN).count()
+
+
+# --- the payer team's Mailbox, where requests are decided --------------------------------------
+
+
+def payer_threads(
+    *, analyst: User, unread: bool = False, open_requests: bool = False, mine: bool = False, unassigned: bool = False
+):
+    """The payer team's shared inbox, with filters; newest first."""
+    threads = Thread.objects.filter(kind=ThreadKind.PAYER).select_related("created_by", "organization", "assigned_to")
+    if unread:
+        threads = threads.filter(payer_unread=True)
+    if mine:
+        threads = threads.filter(assigned_to=analyst)
+    if unassigned:
+        threads = threads.filter(assigned_to__isnull=True)
+    open_request = AccessRequest.objects.filter(thread=OuterRef("pk"), status=RequestStatus.OPEN)
+    threads = threads.annotate(has_open_request=Exists(open_request))
+    if open_requests:
+        threads = threads.filter(has_open_request=True)
+    return with_last_message(threads)

@@ -26,12 +26,12 @@ from access_requests.models import (
 )
 from accounts.models import AccessLevel, Organization, ProviderIdentifier, ProviderIdKind, User
 from accounts.selectors import levels_by_organization, organizations_for_user, provider_ids_in_scope
-from accounts.services import access_levels_set, scope_add
+from accounts.services.access import access_levels_set, scope_add
 from accounts.validators import validate_npi, validate_tin
 from audit.models import AuditAction
 from audit.services import record
+from core import normalize
 from mailbox.services import message_reply, system_message_post, thread_start_with_payer
-from portal import normalize
 
 OTHER_ID_RE = re.compile(r"^[A-Za-z0-9]{1,20}$")
 

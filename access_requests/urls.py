@@ -1,6 +1,6 @@
 from django.urls import path
 
-from access_requests import views
+from access_requests.views import requests as views
 
 app_name = "access_requests"
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from access_reviews.models import ReviewCampaign, ReviewDecision, ReviewTask
-from portal.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 
 @admin.register(ReviewCampaign)

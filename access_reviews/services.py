@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access_reviews.models import Decision, ReviewCampaign, ReviewDecision, ReviewTask, TaskStatus
-from accounts import lifecycle
 from accounts.models import Membership, Organization, User, UserStatus
 from accounts.selectors import account_managers
 from audit.models import AuditAction
 from audit.services import record
-from mailbox.outbox import email_enqueue_template
+from outbox.services import email_enqueue_template
+from user_management.services import users as user_actions
 
 
 def _task_url(task: ReviewTask) -> str:
@@ -118,7 +118,7 @@ def review_decide(
     if decision not in Decision.values:
         raise ValidationError("Choose Keep, Change or Remove.")
     organization = task.organization
-    if not lifecycle.manages(actor, organization):
+    if not user_actions.manages(actor, organization):
         raise PermissionDenied("You do not manage this organization.")
     if user.pk == actor.pk:
         # Keeping one's own access would certify it without a second pair of eyes.
@@ -131,11 +131,11 @@ def review_decide(
         raise ValidationError(f"{user.full_name} was already reviewed.")
     comment = f"Access review: {task.campaign.name}"
     if decision == Decision.REMOVE:
-        lifecycle.user_remove_from_organization(
+        user_actions.user_remove_from_organization(
             actor=actor, user=user, organization=organization, comment=comment[:200], request=request
         )
     elif decision == Decision.CHANGE:
-        lifecycle.manager_levels_set(
+        user_actions.manager_levels_set(
             actor=actor,
             user=user,
             organization=organization,
@@ -207,7 +207,7 @@ def _disable_unreviewed(campaign: ReviewCampaign) -> int:
         reviewed = ReviewDecision.objects.filter(task=task).values("user")
         for user in task_members(task).exclude(pk__in=reviewed):
             try:
-                lifecycle._last_manager_guard(user, task.organization, "disable them")
+                user_actions.last_manager_guard(user, task.organization, "disable them")
             except ValidationError:
                 continue  # never leave a TIN without an account manager
             user_status = User.objects.filter(

@@ -24,10 +24,11 @@ from accounts.models import (
     UserComment,
     UserStatus,
 )
-from accounts.services import access_levels_set, user_status_set
+from accounts.services.access import access_levels_set
+from accounts.services.users import user_status_set
 from audit.models import AuditAction
 from audit.services import record
-from portal.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 
 
 class AuditedAdminMixin:

@@ -1,6 +1,7 @@
 """Forms of login, MFA and passwords. They validate input; the writes happen in services."""
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
@@ -9,9 +10,14 @@ from django.contrib.auth.forms import (
 )
 
 from accounts.models import User, UserStatus
-from accounts.services import password_change, password_reset_complete
-from mailbox.outbox import email_enqueue
-from portal import normalize
+from accounts.services.users import password_change, password_reset_complete
+from accounts.validators import validate_npi, validate_tin
+from core import normalize
+from outbox.services import email_enqueue
+
+
+def _input(**attrs):
+    return forms.TextInput(attrs={"class": "usa-input", **attrs})
 
 
 class LoginForm(AuthenticationForm):
@@ -114,3 +120,91 @@ class AuditedPasswordChangeForm(PasswordChangeForm):
 
     def save(self, commit=True):
         return password_change(user=self.user, password=self.cleaned_data["new_password1"], request=self.request)
+
+
+class RegistrationForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=150, widget=_input(autocomplete="name"))
+    email = forms.EmailField(
+        label="Work email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"class": "usa-input", "autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label="Telephone", max_length=30, widget=_input(autocomplete="tel", inputmode="tel", type="tel")
+    )
+    tin = forms.CharField(
+        label="Your organization's TIN (Tax ID)",
+        max_length=11,
+        help_text="9 digits.",
+        validators=[],
+        widget=_input(inputmode="numeric", autocomplete="off"),
+    )
+    npi = forms.CharField(
+        label="Your NPI (optional)",
+        max_length=12,
+        required=False,
+        widget=_input(inputmode="numeric", autocomplete="off"),
+    )
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if len(name) < 2:
+            raise forms.ValidationError("Enter your full name.")
+        return name
+
+    def clean_email(self):
+        return normalize.email(self.cleaned_data["email"])
+
+    def clean_tin(self):
+        tin = normalize.tin(self.cleaned_data["tin"])
+        validate_tin(tin)
+        return tin
+
+    def clean_npi(self):
+        npi = normalize.npi(self.cleaned_data["npi"])
+        if npi:
+            validate_npi(npi)
+        return npi
+
+
+class NewPasswordForm(forms.Form):
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        help_text="At least 12 characters. A passphrase of several words works well; pasting is fine.",
+        widget=forms.PasswordInput(attrs={"class": "usa-input", "autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="Repeat the new password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": "usa-input", "autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("new_password1"), data.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "The two passwords differ.")
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return data
+
+
+class ProfileForm(forms.Form):
+    """The owner's own name and telephone on My Profile."""
+
+    full_name = forms.CharField(label="Full name", max_length=150, widget=_input(autocomplete="name"))
+    phone = forms.CharField(
+        label="Telephone",
+        max_length=30,
+        required=False,
+        help_text="Your account managers and the plan use it to reach you about your access.",
+        widget=_input(autocomplete="tel", inputmode="tel", type="tel"),
+    )

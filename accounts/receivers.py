@@ -19,7 +19,7 @@ user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def audit_login(sender, request, user, **kwargs):
-    # A passwordless sign-in with a passkey says so (accounts.views_security sets the method).
+    # A passwordless sign-in with a passkey says so (accounts.views.security sets the method).
     method = getattr(request, "portal_login_method", "password")
     details = {"step": "password"} if method == "password" else {"step": method, "method": method}
     record(action=AuditAction.LOGIN, actor=user, target=user, details=details, request=request)
@@ -27,8 +27,8 @@ def audit_login(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    from accounts.services import login_failure_note
-    from portal import ratelimit
+    from accounts.services.signin import login_failure_note
+    from core import ratelimit
 
     email = str(credentials.get("username") or credentials.get("email") or "")[:254]
     # Refused by a running lock (django-axes then records nothing, so no failure count is set):
@@ -59,7 +59,7 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_locked_out, dispatch_uid="notify_owner_on_lockout")
 def notify_owner_on_lockout(sender, request, username, ip_address, **kwargs):
-    from accounts.services import login_lock_notify
+    from accounts.services.signin import login_lock_notify
 
     if username:
         login_lock_notify(email=username, ip_address=ip_address, request=request)

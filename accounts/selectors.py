@@ -161,45 +161,6 @@ def shared_organizations(*, manager: User, user: User) -> list[Organization]:
     return list(managed_organizations(manager=manager).filter(Exists(members)))
 
 
-def manager_work_queue(*, manager: User, now=None) -> dict:
-    """The account manager's to-do list across their TINs: invitations about to expire, users about
-    to be disabled for inactivity, open access reviews. A fixed number of queries."""
-    from datetime import timedelta
-
-    from django.db.models.functions import Coalesce
-    from django.utils import timezone
-
-    from accounts.models import LinkPurpose, RegistrationLink
-
-    now = now or timezone.now()
-    members = managed_users(manager=manager)
-    expiring = (
-        RegistrationLink.objects.filter(
-            user__in=members.filter(status=UserStatus.UNVERIFIED),
-            purpose=LinkPurpose.INVITATION,
-            used_at__isnull=True,
-            voided_at__isnull=True,
-            expires_at__gt=now,
-            expires_at__lte=now + timedelta(days=2),
-        )
-        .select_related("user", "organization")
-        .order_by("expires_at")[:20]
-    )
-    inactive = (
-        members.filter(status=UserStatus.ACTIVE)
-        .annotate(reference=Coalesce("last_login", "status_changed_at"))
-        .filter(reference__lte=now - timedelta(days=76))
-        .order_by("reference")[:20]
-    )
-    from access_reviews.selectors import tasks_for_manager
-
-    return {
-        "expiring_invitations": list(expiring),
-        "inactive_users": list(inactive),
-        "review_tasks": list(tasks_for_manager(manager=manager)[:20]),
-    }
-
-
 # --- failed sign-ins -------------------------------------------------------------------------------
 
 

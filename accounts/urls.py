@@ -2,17 +2,20 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from accounts import views, views_management, views_mfa, views_profile, views_registration, views_security
+from accounts.views import auth as views
+from accounts.views import mfa as views_mfa
+from accounts.views import profile as views_profile
+from accounts.views import registration as views_registration
+from accounts.views import security as views_security
 
-app_name = "accounts"
-
+# Included by the project URL map under the "accounts" namespace, with the account managers' pages.
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("mfa/", views.mfa_verify_view, name="mfa"),
     path("mfa/enroll/", views.mfa_enroll_view, name="mfa_enroll"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
-    path("profile/", views.profile, name="profile"),
+    path("profile/", views_profile.profile, name="profile"),
     path("profile/details/", views_profile.profile_edit, name="profile_edit"),
     path("security/", views_security.security, name="security"),
     path("security/passkeys/new/", views_security.passkey_name, name="passkey_name"),
@@ -24,9 +27,6 @@ urlpatterns = [
     path("register/", views_registration.register, name="register"),
     path("register/complete/mfa/", views_registration.register_mfa, name="register_mfa"),
     path("register/complete/<str:token>/", views_registration.register_complete, name="register_complete"),
-    path("users/", views_management.user_list, name="user_management"),
-    path("users/invite/", views_management.invite, name="invite"),
-    path("users/<uuid:user_uuid>/", views_management.update_user, name="update_user"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

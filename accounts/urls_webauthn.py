@@ -7,7 +7,7 @@ passwordless sign-in); creating a passkey lives under /security/ (a verified ses
 
 from django.urls import path
 
-from accounts import views_security
+from accounts.views import security as views_security
 
 app_name = "otp_webauthn"
 

@@ -1,10 +1,11 @@
-"""Reads of the audit trail: who may read which events, and the viewer's filters."""
+"""Reads of the audit trail: every event, and the viewer's filters. Which events an account
+manager may read is an access question, answered in ``user_management.selectors``."""
 
 import datetime
 
-from django.db.models import CharField, Func, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Func, QuerySet
 
-from accounts.models import AccessLevel, OrganizationUserObjectPermission, User
 from audit.models import AuditEvent
 
 # Newest first; the id makes the order total (keyset pagination needs that).
@@ -32,58 +33,6 @@ def audit_events_all() -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("organization")
 
 
-def manager_audit_scope(*, user: User) -> tuple[set[int], set[str]]:
-    """The organizations where ``user`` holds Manage Account, and the uuids (as text) of every user
-    holding any access level on one of them (the manager included). One query on the grant table."""
-    if not user.is_authenticated or not user.is_active:
-        return set(), set()
-    managed = OrganizationUserObjectPermission.objects.filter(
-        user=user, permission__codename=AccessLevel.MANAGE_ACCOUNT
-    ).values("content_object_id")
-    rows = (
-        OrganizationUserObjectPermission.objects.filter(
-            content_object_id__in=managed, permission__codename__in=AccessLevel.values
-        )
-        .values_list("content_object_id", "user__uuid")
-        .distinct()
-    )
-    organization_ids, member_uuids = set(), set()
-    for organization_id, member_uuid in rows:
-        organization_ids.add(organization_id)
-        member_uuids.add(str(member_uuid))
-    return organization_ids, member_uuids
-
-
-def audit_events_for_manager(*, user: User) -> QuerySet[AuditEvent]:
-    """The events an account manager may read, with their organization.
-
-    Let M be the organizations (TINs) where ``user`` holds Manage Account. An event is visible
-    exactly when
-
-    (a) its organization is in M, or
-    (b) it names no organization and its target is a user who currently holds any access level
-        on an organization in M (that user's logins, MFA, password and status changes, and so on).
-
-    An event about such a user that names another organization stays hidden: it is that
-    organization's business. An inactive user, or one holding Manage Account nowhere, sees nothing.
-
-    Two queries: the scope (``manager_audit_scope``, run now) and the events (lazy), whose
-    condition holds the scope as literal lists. With the scope as subqueries instead, PostgreSQL
-    cannot estimate how many events match and always walks the time index, filtering: for a TIN
-    with few events that reads the whole table (45 ms at 200,000 events, growing with the table).
-    With literal lists it picks a bitmap OR of the (organization) and (target type, target id)
-    indexes for a small TIN and the time index for a big one (under 3 ms either way; see
-    bench/audit_bench.py).
-    """
-    organization_ids, member_uuids = manager_audit_scope(user=user)
-    if not organization_ids:
-        return AuditEvent.objects.none()
-    return AuditEvent.objects.filter(
-        Q(organization_id__in=organization_ids)
-        | Q(organization__isnull=True, target_type="user", target_id__in=member_uuids)
-    ).select_related("organization")
-
-
 def audit_events_filter(
     events: QuerySet[AuditEvent],
     *,
@@ -107,7 +56,7 @@ def audit_events_filter(
         else:
             events = events.filter(actor_email__icontains=actor)
     if target_email:
-        users = User.objects.filter(email=target_email.lower()).values(uuid_text=UUIDText("uuid"))
+        users = get_user_model().objects.filter(email=target_email.lower()).values(uuid_text=UUIDText("uuid"))
         events = events.filter(target_type="user", target_id__in=users)
     if tin:
         events = events.filter(organization__tin=tin)

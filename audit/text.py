@@ -8,6 +8,8 @@ target; a row whose details are not what its action writes falls back the same w
 
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
+
 from audit.models import AuditAction, AuditEvent
 
 SYSTEM = "The system"
@@ -55,12 +57,9 @@ def _on_organization(event: AuditEvent, preposition: str = "on") -> str:
 
 
 def _status_label(value) -> str:
-    from accounts.models import UserStatus
-
-    try:
-        return UserStatus(value).label
-    except ValueError:
-        return str(value or "unknown")
+    # The configured user model's own labels (the trail does not depend on the accounts app).
+    labels = dict(get_user_model()._meta.get_field("status").flatchoices)
+    return str(labels.get(value) or value or "unknown")
 
 
 # --- one function per action ---------------------------------------------------------------------

@@ -90,7 +90,7 @@ def create_people(organizations: int):
         OrganizationUserObjectPermission,
         User,
     )
-    from accounts.services import _permissions
+    from accounts.services.access import _permissions
 
     password = make_password(None)
     orgs = Organization.objects.bulk_create(
@@ -192,10 +192,11 @@ def main() -> None:
     from django.db import connection, transaction
 
     from audit.models import AuditAction, AuditEvent
-    from audit.selectors import EVENT_ORDER, audit_events_all, audit_events_filter, audit_events_for_manager
+    from audit.selectors import EVENT_ORDER, audit_events_all, audit_events_filter
     from audit.services import audit_chain_verify, record
-    from audit.views import _csv_lines
-    from portal.pagination import keyset_page
+    from audit.pages import _csv_lines
+    from core.pagination import keyset_page
+    from user_management.selectors import audit_events_for_manager
 
     print(f"Resetting and migrating {connection.settings_dict['NAME']} ...", flush=True)
     reset_database()

@@ -6,7 +6,7 @@
 
 It wipes the benchmark database (its name must contain "bench"), migrates, inserts the users
 (COPY on PostgreSQL, bulk_create in batches of 10,000 elsewhere, one precomputed unusable password),
-times ``accounts.jobs.inactivity_enforce`` over the stale users, then times the per-row way
+times ``user_management.jobs.inactivity_enforce`` over the stale users, then times the per-row way
 (``user_status_set`` for each user, in one transaction like the job) over a sample and
 extrapolates to the stale count. The Markdown table goes to stdout and bench/results/inactivity.md.
 """
@@ -160,10 +160,10 @@ def main() -> None:
     setup_django()
     from django.db import connection, transaction
 
-    from accounts.jobs import inactivity_enforce
     from accounts.models import User, UserStatus
-    from accounts.services import user_status_set
+    from accounts.services.users import user_status_set
     from audit.models import AuditEvent
+    from user_management.jobs import inactivity_enforce
 
     print(f"Resetting and migrating {connection.settings_dict['NAME']} ({connection.vendor}) ...", flush=True)
     reset_database()

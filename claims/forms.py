@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from claims.models import MEMBER_ID_REGEX, ClaimStatus
-from portal import normalize
+from core import normalize
 
 # Sort key → keyset order. Every order ends with the primary key, so it is total.
 SORTS = {

@@ -34,7 +34,7 @@ from claims.models import (
     Member,
 )
 from claims.selectors import member_for_eligibility
-from portal import normalize, ratelimit
+from core import normalize, ratelimit
 
 COLUMNS = (
     "claim_number",
@@ -521,7 +521,7 @@ def _limit(name: str, key: str) -> ThrottleLimit:
 
 
 # Enough for a front desk checking in patients, too few to guess birth dates or walk member IDs.
-# Sliding windows (portal.ratelimit): no span of a minute ever holds more than 30 answers, and no
+# Sliding windows (core.ratelimit): no span of a minute ever holds more than 30 answers, and no
 # span of 24 hours more than 300, whatever the clock says.
 ELIGIBILITY_LIMITS = (
     _limit("minute", "eligibility-minute"),

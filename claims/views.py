@@ -4,14 +4,14 @@ allows) and the Eligibility lookup."""
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.decorators import level_required
 from accounts.models import AccessLevel
 from audit.models import AuditAction
 from audit.services import record
 from claims.forms import ClaimFilterForm, EligibilityForm
 from claims.selectors import claim_provider_ids, claims_search, claims_visible_to
 from claims.services import ELIGIBILITY_LIMITS, eligibility_check
-from portal.pagination import keyset_page
-from portal.permissions import level_required
+from core.pagination import keyset_page
 
 PAGE_SIZE = 50
 

@@ -76,26 +76,6 @@ def message_box_recipients(*, user: User) -> list[tuple[User, object]]:
     return result
 
 
-def payer_threads(
-    *, analyst: User, unread: bool = False, open_requests: bool = False, mine: bool = False, unassigned: bool = False
-):
-    """The payer team's shared inbox, with filters; newest first."""
-    from access_requests.models import AccessRequest, RequestStatus
-
-    threads = Thread.objects.filter(kind=ThreadKind.PAYER).select_related("created_by", "organization", "assigned_to")
-    if unread:
-        threads = threads.filter(payer_unread=True)
-    if mine:
-        threads = threads.filter(assigned_to=analyst)
-    if unassigned:
-        threads = threads.filter(assigned_to__isnull=True)
-    open_request = AccessRequest.objects.filter(thread=OuterRef("pk"), status=RequestStatus.OPEN)
-    threads = threads.annotate(has_open_request=Exists(open_request))
-    if open_requests:
-        threads = threads.filter(has_open_request=True)
-    return with_last_message(threads)
-
-
 def payer_unread_count() -> int:
     return Thread.objects.filter(kind=ThreadKind.PAYER, payer_unread=True).count()
 

@@ -15,7 +15,7 @@ from accounts.selectors import user_levels
 from audit.models import AuditAction
 from audit.services import record
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Participant, Thread, ThreadKind
-from mailbox.outbox import email_enqueue_template
+from outbox.services import email_enqueue_template
 
 
 def _clean_body(body: str) -> str:

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
+from accounts.decorators import request_levels
 from portal.navigation import nav_items_for
-from portal.permissions import request_levels
 
 
 def portal(request):

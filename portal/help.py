@@ -102,10 +102,11 @@ def may_read(user, page: HelpPage) -> bool:
 def facts() -> dict:
     """The figures the help pages quote, read from where the portal enforces them."""
     from access_requests.models import NOTE_MAX_LENGTH
-    from accounts import jobs
-    from accounts.lifecycle import COMMENT_MAX_LENGTH, INVITATION_TTL, REGISTRATION_LINK_TTL
-    from accounts.services import BACKUP_CODE_COUNT
+    from accounts.services.mfa import BACKUP_CODE_COUNT
+    from accounts.services.registration import INVITATION_TTL, REGISTRATION_LINK_TTL
     from portal.selectors import REQUEST_OVERDUE_DAYS
+    from user_management import jobs
+    from user_management.services.users import COMMENT_MAX_LENGTH
 
     return {
         "idle_minutes": int(settings.SESSION_IDLE_TIMEOUT.total_seconds() // 60),

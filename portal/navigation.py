@@ -1,7 +1,7 @@
 """The navigation: each area shows only to those who may open it.
 
 An item whose URL is not installed is left out, so the menu never links to a page that is not
-there. The same tests guard the views (see ``portal.permissions``): hiding is never the only check.
+there. The same tests guard the views (see ``accounts.decorators``): hiding is never the only check.
 """
 
 from collections.abc import Callable

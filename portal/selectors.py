@@ -40,7 +40,7 @@ CHART_WEEKS = 12
 
 def inactivity_days() -> tuple[int, int]:
     """(warning day, disabling day) of the nightly inactivity job: one source for every page."""
-    from accounts import jobs
+    from user_management import jobs
 
     return jobs.WARN_AFTER_DAYS, jobs.DISABLE_AFTER_DAYS
 
@@ -50,7 +50,7 @@ def inactivity_days() -> tuple[int, int]:
 
 def provider_dashboard(*, user: User, levels_anywhere: set[str]) -> dict:
     """The provider's home: organizations and levels, then their work. ``levels_anywhere`` is the
-    request's cached set (``portal.permissions.request_levels``), so it costs no query here."""
+    request's cached set (``accounts.decorators.request_levels``), so it costs no query here."""
     from access_requests.models import RequestStatus
     from access_requests.selectors import requests_of
 

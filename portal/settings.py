@@ -14,8 +14,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_rate, env_str, is_weak_secret
-from portal.relying_party import relying_party
+from core.env import env_bool, env_int, env_list, env_rate, env_str, is_weak_secret
+from core.relying_party import relying_party
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -113,17 +113,21 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
-    "accounts",
+    "core",
     "audit",
+    "outbox",
+    "accounts",
     "mailbox",
     "claims",
     "access_requests",
+    "user_management",
     "access_reviews",
+    "devdata",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "portal.middleware.CrossOriginHeadersMiddleware",
+    "core.middleware.CrossOriginHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -138,9 +142,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # After the header middleware, so its 404/400 pages carry the same headers as any page.
-    "portal.middleware.RefuseControlCharactersMiddleware",
-    "portal.middleware.NoStoreForAuthenticatedMiddleware",
-    # Turns portal.ratelimit.Throttled raised in a view into the 429 page (RATELIMIT_VIEW).
+    "core.middleware.RefuseControlCharactersMiddleware",
+    "core.middleware.NoStoreForAuthenticatedMiddleware",
+    # Turns core.ratelimit.Throttled raised in a view into the 429 page (RATELIMIT_VIEW).
     "django_ratelimit.middleware.RatelimitMiddleware",
     # django-axes asks to be last: it turns a lockout raised inside a view into its response.
     "axes.middleware.AxesMiddleware",
@@ -162,7 +166,7 @@ TEMPLATES = [
                 "portal.context_processors.portal",
             ],
             # {% breadcrumbs %} on every page below the top, without a {% load %} in each template.
-            "builtins": ["portal.templatetags.portal_tags"],
+            "builtins": ["core.templatetags.portal_tags", "portal.templatetags.portal_pages"],
         },
     },
 ]
@@ -192,7 +196,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.PortalModelBackend",
     "guardian.backends.ObjectPermissionBackend",
-    # Passwordless sign-in with a passkey (accounts.views_security applies the account rules).
+    # Passwordless sign-in with a passkey (accounts.views.security applies the account rules).
     "django_otp_webauthn.backends.WebAuthnBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -229,7 +233,7 @@ CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 #   LOGIN_LOCK_MINUTES (django-axes, combined parameter username + IP address). Colleagues behind
 #   the same office address, and the owner from anywhere else, can still sign in; an unknown email
 #   is locked the same way, so the answer reveals nothing.
-# - one client across accounts: RATE_LOGIN_CLIENT_* failures (portal.ratelimit, sliding windows).
+# - one client across accounts: RATE_LOGIN_CLIENT_* failures (core.ratelimit, sliding windows).
 # - one account from any client: LOGIN_LOCKED_AFTER_FAILURES within LOGIN_LOCKED_WINDOW_HOURS
 #   (since the last sign-in or unlock) make the user Locked until a password reset or a manager;
 #   below NIST SP 800-63B's ceiling of 100 consecutive failures. A lock never ends open sessions.
@@ -250,7 +254,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCK_MINUTES)
 # Guesses during a lock neither count nor push its end further: it ends LOGIN_LOCK_MINUTES after
 # the failure that started it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_response"
+AXES_LOCKOUT_CALLABLE = "accounts.views.auth.login_locked_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 
@@ -270,7 +274,7 @@ _relying_party = relying_party(
 OTP_WEBAUTHN_RP_ID = _relying_party.rp_id
 OTP_WEBAUTHN_RP_NAME = PAYER_NAME
 OTP_WEBAUTHN_ALLOWED_ORIGINS = _relying_party.origins
-OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PortalWebAuthnHelper"
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.services.passkeys.PortalWebAuthnHelper"
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
 # Payer staff must sign in with a passkey before the Control Panel opens (they add one first).
 PAYER_STAFF_REQUIRE_PASSKEY = env_bool("PAYER_STAFF_REQUIRE_PASSKEY", False)
@@ -290,7 +294,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Sent as Permissions-Policy by portal.middleware.CrossOriginHeadersMiddleware: features off
+# Sent as Permissions-Policy by core.middleware.CrossOriginHeadersMiddleware: features off
 # (empty allow-list), or allowed for the portal's own origin only. Passkeys need the last two.
 PERMISSIONS_POLICY = {
     "camera": [],
@@ -354,19 +358,19 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
-        "task": "mailbox.tasks.outbox_sweep",
+        "task": "outbox.tasks.outbox_sweep",
         "schedule": 60.0,
     },
     # Blanks the body of emails sent more than OUTBOX_BODY_RETENTION_HOURS ago.
     "outbox-bodies-expire": {
-        "task": "mailbox.tasks.outbox_bodies_expire",
+        "task": "outbox.tasks.outbox_bodies_expire",
         "schedule": crontab(minute=17),
     },
     # Inactivity, the payer's no-manager notice, the managers' digest, time-limited access.
     # In TIME_ZONE (Celery takes Django's); on the spring-forward night 02:00 does not exist and
     # the run may come an hour late or be missed: the jobs count calendar days and catch up.
     "daily-lifecycle": {
-        "task": "accounts.tasks.daily_lifecycle",
+        "task": "user_management.tasks.daily_lifecycle",
         "schedule": crontab(hour=2, minute=0),
     },
     # Access reviews: reminders from the due date, the grace period's end, the quarterly repeat.
@@ -393,9 +397,9 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_VIEW = "portal.ratelimit.ratelimited_view"
+RATELIMIT_VIEW = "core.ratelimit.ratelimited_view"
 RATELIMIT_IPV6_MASK = 64
-# COUNT/SPAN, sliding windows (portal/ratelimit.py). Each can be set from the environment.
+# COUNT/SPAN, sliding windows (core/ratelimit.py). Each can be set from the environment.
 RATE_LIMITS = {
     "eligibility-minute": env_rate("RATE_ELIGIBILITY_MINUTE", "30/m"),
     "eligibility-day": env_rate("RATE_ELIGIBILITY_DAY", "300/d"),

@@ -3,13 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from access_requests import views as access_request_views
+from access_requests.views import mailbox as mailbox_views
+from access_requests.views import requests as access_request_views
 from access_reviews import views as review_views
-from accounts import views_control_panel as user_views
-from audit import views as audit_views
+from accounts import urls as accounts_urls
 from claims import urls as claims_urls
-from mailbox import views_control_panel as mailbox_views
 from portal import views
+from user_management import urls as user_management_urls
+from user_management.views import control_panel as user_views
 
 handler500 = "portal.views.server_error"
 
@@ -21,6 +22,10 @@ claims_patterns = (
     ],
     "claims",
 )
+
+# Sign-in, MFA, registration and profile (accounts) and the account managers' User Management
+# pages (user_management) share the "accounts" namespace: their URL names predate the split.
+accounts_patterns = (accounts_urls.urlpatterns + user_management_urls.urlpatterns, "accounts")
 
 portal_patterns = (
     [path("", views.dashboard, name="dashboard")],
@@ -65,8 +70,8 @@ control_panel_patterns = (
         path("users/<uuid:user_uuid>/status/", user_views.user_status, name="user_status"),
         path("users/<uuid:user_uuid>/password-reset/", user_views.user_password_reset, name="user_password_reset"),
         path("requests/", access_request_views.control_panel_requests, name="requests"),
-        path("audit/", audit_views.control_panel_audit, name="audit"),
-        path("audit/export.csv", audit_views.control_panel_audit_export, name="audit_export"),
+        path("audit/", views.control_panel_audit, name="audit"),
+        path("audit/export.csv", views.control_panel_audit_export, name="audit_export"),
         path("reviews/", review_views.campaigns, name="reviews"),
         path("reviews/<uuid:campaign_uuid>/", review_views.campaign_detail, name="review"),
         path(
@@ -88,10 +93,9 @@ control_panel_patterns = (
 
 urlpatterns = [
     path("", include(portal_patterns)),
-    path("users/audit/", audit_views.manager_audit, name="manager_audit"),
-    path("users/audit/export.csv", audit_views.manager_audit_export, name="manager_audit_export"),
+    path("", include(user_management_urls.activity_urlpatterns)),
     path("users/reviews/", include("access_reviews.urls")),
-    path("", include("accounts.urls")),
+    path("", include(accounts_patterns)),
     path("", include("accounts.urls_webauthn")),
     path("profile/", include("access_requests.urls")),
     path("messages/", include("mailbox.urls")),

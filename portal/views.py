@@ -10,13 +10,16 @@ from django.db import connection
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import payer_staff_required, request_levels
+from audit.pages import SCOPE_ALL, audit_export, audit_page
+from audit.selectors import audit_events_all
+from core.charts import weekly_bars
 from portal import help as help_pages
 from portal import selectors
-from portal.charts import weekly_bars
-from portal.permissions import payer_staff_required, request_levels
 
 logger = logging.getLogger(__name__)
 
@@ -145,3 +148,24 @@ def server_error(request):
             }
         )
     )
+
+
+# --- the Control Panel's audit log: every event ---------------------------------------------------
+
+
+@require_GET
+@payer_staff_required
+def control_panel_audit(request):
+    return audit_page(
+        request,
+        events=audit_events_all(),
+        scope=SCOPE_ALL,
+        export_url=reverse("control_panel:audit_export"),
+        title="Audit log",
+    )
+
+
+@require_GET
+@payer_staff_required
+def control_panel_audit_export(request):
+    return audit_export(request, events=audit_events_all(), scope=SCOPE_ALL, page_url=reverse("control_panel:audit"))

@@ -7,7 +7,7 @@ from access_requests.models import AccessRequest, RequestStatus
 from access_requests.services import access_request_create
 from accounts.selectors import provider_ids_in_scope
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory
-from mailbox.models import OutboundEmail
+from outbox.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -350,7 +350,7 @@ def test_approving_chosen_provider_ids_of_a_tin_grants_exactly_those(
 def test_approving_the_whole_tin_grants_all_its_ids_and_shows_held_ones(
     client, login_as, biller, payer_staff, tin_request
 ):
-    from accounts.services import scope_add
+    from accounts.services.access import scope_add
 
     request, pids = tin_request
     scope_add(actor=payer_staff, user=biller, provider_identifiers=[pids[0]])

@@ -18,7 +18,7 @@ from access_reviews.services import (
 from accounts.models import AccessLevel, Membership, User, UserStatus
 from accounts.selectors import user_levels
 from audit.models import AuditAction, AuditEvent
-from mailbox.models import OutboundEmail
+from outbox.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.backup_codes import backup_code_digest
 from accounts.models import BackupCode, BackupCodeDevice
-from accounts.services import backup_codes_regenerate, mfa_verify
+from accounts.services.mfa import backup_codes_regenerate, mfa_verify
 from accounts.tests.factories import UserFactory
 from audit.models import AuditAction, AuditEvent
 

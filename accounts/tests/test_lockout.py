@@ -16,8 +16,8 @@ from accounts.selectors import failed_logins_summary
 from accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from audit.models import AuditAction, AuditEvent
 from conftest import PASSWORD
-from mailbox.models import OutboundEmail
-from portal import ratelimit
+from core import ratelimit
+from outbox.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -205,7 +205,7 @@ def test_the_per_client_hour_limit_holds_across_minutes(client, clock):
 
 
 def test_a_completed_reset_ends_a_pause(client, django_capture_on_commit_callbacks):
-    from accounts.services import password_reset_complete
+    from accounts.services.users import password_reset_complete
 
     user = UserFactory()
     TOTPDeviceFactory(user=user)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import MfaRefusal, mfa_check
+from accounts.services.mfa import MfaRefusal, mfa_check
 from accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from accounts.tests.test_views_auth import code_for, password_step
 from audit.models import AuditAction, AuditEvent
@@ -109,7 +109,7 @@ def test_the_service_names_the_refusal_and_audits_it():
 
 def test_a_backup_code_still_works_while_the_app_codes_are_throttled():
     from accounts.models import BackupCodeDevice
-    from accounts.services import backup_codes_regenerate
+    from accounts.services.mfa import backup_codes_regenerate
 
     user = UserFactory()
     device = TOTPDeviceFactory(user=user)

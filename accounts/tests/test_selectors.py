@@ -11,7 +11,7 @@ from accounts.selectors import (
     provider_ids_in_scope,
     user_may,
 )
-from accounts.services import access_levels_set, scope_add
+from accounts.services.access import access_levels_set, scope_add
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

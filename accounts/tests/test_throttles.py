@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from accounts.models import Registration
 from audit.models import AuditAction, AuditEvent
-from mailbox.models import OutboundEmail
+from core import ratelimit
 from mailbox.services import message_reply, thread_start_with_payer
-from portal import ratelimit
+from outbox.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 

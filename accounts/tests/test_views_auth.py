@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from accounts.models import User, UserStatus
-from accounts.services import user_status_set
+from accounts.services.users import user_status_set
 from accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from audit.models import AuditAction, AuditEvent
 from conftest import PASSWORD

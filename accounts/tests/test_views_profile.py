@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from access_requests.services import access_request_create
 from accounts.models import AccessLevel
-from accounts.services import scope_add
+from accounts.services.access import scope_add
 from accounts.tests.factories import ProviderIdentifierFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_profile_search_and_pages(client, login_as, biller, org):
 
 
 def test_profile_query_count_is_constant(client, login_as, biller, org, django_assert_num_queries):
-    from accounts.services import access_levels_set
+    from accounts.services.access import access_levels_set
     from accounts.tests.factories import OrganizationFactory
 
     login_as(biller)

@@ -14,15 +14,15 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
 from accounts.models import BackupCode, UserStatus
-from accounts.passkeys import PENDING_NAME_SESSION_KEY
-from accounts.services import backup_codes_regenerate
+from accounts.services.mfa import backup_codes_regenerate
+from accounts.services.passkeys import PENDING_NAME_SESSION_KEY
 from accounts.tests.factories import TOTPDeviceFactory
 from accounts.tests.soft_authenticator import SoftAuthenticator
 from audit.models import AuditAction, AuditEvent
 from conftest import PASSWORD, verified_login
-from mailbox.models import OutboundEmail
-from portal import ratelimit
-from portal.relying_party import relying_party
+from core import ratelimit
+from core.relying_party import relying_party
+from outbox.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 

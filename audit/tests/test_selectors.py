@@ -6,17 +6,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AccessLevel, User
-from accounts.services import access_levels_set
+from accounts.services.access import access_levels_set
 from accounts.tests.factories import OrganizationFactory, UserFactory
 from audit.models import AuditAction, AuditEvent
-from audit.selectors import (
-    UUIDText,
-    audit_events_all,
-    audit_events_filter,
-    audit_events_for_manager,
-    manager_audit_scope,
-)
+from audit.selectors import UUIDText, audit_events_all, audit_events_filter
 from audit.services import record
+from user_management.selectors import audit_events_for_manager, manager_audit_scope
 
 pytestmark = pytest.mark.django_db
 

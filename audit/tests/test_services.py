@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AccessLevel
-from accounts.services import access_levels_set, scope_add, user_status_set
+from accounts.services.access import access_levels_set, scope_add
+from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
 from audit.models import GENESIS_HASH, AuditAction, AuditEvent
 from audit.services import VerifyResult, audit_chain_verify, audit_log_exported, event_hash, record

@@ -3,7 +3,8 @@
 import pytest
 
 from accounts.models import AccessLevel, Organization
-from accounts.services import access_levels_set, scope_add, user_status_set
+from accounts.services.access import access_levels_set, scope_add
+from accounts.services.users import user_status_set
 from audit.models import AuditAction, AuditEvent
 from audit.text import SENTENCES, event_sentence, fallback_sentence
 

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessLevel
-from accounts.services import access_levels_set
+from accounts.services.access import access_levels_set
 from audit.models import AuditAction, AuditEvent
 from audit.services import record
 from audit.tests.helpers import bulk_chain
-from portal.pagination import encode_cursor
+from core.pagination import encode_cursor
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_bad_filters_are_form_errors(client, login_as, payer_staff, params, fiel
 
 
 def test_a_nul_in_a_filter_is_refused_before_the_form(client, login_as, payer_staff):
-    # Control characters in a query string are refused site-wide (portal.middleware).
+    # Control characters in a query string are refused site-wide (core.middleware).
     login_as(payer_staff)
     response = client.get(CONTROL_PANEL, {"actor": "a\x00b"})
     assert response.status_code == 400

@@ -12,7 +12,7 @@ from claims.models import CoverageStatus
 from claims.selectors import member_for_eligibility
 from claims.services import EligibilityOutcome, eligibility_check, eligibility_throttle_hit
 from claims.tests.factories import CoverageFactory, MemberFactory
-from portal import ratelimit
+from core import ratelimit
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import services
-from claims.demo import seed_demo_members
 from claims.models import Coverage, CoverageStatus, Member
 from claims.services import MEMBER_COLUMNS, EligibilityOutcome, MemberImportError, eligibility_check, members_import
+from devdata.claims import seed_demo_members
 
 pytestmark = pytest.mark.django_db
 
@@ -295,7 +295,7 @@ def test_the_documented_demo_lookups(biller, member_id, born, day, outcome, plan
 
 
 def test_demo_claims_seed_the_demo_members(org, npi):
-    from claims.demo import seed_demo_claims
+    from devdata.claims import seed_demo_claims
 
     seed_demo_claims()
     claim_members = set(npi.claims.values_list("member_id", flat=True))

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import services
-from claims.demo import seed_demo_claims
 from claims.models import Claim, ClaimStatus
 from claims.services import COLUMNS, ClaimImportError, claims_import
+from devdata.claims import seed_demo_claims
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from accounts.tests.factories import ProviderIdentifierFactory
 from audit.models import AuditAction, AuditEvent
 from claims.models import ClaimStatus
 from claims.tests.factories import ClaimFactory
-from portal.pagination import encode_cursor
+from core.pagination import encode_cursor
 
 pytestmark = pytest.mark.django_db
 

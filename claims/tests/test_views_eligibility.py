@@ -273,7 +273,7 @@ def test_every_lookup_writes_one_audit_event_without_names_or_birth_dates(client
 
 
 def test_the_31st_lookup_in_a_minute_answers_429(client, login_as, biller, member, monkeypatch):
-    from portal import ratelimit
+    from core import ratelimit
 
     monkeypatch.setattr(ratelimit, "_clock", lambda: 1_800_000_000 - 1_800_000_000 % 60 + 20)
     login_as(biller)

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts.models import AccessLevel
 from conftest import make_provider
 from mailbox.models import Message, Participant, Thread, ThreadKind
-from mailbox.outbox import OutboundEmail
 from mailbox.services import (
     message_reply,
     system_notify,
@@ -17,6 +16,7 @@ from mailbox.services import (
     thread_start_with_member,
     thread_start_with_payer,
 )
+from outbox.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -173,7 +173,7 @@ def test_colleague_threads_close_when_message_box_on_their_tin_ends(client, logi
     """Removed from the TIN (or Message Box unticked there), a user who still uses the Message Box for
     another TIN no longer reads or answers the first TIN's internal threads."""
     from accounts.models import AccessLevel
-    from accounts.services import access_levels_set
+    from accounts.services.access import access_levels_set
 
     thread = thread_start_with_member(sender=manager, recipient=biller, organization=org, subject="Rota", body="x")
     access_levels_set(actor=None, user=biller, organization=other_org, levels=[AccessLevel.MESSAGE_BOX])

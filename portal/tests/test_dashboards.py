@@ -11,16 +11,17 @@ from access_requests.models import AccessRequest, RequestStatus
 from access_requests.services import access_request_create
 from access_reviews.models import ReviewCampaign
 from access_reviews.services import campaign_open
-from accounts import jobs
-from accounts.lifecycle import registration_submit
 from accounts.models import AccessLevel, Organization, User, UserStatus
-from accounts.services import access_levels_set, user_status_set
+from accounts.services.access import access_levels_set
+from accounts.services.registration import registration_submit
+from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
 from conftest import make_provider
+from core.charts import weekly_bars
 from mailbox.models import Thread
 from mailbox.services import thread_assign, thread_start_with_payer
 from portal import selectors
-from portal.charts import weekly_bars
+from user_management import jobs
 
 pytestmark = pytest.mark.django_db
 

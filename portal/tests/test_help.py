@@ -5,10 +5,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from accounts import jobs
-from accounts.lifecycle import INVITATION_TTL
-from accounts.services import BACKUP_CODE_COUNT
+from accounts.services.mfa import BACKUP_CODE_COUNT
+from accounts.services.registration import INVITATION_TTL
 from portal import help as help_pages
+from user_management import jobs
 
 pytestmark = pytest.mark.django_db
 

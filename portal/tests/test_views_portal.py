@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccessLevel
-from accounts.services import access_levels_set
+from accounts.services.access import access_levels_set
 
 pytestmark = pytest.mark.django_db
 

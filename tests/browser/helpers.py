@@ -5,7 +5,7 @@ import time
 
 from django_otp.oath import totp
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from devdata.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 _KEY = base64.b32decode(DEMO_TOTP_SECRET)
 # A TOTP code is refused if it is used twice in its 30-second step: remember each login's step.

@@ -21,11 +21,11 @@ from playwright.sync_api import expect
 
 from access_requests.services import access_request_create
 from access_reviews.services import campaign_open
-from accounts.lifecycle import registration_link_issue, registration_submit
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import Organization, ProviderIdKind, User, UserStatus
-from accounts.services import user_create
+from accounts.services.registration import registration_link_issue, registration_submit
+from accounts.services.users import user_create
 from claims.models import Claim
+from devdata.management.commands.seed_demo import DEMO_PASSWORD
 from mailbox.services import thread_start_with_payer
 from tests.browser.axe import AxeAudit
 from tests.browser.helpers import fresh_code_for, sign_in

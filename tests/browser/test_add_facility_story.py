@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from access_requests.models import AccessRequest, RequestStatus
-from mailbox.models import OutboundEmail
+from outbox.models import OutboundEmail
 from tests.browser.helpers import sign_in, sign_out
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ code and an old code are refused."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
+from devdata.management.commands.seed_demo import DEMO_PASSWORD
 from tests.browser.helpers import sign_in, sign_out
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.lifecycle import registration_submit
+from accounts.services.registration import registration_submit
 from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser

@@ -42,16 +42,18 @@ from access_requests.services import ItemChoice, access_request_create, access_r
 from access_reviews.models import ReviewCampaign
 from access_reviews.selectors import tasks_for_manager
 from access_reviews.services import campaign_open
-from accounts import lifecycle
 from accounts.models import Organization, User
-from accounts.passkeys import PASSKEY_NAME_MAX_LENGTH
-from accounts.services import totp_device_for_enrollment
-from mailbox import outbox
-from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, OutboundEmail, Thread
+from accounts.services import registration as registration_services
+from accounts.services.mfa import totp_device_for_enrollment
+from accounts.services.passkeys import PASSKEY_NAME_MAX_LENGTH
+from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Thread
 from mailbox.services import message_reply, thread_start_with_payer
 from mailbox.text import plain_preview
+from outbox import services as outbox
+from outbox.models import OutboundEmail
 from tests.browser.helpers import sign_in
 from tests.browser.injection_corpus import CORPUS, SEED_004, fit
+from user_management.services import users as user_actions
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +62,7 @@ ORG_NAME = "Springfield Family Clinic"
 NAME_MAX = User._meta.get_field("full_name").max_length
 PHONE_MAX = User._meta.get_field("phone").max_length
 CAMPAIGN_MAX = ReviewCampaign._meta.get_field("name").max_length
-COMMENT_MAX = lifecycle.COMMENT_MAX_LENGTH
+COMMENT_MAX = user_actions.COMMENT_MAX_LENGTH
 NEW_PASSWORD = "Corpus-Passphrase-2026!"
 
 # What Chromium finds in the page: anything the site did not write, and the texts to compare.
@@ -318,7 +320,7 @@ def seed_one(i, text, *, org, biller, manager, analyst, due):
     row.item = row.request.items.get()
     row.request_bodies = bodies_of(row.request.thread)
     # Registration under the demo TIN (its account managers verify it): full name and telephone.
-    registration = lifecycle.registration_submit(
+    registration = registration_services.registration_submit(
         full_name=fit(text, NAME_MAX),
         email=f"registrant{i:02d}@corpus.test",
         phone=fit(CORPUS[(i + 1) % len(CORPUS)], PHONE_MAX),
@@ -326,7 +328,7 @@ def seed_one(i, text, *, org, biller, manager, analyst, due):
     )
     # The account manager verifies them with a comment (it also becomes the status reason) and
     # adds another: seed 004's Comments History.
-    lifecycle.user_update(
+    user_actions.user_update(
         actor=manager,
         user=registration.user,
         organization=org,
@@ -334,13 +336,13 @@ def seed_one(i, text, *, org, biller, manager, analyst, due):
         action="enable",
         comment=fit(text, COMMENT_MAX),
     )
-    lifecycle.user_comment_add(
+    user_actions.user_comment_add(
         actor=manager, user=registration.user, organization=org, comment=tagged("comment", i, text, COMMENT_MAX)
     )
     row.comments = [fit(text, COMMENT_MAX), tagged("comment", i, text, COMMENT_MAX)]
     row.registrant = User.objects.get(pk=registration.user.pk)
     # Registration under an unknown TIN: it waits on the payer's Organizations page.
-    payer_registration = lifecycle.registration_submit(
+    payer_registration = registration_services.registration_submit(
         full_name=fit(f"Payer-routed {i}: {text}", NAME_MAX),
         email=f"newtin{i:02d}@corpus.test",
         phone=fit(CORPUS[(i + 2) % len(CORPUS)], PHONE_MAX),
@@ -348,7 +350,7 @@ def seed_one(i, text, *, org, biller, manager, analyst, due):
     )
     row.payer_registrant = User.objects.get(pk=payer_registration.user.pk)
     # Invitation by the account manager.
-    row.invitee = lifecycle.invitation_create(
+    row.invitee = user_actions.invitation_create(
         actor=manager,
         organization=org,
         email=f"invitee{i:02d}@corpus.test",
@@ -367,12 +369,12 @@ def bodies_of(thread: Thread) -> list[str]:
 
 def complete_registration(user: User, manager: User, org: Organization) -> list[str]:
     """The emailed link, the password and the authenticator, through the services: the backup codes."""
-    raw = lifecycle.registration_link_issue(user=user, actor=manager, organization=org)
-    link = lifecycle.registration_link_find(raw=raw)
-    lifecycle.registration_password_set(link=link, password=NEW_PASSWORD)
+    raw = registration_services.registration_link_issue(user=user, actor=manager, organization=org)
+    link = registration_services.registration_link_find(raw=raw)
+    registration_services.registration_password_set(link=link, password=NEW_PASSWORD)
     device = totp_device_for_enrollment(user=user)
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-    codes = lifecycle.registration_complete(link=link, device=device, token=code)
+    codes = registration_services.registration_complete(link=link, device=device, token=code)
     assert codes, "the authenticator code was refused"
     return codes
 

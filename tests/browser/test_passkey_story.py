@@ -8,10 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import User
 from audit.models import AuditAction, AuditEvent
-from mailbox.models import OutboundEmail
+from devdata.management.commands.seed_demo import DEMO_PASSWORD
+from outbox.models import OutboundEmail
 from tests.browser.axe import AxeAudit
 from tests.browser.helpers import sign_in, sign_out
 

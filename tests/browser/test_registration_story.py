@@ -11,7 +11,7 @@ import pytest
 from django_otp.oath import totp
 from playwright.sync_api import expect
 
-from mailbox.models import OutboundEmail
+from outbox.models import OutboundEmail
 from tests.browser.helpers import sign_in, sign_out
 
 pytestmark = pytest.mark.browser

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import User
+from devdata.management.commands.seed_demo import DEMO_PASSWORD
 from mailbox.models import Message
 from mailbox.services import thread_start_with_payer
 from tests.browser.axe import axe_violations, format_violations

@@ -13,9 +13,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.lifecycle import link_validity, registration_submit
 from accounts.models import AccessLevel, Membership, User, UserStatus
 from accounts.selectors import provider_ids_in_scope, user_levels
+from accounts.services.registration import link_validity, registration_submit
 from tests.browser.helpers import sign_in
 
 pytestmark = pytest.mark.browser

@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from mailbox.models import OutboundEmail
-from mailbox.outbox import email_enqueue
+from outbox.models import OutboundEmail
+from outbox.services import email_enqueue
 from portal.celery import app as celery_app
 from tests.integration.helpers import REQUIRED, ROOT, CeleryWorker, sent_messages, test_database_url, wait_until
 
@@ -73,7 +73,7 @@ print("sent")
 def test_messages_sent_while_the_broker_is_down_are_delivered_once_when_it_returns(worker, biller, settings):
     """The web process cannot reach the broker: the messages are saved anyway, and the outbox
     sweep delivers every email exactly once through the real worker when the broker is back."""
-    from mailbox.tasks import outbox_sweep
+    from outbox.tasks import outbox_sweep
 
     env = {
         **os.environ,

@@ -35,8 +35,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import verified_login
-from mailbox.models import Message, OutboundEmail, Thread
-from mailbox.outbox import CLAIM_TIMEOUT
+from mailbox.models import Message, Thread
+from outbox.models import OutboundEmail
+from outbox.services import CLAIM_TIMEOUT
 from tests.integration.helpers import (
     REQUIRED,
     SLOW_FILE_BACKEND,
@@ -62,8 +63,8 @@ needs_redis_server = pytest.mark.skipif(
     reason="redis-server is not installed (the drills start private brokers)",
 )
 
-SWEEP = "mailbox.tasks.outbox_sweep"
-SEND = "mailbox.tasks.send_outbound_email"
+SWEEP = "outbox.tasks.outbox_sweep"
+SEND = "outbox.tasks.send_outbound_email"
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SUBJECT_RE = re.compile(r"^Subject: (.*)$", re.MULTILINE)
 
@@ -82,7 +83,7 @@ def send(label, count):
 """
 WEB_ENQUEUE = """
 from django.db import transaction
-from mailbox.outbox import email_enqueue
+from outbox.services import email_enqueue
 
 def enqueue(subjects):
     with transaction.atomic():

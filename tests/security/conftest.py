@@ -19,16 +19,18 @@ from access_requests.models import AccessRequest
 from access_requests.services import access_request_create
 from access_reviews.models import ReviewCampaign, ReviewTask
 from access_reviews.services import campaign_open
-from accounts.lifecycle import registration_submit, user_remove_from_organization
 from accounts.models import AccessLevel, Organization, ProviderIdentifier, Registration, User, UserKind, UserStatus
 from accounts.selectors import user_levels
-from accounts.services import access_levels_set, scope_add, user_status_set
+from accounts.services.access import access_levels_set, scope_add
+from accounts.services.registration import registration_submit
+from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
 from claims.models import Claim, Member
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
 from conftest import make_provider, verified_login
 from mailbox.models import Thread
 from mailbox.services import message_reply, thread_start_with_member, thread_start_with_payer
+from user_management.services.users import user_remove_from_organization
 
 # What the table's columns mean (see the module docstring of test_access_matrix.py).
 PERSONAS = (

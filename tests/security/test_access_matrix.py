@@ -63,7 +63,8 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import user_levels
-from mailbox.models import Message, OutboundEmail, Participant, Thread
+from mailbox.models import Message, Participant, Thread
+from outbox.models import OutboundEmail
 from tests.security.conftest import MEMBER_BIRTH_DATE, PERSONAS, World, sign_in
 
 pytestmark = pytest.mark.django_db

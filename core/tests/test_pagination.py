@@ -1,0 +1,99 @@
+"""Keyset pagination walks every row once, in order, whatever the cursor."""
+
+import pytest
+
+from accounts.models import Organization
+from accounts.tests.factories import OrganizationFactory
+from core.pagination import decode_cursor, keyset_page
+
+pytestmark = pytest.mark.django_db
+
+
+def test_walks_all_rows_once_in_order():
+    OrganizationFactory.create_batch(23)
+    seen, cursor = [], None
+    while True:
+        page = keyset_page(Organization.objects.all(), order=("name", "id"), after=cursor, page_size=5)
+        seen += [o.pk for o in page]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == list(Organization.objects.order_by("name", "id").values_list("pk", flat=True))
+
+
+def test_descending_with_ties():
+    for _ in range(7):
+        OrganizationFactory(name="Same")
+    first = keyset_page(Organization.objects.all(), order=("-name", "-id"), page_size=3)
+    second = keyset_page(Organization.objects.all(), order=("-name", "-id"), after=first.next_cursor, page_size=3)
+    assert [o.pk for o in first] + [o.pk for o in second] == list(
+        Organization.objects.order_by("-id").values_list("pk", flat=True)[:6]
+    )
+    assert not second.is_first
+
+
+@pytest.mark.parametrize("garbage", ["", "%%%", "bm90IGpzb24", "WzEsMiwzXQ"])
+def test_malformed_cursor_restarts(garbage):
+    OrganizationFactory.create_batch(3)
+    page = keyset_page(Organization.objects.all(), order=("name", "id"), after=garbage, page_size=2)
+    assert page.is_first and len(page) == 2
+    assert decode_cursor("%%%", 2) is None
+
+
+def test_cursor_with_values_of_the_wrong_type_restarts():
+    from core.pagination import encode_cursor
+
+    OrganizationFactory.create_batch(3)
+    cursor = encode_cursor(["not-a-date", "x"])
+    page = keyset_page(Organization.objects.all(), order=("created_at", "id"), after=cursor, page_size=2)
+    assert page.is_first and len(page) == 2
+
+
+def _raw_cursor(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+HAND_MADE_CURSORS = {
+    "deeply nested JSON": _raw_cursor(b"[" * 5000 + b"]" * 5000),
+    "Infinity and NaN": _raw_cursor(b"[Infinity,NaN]"),
+    "a float": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},1.5]'),
+    "year 1, east of UTC": _raw_cursor(b'[{"dt":"0001-01-01T00:00:00+14:00"},1]'),
+    "year 9999, west of UTC": _raw_cursor(b'[{"dt":"9999-12-31T23:59:59-12:00"},1]'),
+    "a naive time": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00"},1]'),
+    "a date where a time belongs": _raw_cursor(b'[{"d":"2026-01-01"},1]'),
+    "an integer beyond 64 bits": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},99999999999999999999999]'),
+    "a boolean for the id": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},true]'),
+    "text for the id": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},"1"]'),
+    "a NUL": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00"},"\\u0000"]'),
+    "nested lists": _raw_cursor(b'[[1],{"a":1}]'),
+    "a tag with two keys": _raw_cursor(b'[{"dt":"2026-01-01T00:00:00+00:00","u":"x"},1]'),
+    "NaN as a decimal": _raw_cursor(b'[{"dec":"NaN"},1]'),
+    "bad base64": "@@@@not*base64",
+    "a NUL in the cursor": "WzEs\x00MiwzXQ",
+    "over-long": "A" * 5000,
+}
+
+
+@pytest.mark.parametrize("cursor", HAND_MADE_CURSORS.values(), ids=HAND_MADE_CURSORS.keys())
+def test_any_hand_made_cursor_gives_the_first_page(cursor):
+    from mailbox.models import Thread, ThreadKind
+
+    for n in range(3):
+        Thread.objects.create(kind=ThreadKind.SYSTEM, subject=f"Notice {n}")
+    page = keyset_page(Thread.objects.all(), order=("-last_message_at", "-id"), after=cursor, page_size=2)
+    assert page.is_first
+    assert [t.pk for t in page] == list(
+        Thread.objects.order_by("-last_message_at", "-id").values_list("pk", flat=True)[:2]
+    )
+
+
+def test_a_real_cursor_still_fits_its_order():
+    from mailbox.models import Thread, ThreadKind
+
+    for n in range(3):
+        Thread.objects.create(kind=ThreadKind.SYSTEM, subject=f"Notice {n}")
+    first = keyset_page(Thread.objects.all(), order=("-last_message_at", "-id"), page_size=2)
+    second = keyset_page(Thread.objects.all(), order=("-last_message_at", "-id"), after=first.next_cursor, page_size=2)
+    assert not second.is_first and len(second) == 1

@@ -1,0 +1,215 @@
+"""generate_load_data at small sizes: refused without DEBUG or --force, deterministic with --seed,
+coherent (who may see what, threads, claims), and its audit trail still verifies."""
+
+import datetime
+import hashlib
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, Max
+
+from access_requests.models import AccessRequest, AccessRequestItem, RequestStatus
+from accounts.models import (
+    AccessLevel,
+    Membership,
+    Organization,
+    OrganizationUserObjectPermission,
+    ProviderIdentifier,
+    ProviderIdentifierUserObjectPermission,
+    Registration,
+    User,
+    UserKind,
+    UserStatus,
+)
+from accounts.selectors import provider_ids_in_scope
+from accounts.validators import npi_is_valid, tin_is_valid
+from audit.models import AuditEvent
+from audit.services import audit_chain_verify
+from claims.models import Claim, Member
+from claims.selectors import claims_visible_to
+from devdata.loaddata import DEMO_NPIS, DEMO_TINS, LoadSizes, npi_from_base
+from mailbox.models import Message, Participant, Thread, ThreadKind
+
+pytestmark = pytest.mark.django_db
+
+SIZES = {"users": 150, "tins": 8, "provider_ids": 60, "messages": 500, "claims": 700, "events": 300}
+ANCHOR = datetime.date(2026, 6, 1)
+ANCHOR_TIME = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
+PERSONAS = 5  # seed_demo's
+
+
+def generate(seed: int = 42, **overrides) -> str:
+    out = io.StringIO()
+    call_command("generate_load_data", force=True, seed=seed, anchor=ANCHOR, stdout=out, **{**SIZES, **overrides})
+    return out.getvalue()
+
+
+class _Rollback(Exception):
+    pass
+
+
+def fingerprint() -> str:
+    """A digest of the generated rows by natural keys (primary keys vary, and so do the uuids of
+    seed_demo's own rows, which go through the services)."""
+    digest = hashlib.sha256()
+
+    def feed(queryset, *fields):
+        for row in queryset.order_by(*fields).values_list(*fields):
+            digest.update(repr(row).encode())
+
+    feed(Organization.objects.exclude(tin__in=DEMO_TINS), "tin", "name", "uuid", "tin_verified", "city")
+    feed(
+        ProviderIdentifier.objects.exclude(value__in=DEMO_NPIS).exclude(kind="tin"),
+        "kind",
+        "value",
+        "display_name",
+        "organization__tin",
+        "uuid",
+    )
+    feed(
+        User.objects.exclude(email__endswith="@demo.test"), "email", "full_name", "status", "kind", "last_login", "uuid"
+    )
+    feed(Membership.objects.all(), "user__email", "organization__tin", "ends_on")
+    feed(OrganizationUserObjectPermission.objects.all(), "user__email", "content_object__tin", "permission__codename")
+    feed(ProviderIdentifierUserObjectPermission.objects.all(), "user__email", "content_object__value")
+    feed(Thread.objects.all(), "uuid", "kind", "subject", "created_by__email", "last_message_at", "payer_unread")
+    feed(Participant.objects.all(), "thread__uuid", "user__email", "unread", "archived")
+    feed(Message.objects.all(), "uuid", "thread__uuid", "sender__email", "body", "created_at")
+    feed(AccessRequest.objects.all(), "uuid", "requester__email", "status")
+    feed(AccessRequestItem.objects.all(), "request__uuid", "kind", "value", "decision")
+    feed(Member.objects.filter(member_id__startswith="LM"), "member_id", "first_name", "date_of_birth", "uuid")
+    feed(
+        Claim.objects.filter(claim_number__startswith="LC"),
+        "claim_number",
+        "provider_identifier__value",
+        "member_id",
+        "billed_amount",
+        "status",
+        "received_date",
+        "uuid",
+    )
+    # seed_demo's events happen now; the generated ones before the anchor.
+    feed(
+        AuditEvent.objects.filter(occurred_at__lt=ANCHOR_TIME),
+        "uuid",
+        "occurred_at",
+        "action",
+        "actor_email",
+        "target_type",
+        "target_repr",  # not target_id: the personas' uuids come from seed_demo
+        "organization__tin",
+        "details",
+    )
+    return digest.hexdigest()
+
+
+def fingerprint_of_run(seed: int) -> str:
+    """Generate, take the fingerprint, and roll it all back."""
+    try:
+        with transaction.atomic():
+            generate(seed)
+            result = fingerprint()
+            raise _Rollback
+    except _Rollback:
+        return result
+
+
+def test_npi_from_base_computes_the_check_digit():
+    assert npi_from_base(123456789) == "1234567893"  # the demo NPI (Luhn over the 80840 prefix)
+    assert npi_from_base(198765432) == "1987654328"
+    assert all(npi_is_valid(npi_from_base(base)) for base in range(100_000_000, 100_000_500))
+
+
+def test_refused_with_debug_off_without_force(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("generate_load_data", stdout=io.StringIO(), **SIZES)
+    assert not User.objects.exists()
+
+
+def test_same_seed_same_rows_and_another_seed_other_rows():
+    first = fingerprint_of_run(42)
+    assert fingerprint_of_run(42) == first
+    assert fingerprint_of_run(7) != first
+
+
+def test_refuses_a_database_that_already_holds_generated_data():
+    generate()
+    with pytest.raises(CommandError, match="already holds generated data"):
+        generate()
+
+
+def test_generated_data_is_coherent():
+    output = generate()
+    sizes = LoadSizes(**SIZES)
+    assert "Generated in" in output
+
+    # Organizations, provider IDs, users: the sizes asked for, valid identifiers.
+    assert Organization.objects.count() == SIZES["tins"] + 3
+    assert all(tin_is_valid(tin) for tin in Organization.objects.values_list("tin", flat=True))
+    npis = list(ProviderIdentifier.objects.filter(kind="npi").values_list("value", flat=True))
+    assert len(npis) == SIZES["provider_ids"] + 4 and all(npi_is_valid(v) for v in npis)
+    assert not Organization.objects.annotate(n=Count("provider_ids")).filter(n=0).exists()
+    assert User.objects.count() == SIZES["users"] + PERSONAS
+    assert User.objects.filter(kind=UserKind.PAYER_STAFF).count() >= 2
+
+    # Access levels imply a membership; scope lies in the user's organizations.
+    grants = set(OrganizationUserObjectPermission.objects.values_list("user_id", "content_object_id"))
+    members = set(Membership.objects.values_list("user_id", "organization_id"))
+    assert grants and grants <= members
+    scope = set(
+        ProviderIdentifierUserObjectPermission.objects.values_list("user_id", "content_object__organization_id")
+    )
+    assert scope and scope <= members
+    # Every TIN with users has an active account manager.
+    managed = set(
+        OrganizationUserObjectPermission.objects.filter(
+            permission__codename=AccessLevel.MANAGE_ACCOUNT, user__status=UserStatus.ACTIVE
+        ).values_list("content_object_id", flat=True)
+    )
+    assert {org for _user, org in members} <= managed
+    # Registrations wait for verification and hold no level yet.
+    pending = User.objects.filter(status=UserStatus.VERIFICATION_PENDING)
+    assert set(pending.values_list("pk", flat=True)) == set(Registration.objects.values_list("user_id", flat=True))
+    assert not OrganizationUserObjectPermission.objects.filter(user__in=pending).exists()
+
+    # Messages: the number asked for, every thread has messages and the right participants.
+    assert Message.objects.count() == SIZES["messages"]
+    threads = Thread.objects.annotate(
+        n=Count("messages"), last=Max("messages__created_at"), people=Count("participants")
+    )
+    assert not threads.filter(n=0).exists()
+    assert all(t.last == t.last_message_at for t in threads)
+    assert not threads.filter(kind=ThreadKind.ORGANIZATION, people__lt=2).exists()
+    assert not threads.filter(people=0).exists()
+    # Every access request has its thread, items, and a decision consistent with its status.
+    assert AccessRequest.objects.exists()
+    assert not AccessRequest.objects.annotate(n=Count("items")).filter(n=0).exists()
+    assert not AccessRequestItem.objects.filter(request__status=RequestStatus.OPEN).exclude(decision="pending").exists()
+
+    # Claims and members.
+    assert Claim.objects.filter(claim_number__startswith="LC").count() == SIZES["claims"]
+    member_ids = set(Member.objects.values_list("member_id", flat=True))
+    assert set(Claim.objects.values_list("member_id", flat=True)) <= member_ids
+
+    # The demo personas' big share.
+    biller = User.objects.get(email="biller@demo.test")
+    manager = User.objects.get(email="manager@demo.test")
+    assert provider_ids_in_scope(user=biller).count() >= sizes.biller_provider_ids
+    assert claims_visible_to(user=biller).count() >= sizes.biller_claims
+    assert Participant.objects.filter(user=biller).count() >= sizes.biller_threads
+    review = AccessRequest.objects.filter(requester=biller, status=RequestStatus.OPEN).annotate(n=Count("items"))
+    assert review.filter(n=20).exists()
+    demo_tin = Organization.objects.get(tin="123456789")
+    assert Membership.objects.filter(organization=demo_tin).count() >= sizes.demo_tin_users
+    assert manager.memberships.filter(organization=demo_tin).exists()
+
+    # The audit trail: the events asked for, chained after seed_demo's, and it verifies.
+    assert AuditEvent.objects.filter(occurred_at__lt=ANCHOR_TIME).count() == SIZES["events"]
+    result = audit_chain_verify()
+    assert result.ok, result.describe()
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "Verified" in out.getvalue()
