@@ -20,22 +20,21 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import account_managers_by_organization, level_held_on
 from accounts.lifecycle import _comment, _last_manager_guard
 from accounts.models import (
     AccessLevel,
     Membership,
     Organization,
-    OrganizationUserObjectPermission,
     ProviderIdentifier,
     User,
     UserKind,
     UserStatus,
 )
-from accounts.selectors import account_managers_by_organization
 from accounts.services import access_levels_set, scope_remove
 from audit.models import AuditAction
 from audit.services import record, record_many
@@ -198,11 +197,9 @@ def inactivity_enforce(*, now: datetime | None = None) -> InactivityResult:
 def organizations_without_manager_since(day: date) -> QuerySet[Organization]:
     """Organizations whose account manager the inactivity job disabled on ``day`` and that have no
     active account manager now. The Control Panel computes the same flag; nothing is stored."""
-    grants = OrganizationUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=AccessLevel.MANAGE_ACCOUNT
-    )
-    return Organization.objects.filter(Exists(grants.filter(user__in=disabled_for_inactivity_on(day)))).exclude(
-        Exists(grants.filter(user__status=UserStatus.ACTIVE))
+    manage = AccessLevel.MANAGE_ACCOUNT
+    return Organization.objects.filter(level_held_on(manage, user__in=disabled_for_inactivity_on(day))).exclude(
+        level_held_on(manage, user__status=UserStatus.ACTIVE)
     )
 
 

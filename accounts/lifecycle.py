@@ -25,14 +25,13 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import account_managers, user_levels
 from accounts.models import (
-    SCOPE_PERMISSION,
     AccessLevel,
     LinkPurpose,
     Membership,
     Organization,
     ProviderIdentifier,
-    ProviderIdentifierUserObjectPermission,
     Registration,
     RegistrationLink,
     RegistrationStatus,
@@ -40,7 +39,6 @@ from accounts.models import (
     UserComment,
     UserStatus,
 )
-from accounts.selectors import account_managers, user_levels
 from accounts.services import (
     access_levels_set,
     organization_create,
@@ -638,9 +636,7 @@ def user_changes_plan(
         raise ValidationError({"add_ids": "Choose provider IDs of this organization only."})
     if adding or removing:
         held = set(
-            ProviderIdentifierUserObjectPermission.objects.filter(
-                user=user, permission__codename=SCOPE_PERMISSION, content_object_id__in=[*adding, *removing]
-            ).values_list("content_object_id", flat=True)
+            ProviderIdentifier.objects.in_scope(user).filter(pk__in=[*adding, *removing]).values_list("pk", flat=True)
         )
         changes["scope_added"] = tuple(pid for pk, pid in adding.items() if pk not in held)
         changes["scope_removed"] = tuple(pid for pk, pid in removing.items() if pk in held and pk not in adding)

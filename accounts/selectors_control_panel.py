@@ -8,15 +8,14 @@ from dataclasses import dataclass
 
 from access_requests.models import AccessRequest
 from access_requests.selectors import payer_requests
+from accounts.access import account_managers, levels_of_users
 from accounts.models import (
     AccessLevel,
     Membership,
     Organization,
-    OrganizationUserObjectPermission,
     ProviderIdentifier,
     User,
 )
-from accounts.selectors import account_managers
 from audit.models import AuditEvent
 from portal.pagination import KeysetPage, keyset_page
 
@@ -47,13 +46,7 @@ def organization_members(*, organization: Organization, after: str | None) -> Ke
         order=("user__full_name", "id"),
         after=after,
     )
-    levels = defaultdict(set)
-    for user_id, codename in OrganizationUserObjectPermission.objects.filter(
-        content_object=organization,
-        user_id__in=[m.user_id for m in page.rows],
-        permission__codename__in=AccessLevel.values,
-    ).values_list("user_id", "permission__codename"):
-        levels[user_id].add(codename)
+    levels = levels_of_users(organization=organization, user_ids=[m.user_id for m in page.rows])
     for membership in page.rows:
         membership.levels = [level for level in AccessLevel if level.value in levels[membership.user_id]]
         membership.is_manager = AccessLevel.MANAGE_ACCOUNT in levels[membership.user_id]

@@ -22,6 +22,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.access import user_levels
 from accounts.backup_codes import backup_code_digest
 from accounts.models import (
     SCOPE_PERMISSION,
@@ -38,7 +39,6 @@ from accounts.models import (
     UserKind,
     UserStatus,
 )
-from accounts.selectors import user_levels
 from audit.models import AuditAction, AuditEvent
 from audit.services import record
 from mailbox.models import OutboundEmail

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from access_requests.selectors import requests_of
+from accounts.access import account_managers_by_organization, levels_by_organization, provider_ids_in_scope
 from accounts.forms import (
     AuditedPasswordChangeForm,
     LoginForm,
@@ -31,7 +32,6 @@ from accounts.forms import (
 from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED, idle_clock_refresh, safe_next_path
 from accounts.models import AccessLevel, Organization, User, UserStatus
 from accounts.passkeys import user_has_passkey
-from accounts.selectors import account_managers_by_organization, levels_by_organization, provider_ids_in_scope
 from accounts.services import (
     MfaRefusal,
     mfa_check,

@@ -3,7 +3,6 @@ Update User screen of seed 004, and invitations. Everything is limited to the ma
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,12 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import lifecycle
 from accounts.forms_management import InvitationForm, UpdateUserForm, UserFilterForm
 from accounts.models import (
-    SCOPE_PERMISSION,
     AccessLevel,
     LinkPurpose,
     Membership,
     ProviderIdentifier,
-    ProviderIdentifierUserObjectPermission,
     RegistrationLink,
     RoleTemplate,
     User,
@@ -95,10 +92,7 @@ def _update_url(user, organization) -> str:
 
 def _scope_in(user, organization) -> list[ProviderIdentifier]:
     """The user's provider IDs of this TIN (not the TIN's whole list). One query."""
-    grants = ProviderIdentifierUserObjectPermission.objects.filter(
-        user=user, permission__codename=SCOPE_PERMISSION, content_object=OuterRef("pk")
-    )
-    return list(ProviderIdentifier.objects.filter(Exists(grants), organization=organization).order_by("kind", "value"))
+    return list(ProviderIdentifier.objects.in_scope(user).filter(organization=organization).order_by("kind", "value"))
 
 
 @require_http_methods(["GET", "POST"])

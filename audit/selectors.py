@@ -4,7 +4,8 @@ import datetime
 
 from django.db.models import CharField, Func, Q, QuerySet
 
-from accounts.models import AccessLevel, OrganizationUserObjectPermission, User
+from accounts.access import manager_audit_scope
+from accounts.models import User
 from audit.models import AuditEvent
 
 # Newest first; the id makes the order total (keyset pagination needs that).
@@ -30,28 +31,6 @@ class UUIDText(Func):
 def audit_events_all() -> QuerySet[AuditEvent]:
     """Every event, with its organization: what the plan's staff see in the Control Panel."""
     return AuditEvent.objects.select_related("organization")
-
-
-def manager_audit_scope(*, user: User) -> tuple[set[int], set[str]]:
-    """The organizations where ``user`` holds Manage Account, and the uuids (as text) of every user
-    holding any access level on one of them (the manager included). One query on the grant table."""
-    if not user.is_authenticated or not user.is_active:
-        return set(), set()
-    managed = OrganizationUserObjectPermission.objects.filter(
-        user=user, permission__codename=AccessLevel.MANAGE_ACCOUNT
-    ).values("content_object_id")
-    rows = (
-        OrganizationUserObjectPermission.objects.filter(
-            content_object_id__in=managed, permission__codename__in=AccessLevel.values
-        )
-        .values_list("content_object_id", "user__uuid")
-        .distinct()
-    )
-    organization_ids, member_uuids = set(), set()
-    for organization_id, member_uuid in rows:
-        organization_ids.add(organization_id)
-        member_uuids.add(str(member_uuid))
-    return organization_ids, member_uuids
 
 
 def audit_events_for_manager(*, user: User) -> QuerySet[AuditEvent]:

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import organizations_for_user
 from accounts.models import AccessLevel
-from accounts.selectors import organizations_for_user
 from mailbox import selectors, services
 from mailbox.forms import ComposeForm, ReplyForm
 from mailbox.models import ThreadKind
