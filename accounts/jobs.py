@@ -304,7 +304,7 @@ def _membership_expire(*, membership_id: int, today: date) -> bool | str:
                 f"access kept past its end date {membership.ends_on.isoformat()}"
             )
         access_levels_set(actor=None, user=user, organization=organization, levels=[])
-        in_scope = ProviderIdentifier.objects.filter(organization=organization, user_grants__user=user).distinct()
+        in_scope = ProviderIdentifier.objects.in_scope(user).filter(organization=organization)
         scope_remove(actor=None, user=user, provider_identifiers=list(in_scope))
         ends_on = membership.ends_on
         membership.delete()

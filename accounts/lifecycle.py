@@ -474,9 +474,7 @@ def user_remove_from_organization(
     _last_manager_guard(user, organization, "remove them")
     access_levels_set(actor=actor, user=user, organization=organization, levels=[], request=request)
     in_org = ProviderIdentifier.objects.filter(organization=organization)
-    scope_remove(
-        actor=actor, user=user, provider_identifiers=list(in_org.filter(user_grants__user=user)), request=request
-    )
+    scope_remove(actor=actor, user=user, provider_identifiers=list(in_org.in_scope(user)), request=request)
     Membership.objects.filter(user=user, organization=organization).delete()
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     _comment(user=user, organization=organization, author=actor, action=Action.REMOVE, comment=comment)
