@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.access import RestrictedManager
 from accounts.models import ProviderIdKind
 
 MAX_ITEMS = 20
@@ -44,6 +45,11 @@ class AccessRequest(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    # The requester always sees their own requests (access_requests.selectors.requests_of);
+    # restrict() opens the requests naming an organization to holders of a level there.
+    objects = RestrictedManager()
+    access_organization_path = "organization"
 
     class Meta:
         ordering = ["-created_at", "-id"]

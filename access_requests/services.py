@@ -24,8 +24,8 @@ from access_requests.models import (
     ItemDecision,
     RequestStatus,
 )
+from accounts.access import levels_by_organization, organizations_for_user, provider_ids_in_scope
 from accounts.models import AccessLevel, Organization, ProviderIdentifier, ProviderIdKind, User
-from accounts.selectors import levels_by_organization, organizations_for_user, provider_ids_in_scope
 from accounts.services.access import access_levels_set, scope_add
 from accounts.validators import validate_npi, validate_tin
 from audit.models import AuditAction

@@ -7,15 +7,8 @@ from django.utils import timezone
 
 from access_reviews.models import ReviewCampaign, ReviewDecision, ReviewTask, TaskStatus
 from access_reviews.services import task_members
-from accounts.models import (
-    SCOPE_PERMISSION,
-    AccessLevel,
-    OrganizationUserObjectPermission,
-    ProviderIdentifierUserObjectPermission,
-    User,
-    UserStatus,
-)
-from accounts.selectors import managed_organizations
+from accounts.access import level_grants, levels_of_users, managed_organizations, scope_values_of_users
+from accounts.models import AccessLevel, User
 
 
 def tasks_for_manager(*, manager: User, open_only: bool = True) -> QuerySet[ReviewTask]:
@@ -33,16 +26,8 @@ def review_rows(*, task: ReviewTask) -> list[dict]:
     this TIN and the decision taken, with who took it. Four queries."""
     members = list(task_members(task))
     ids = [u.pk for u in members]
-    levels = defaultdict(list)
-    for user_id, codename in OrganizationUserObjectPermission.objects.filter(
-        user_id__in=ids, content_object=task.organization, permission__codename__startswith="level_"
-    ).values_list("user_id", "permission__codename"):
-        levels[user_id].append(codename)
-    scope = defaultdict(list)
-    for user_id, value in ProviderIdentifierUserObjectPermission.objects.filter(
-        user_id__in=ids, permission__codename=SCOPE_PERMISSION, content_object__organization=task.organization
-    ).values_list("user_id", "content_object__value"):
-        scope[user_id].append(value)
+    levels = levels_of_users(organization=task.organization, user_ids=ids)
+    scope = scope_values_of_users(organization=task.organization, user_ids=ids)
     decisions = {d.user_id: d for d in ReviewDecision.objects.filter(task=task).select_related("decided_by")}
     return [
         {
@@ -75,9 +60,8 @@ def plan_review_rows(*, campaign: ReviewCampaign) -> list[dict]:
     if campaign.closed_at is not None:
         return []
     grants = (
-        OrganizationUserObjectPermission.objects.filter(
-            permission__codename=AccessLevel.MANAGE_ACCOUNT,
-            user__status=UserStatus.ACTIVE,
+        level_grants(level=AccessLevel.MANAGE_ACCOUNT, active_only=True)
+        .filter(
             content_object__review_tasks__campaign=campaign,
             content_object__review_tasks__status=TaskStatus.OPEN,
         )

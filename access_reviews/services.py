@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access_reviews.models import Decision, ReviewCampaign, ReviewDecision, ReviewTask, TaskStatus
+from accounts.access import account_managers
 from accounts.models import Membership, Organization, User, UserStatus
-from accounts.selectors import account_managers
 from audit.models import AuditAction
 from audit.services import record
 from outbox.services import email_enqueue_template

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from access_reviews import selectors, services
 from access_reviews.forms import CampaignForm, DecideForm, KeepManyForm, PlanKeepForm
 from access_reviews.models import Decision, ReviewTask
+from accounts.access import account_managers
 from accounts.decorators import level_required, payer_staff_required
 from accounts.models import AccessLevel
-from accounts.selectors import account_managers
 from core.confirm import confirmation_page
 
 manager_required = level_required(AccessLevel.MANAGE_ACCOUNT)

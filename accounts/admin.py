@@ -123,7 +123,7 @@ class AccessLevelsForm(UserObjectPermissionsForm):
         return AccessLevel.choices
 
     def get_obj_perms_field_initial(self):
-        from accounts.selectors import user_levels
+        from accounts.access import user_levels
 
         return sorted(user_levels(user=self.user, organization=self.obj))
 

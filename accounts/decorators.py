@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
-from accounts.selectors import levels_held_anywhere
+from accounts.access import levels_held_anywhere
 
 
 def request_levels(request) -> set[str]:

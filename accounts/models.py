@@ -21,6 +21,7 @@ from django.utils.crypto import salted_hmac
 from django_otp.models import Device, ThrottlingMixin
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts.access import RestrictedManager
 from accounts.validators import REPEATED_DIGIT_TINS, validate_npi, validate_tin
 
 
@@ -169,6 +170,9 @@ class Organization(models.Model):
     postal_code = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedManager()
+    access_organization_path = ""
+
     class Meta:
         ordering = ["name"]
         permissions = [(level.value, level.label) for level in AccessLevel]
@@ -199,6 +203,10 @@ class ProviderIdentifier(models.Model):
     display_name = models.CharField(max_length=200, help_text="The physician or facility this ID stands for.")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="provider_ids")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedManager()
+    access_provider_path = ""
+    access_organization_path = "organization"
 
     class Meta:
         ordering = ["kind", "value"]

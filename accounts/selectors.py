@@ -1,139 +1,22 @@
-"""Reads of who may see what. Each answers in a constant number of queries, whatever the data size."""
+"""Reads about users for their own and their managers' pages: the users a manager manages, their
+counts, failed sign-ins. Who may see what is ``accounts.access``. Each answers in a constant
+number of queries, whatever the data size."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from accounts.models import (
-    SCOPE_PERMISSION,
-    AccessLevel,
-    Organization,
-    OrganizationUserObjectPermission,
-    ProviderIdentifier,
-    ProviderIdentifierUserObjectPermission,
-    User,
-    UserStatus,
-)
-
-LEVEL_CODENAMES = frozenset(AccessLevel.values)
-
-
-def _level_grants(*, user: User, levels: list[str] | None = None) -> QuerySet:
-    grants = OrganizationUserObjectPermission.objects.filter(
-        user=user, permission__codename__in=levels or LEVEL_CODENAMES
-    )
-    return grants
-
-
-def organizations_for_user(*, user: User, level: str | None = None) -> QuerySet[Organization]:
-    """Organizations where the user holds ``level`` (or any level). One query."""
-    if not user.is_authenticated or not user.is_active:
-        return Organization.objects.none()
-    grants = _level_grants(user=user, levels=[level] if level else None).filter(content_object=OuterRef("pk"))
-    return Organization.objects.filter(Exists(grants))
-
-
-def levels_by_organization(*, user: User) -> dict[int, set[str]]:
-    """Organization id → the access levels the user holds there. One query."""
-    result: dict[int, set[str]] = defaultdict(set)
-    if not user.is_authenticated or not user.is_active:
-        return {}
-    rows = _level_grants(user=user).values_list("content_object_id", "permission__codename")
-    for organization_id, codename in rows:
-        result[organization_id].add(codename)
-    return dict(result)
-
-
-def levels_held_anywhere(*, user: User) -> set[str]:
-    """Every access level the user holds on at least one organization. One query."""
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    return set(_level_grants(user=user).values_list("permission__codename", flat=True).distinct())
-
-
-def user_levels(*, user: User, organization: Organization) -> set[str]:
-    """The user's access levels on one organization. One query."""
-    return set(
-        _level_grants(user=user).filter(content_object=organization).values_list("permission__codename", flat=True)
-    )
-
-
-def _scope_grants(*, user: User) -> QuerySet:
-    return ProviderIdentifierUserObjectPermission.objects.filter(user=user, permission__codename=SCOPE_PERMISSION)
-
-
-def provider_ids_in_scope(*, user: User) -> QuerySet[ProviderIdentifier]:
-    """The provider IDs the user may act for, with their organization. One query."""
-    if not user.is_authenticated or not user.is_active:
-        return ProviderIdentifier.objects.none()
-    grants = _scope_grants(user=user).filter(content_object=OuterRef("pk"))
-    return ProviderIdentifier.objects.filter(Exists(grants)).select_related("organization")
-
-
-def user_may(*, user: User, level: str, provider_identifier: ProviderIdentifier) -> bool:
-    """Whether the user may use ``level`` for this provider ID: it must be in the user's scope
-    and the user must hold the level on the ID's organization. One query."""
-    if not user.is_authenticated or not user.is_active or level not in LEVEL_CODENAMES:
-        return False
-    in_scope = _scope_grants(user=user).filter(content_object=OuterRef("pk"))
-    holds_level = _level_grants(user=user, levels=[level]).filter(content_object=OuterRef("organization_id"))
-    return (
-        ProviderIdentifier.objects.filter(pk=provider_identifier.pk)
-        .filter(Exists(in_scope), Exists(holds_level))
-        .exists()
-    )
-
-
-def account_managers(*, organization: Organization, active_only: bool = True) -> QuerySet[User]:
-    """The users holding Manage Account on the organization. One query."""
-    grants = OrganizationUserObjectPermission.objects.filter(
-        content_object=organization,
-        permission__codename=AccessLevel.MANAGE_ACCOUNT,
-        user=OuterRef("pk"),
-    )
-    users = User.objects.filter(Exists(grants))
-    if active_only:
-        users = users.filter(status=UserStatus.ACTIVE)
-    return users.order_by("full_name")
-
-
-def account_managers_by_organization(*, organization_ids) -> dict[int, list[User]]:
-    """Active account managers of each organization, for "who controls my access?". One query."""
-    grants = (
-        OrganizationUserObjectPermission.objects.filter(
-            content_object_id__in=list(organization_ids),
-            permission__codename=AccessLevel.MANAGE_ACCOUNT,
-            user__status=UserStatus.ACTIVE,
-        )
-        .select_related("user")
-        .order_by("user__full_name")
-    )
-    result: dict[int, list[User]] = defaultdict(list)
-    for grant in grants:
-        result[grant.content_object_id].append(grant.user)
-    return dict(result)
-
+from accounts.access import managed_by, managed_organizations
+from accounts.models import Organization, User, UserStatus
 
 # --- User Management (account managers) ------------------------------------------------------------
-
-
-def managed_organizations(*, manager: User) -> QuerySet[Organization]:
-    """The organizations where the user is an account manager. One query."""
-    return organizations_for_user(user=manager, level=AccessLevel.MANAGE_ACCOUNT).order_by("name")
 
 
 def managed_users(
     *, manager: User, organization: Organization | None = None, q: str = "", status: str = ""
 ) -> QuerySet[User]:
     """Members of the manager's organizations (or of one of them), searched by name or email."""
-    from accounts.models import Membership
-
-    organizations = managed_organizations(manager=manager).values("pk")
-    members = Membership.objects.filter(user=OuterRef("pk"), organization__in=organizations)
-    if organization is not None:
-        members = members.filter(organization=organization)
-    users = User.objects.filter(Exists(members), kind="provider")
+    users = managed_by(manager=manager, organization=organization)
     q = (q or "").strip()
     if q:
         users = users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))

@@ -192,9 +192,9 @@ def main() -> None:
     from django.db import connection, transaction
 
     from audit.models import AuditAction, AuditEvent
+    from audit.pages import _csv_lines
     from audit.selectors import EVENT_ORDER, audit_events_all, audit_events_filter
     from audit.services import audit_chain_verify, record
-    from audit.pages import _csv_lines
     from core.pagination import keyset_page
     from user_management.selectors import audit_events_for_manager
 

@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.db.models import F, Q
 
+from accounts.access import ANY_ORGANIZATION, RestrictedManager
 from accounts.models import ProviderIdentifier
 
 
@@ -49,6 +50,10 @@ class Claim(models.Model):
     denial_reason = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RestrictedManager()
+    access_provider_path = "provider_identifier"
+    access_organization_path = "provider_identifier__organization"
+
     class Meta:
         ordering = ["-received_date", "-id"]
         constraints = [
@@ -84,6 +89,11 @@ class Member(models.Model):
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Members are found by exact member ID and birth date, never listed: the level held on any
+    # organization (Eligibility) opens the lookup.
+    objects = RestrictedManager()
+    access_organization_path = ANY_ORGANIZATION
 
     class Meta:
         ordering = ["member_id"]

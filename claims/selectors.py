@@ -3,54 +3,21 @@ Each answers in one query (the member, with its coverage spans, in two)."""
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from accounts.models import (
-    SCOPE_PERMISSION,
-    AccessLevel,
-    OrganizationUserObjectPermission,
-    ProviderIdentifier,
-    ProviderIdentifierUserObjectPermission,
-    User,
-)
+from accounts.models import AccessLevel, ProviderIdentifier, User
 from claims.models import Claim, Coverage, Member
-
-
-def _claims_reach(*, user: User, provider_identifier_ref: str, organization_ref: str) -> list[Exists]:
-    """The two conditions of seeing a provider ID's claims: the ID is in the user's scope, and the
-    user holds Claims on the ID's own organization (scope alone, or Claims elsewhere, is not enough)."""
-    in_scope = ProviderIdentifierUserObjectPermission.objects.filter(
-        user=user, permission__codename=SCOPE_PERMISSION, content_object=OuterRef(provider_identifier_ref)
-    )
-    holds_claims = OrganizationUserObjectPermission.objects.filter(
-        user=user, permission__codename=AccessLevel.CLAIMS, content_object=OuterRef(organization_ref)
-    )
-    return [Exists(in_scope), Exists(holds_claims)]
-
-
-def _may_see_claims(user: User) -> bool:
-    return user.is_authenticated and user.is_active and not user.is_payer_staff
 
 
 def claims_visible_to(*, user: User) -> QuerySet[Claim]:
     """Claims of the provider IDs in the user's scope whose organization granted the user Claims,
     with the provider ID and organization joined. One query."""
-    if not _may_see_claims(user):
-        return Claim.objects.none()
-    reach = _claims_reach(
-        user=user,
-        provider_identifier_ref="provider_identifier_id",
-        organization_ref="provider_identifier__organization_id",
-    )
-    return Claim.objects.filter(*reach).select_related("provider_identifier__organization")
+    return Claim.objects.restrict(user, AccessLevel.CLAIMS).select_related("provider_identifier__organization")
 
 
 def claim_provider_ids(*, user: User) -> QuerySet[ProviderIdentifier]:
     """The provider IDs whose claims the user may see (the choices of the provider ID filter). One query."""
-    if not _may_see_claims(user):
-        return ProviderIdentifier.objects.none()
-    reach = _claims_reach(user=user, provider_identifier_ref="pk", organization_ref="organization_id")
-    return ProviderIdentifier.objects.filter(*reach).order_by("kind", "value")
+    return ProviderIdentifier.objects.restrict(user, AccessLevel.CLAIMS).order_by("kind", "value")
 
 
 def claims_search(
@@ -83,9 +50,11 @@ def claims_search(
     return claims
 
 
-def member_for_eligibility(*, member_id: str, date_of_birth: datetime.date) -> Member | None:
+def member_for_eligibility(*, member_id: str, date_of_birth: datetime.date, user: User | None = None) -> Member | None:
     """The member with exactly this member ID and birth date, with every coverage span (newest
     first), or None. A wrong birth date finds nothing, like an unknown ID: one query either way,
-    then one more for the spans of a member found."""
+    then one more for the spans of a member found. With ``user``, only for a user holding
+    Eligibility (on any organization: the birth date is the proof, not the TIN)."""
     spans = Prefetch("coverages", queryset=Coverage.objects.order_by("-coverage_start", "plan_code"))
-    return Member.objects.filter(member_id=member_id, date_of_birth=date_of_birth).prefetch_related(spans).first()
+    members = Member.objects.all() if user is None else Member.objects.restrict(user, AccessLevel.ELIGIBILITY)
+    return members.filter(member_id=member_id, date_of_birth=date_of_birth).prefetch_related(spans).first()

@@ -605,7 +605,7 @@ def eligibility_check(
             request=request,
         )
         return EligibilityResult(EligibilityOutcome.THROTTLED, date_of_service, refusal=refusal)
-    member = member_for_eligibility(member_id=member_id, date_of_birth=date_of_birth)
+    member = member_for_eligibility(member_id=member_id, date_of_birth=date_of_birth, user=actor)
     if member is None:
         result = EligibilityResult(EligibilityOutcome.NO_MATCH, date_of_service)
     else:

@@ -10,10 +10,13 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+
+from accounts.access import RestrictedQuerySet
+from accounts.models import AccessLevel
 
 MESSAGE_MAX_LENGTH = 5000
 SUBJECT_MAX_LENGTH = 200
@@ -23,6 +26,14 @@ class ThreadKind(models.TextChoices):
     PAYER = "payer", "With the payer team"
     ORGANIZATION = "organization", "Within an organization"
     SYSTEM = "system", "System notification"
+
+
+class ThreadQuerySet(RestrictedQuerySet):
+    def restrict(self, user, level=AccessLevel.MESSAGE_BOX):
+        """Threads the provider user takes part in; a colleague thread also needs ``level`` on its
+        organization now (someone removed from a TIN no longer reads its internal conversations)."""
+        taking_part = Participant.objects.filter(thread=OuterRef("pk"), user=user)
+        return self.filter(Exists(taking_part)).filter(~Q(kind=ThreadKind.ORGANIZATION) | self.holds_level(user, level))
 
 
 class Thread(models.Model):
@@ -44,6 +55,9 @@ class Thread(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_threads"
     )
+
+    objects = ThreadQuerySet.as_manager()
+    access_organization_path = "organization"
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -72,6 +86,12 @@ class Thread(models.Model):
         return self.subject
 
 
+class ParticipantQuerySet(RestrictedQuerySet):
+    def restrict(self, user, level=AccessLevel.MESSAGE_BOX):
+        """The user's own places in threads, with the colleague-thread rule of ``Thread.objects.restrict``."""
+        return self.filter(user=user).filter(~Q(thread__kind=ThreadKind.ORGANIZATION) | self.holds_level(user, level))
+
+
 class Participant(models.Model):
     """A provider user's place in a thread: their read and archive state."""
 
@@ -81,6 +101,9 @@ class Participant(models.Model):
     archived = models.BooleanField(default=False)
     # A copy of the thread's time, so the inbox is one index range scan.
     last_message_at = models.DateTimeField(default=timezone.now)
+
+    objects = ParticipantQuerySet.as_manager()
+    access_organization_path = "thread__organization"
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user"], name="participant_unique")]

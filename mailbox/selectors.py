@@ -1,18 +1,10 @@
 """Reads of the Message Box and the Mailbox, restricted to what the user may see."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from accounts.models import AccessLevel, OrganizationUserObjectPermission, User, UserStatus
-from accounts.selectors import organizations_for_user
+from accounts.access import level_grants, organizations_for_user
+from accounts.models import AccessLevel, User
 from mailbox.models import Message, Participant, Thread, ThreadKind
-
-
-def _holds_message_box(user: User, organization_ref: str) -> Exists:
-    return Exists(
-        OrganizationUserObjectPermission.objects.filter(
-            user=user, permission__codename=AccessLevel.MESSAGE_BOX, content_object=OuterRef(organization_ref)
-        )
-    )
 
 
 def inbox(*, user: User, archived: bool = False, unread: bool = False) -> QuerySet[Participant]:
@@ -23,8 +15,8 @@ def inbox(*, user: User, archived: bool = False, unread: bool = False) -> QueryS
     internal conversations, even if they use the Message Box for another TIN.
     """
     rows = (
-        Participant.objects.filter(user=user, archived=archived)
-        .filter(~Q(thread__kind=ThreadKind.ORGANIZATION) | _holds_message_box(user, "thread__organization_id"))
+        Participant.objects.restrict(user, AccessLevel.MESSAGE_BOX)
+        .filter(archived=archived)
         .select_related("thread", "thread__organization", "thread__created_by")
     )
     if unread:
@@ -39,9 +31,7 @@ def unread_count(*, user: User) -> int:
 def threads_for_participant(*, user: User) -> QuerySet[Thread]:
     """Threads the provider user takes part in: the base of every thread lookup (others → 404).
     Colleague threads need Message Box on their organization now, as in ``inbox``."""
-    return Thread.objects.filter(Exists(Participant.objects.filter(thread=OuterRef("pk"), user=user))).filter(
-        ~Q(kind=ThreadKind.ORGANIZATION) | _holds_message_box(user, "organization_id")
-    )
+    return Thread.objects.restrict(user, AccessLevel.MESSAGE_BOX)
 
 
 def thread_messages(*, thread: Thread) -> QuerySet[Message]:
@@ -59,11 +49,8 @@ def message_box_recipients(*, user: User) -> list[tuple[User, object]]:
     if not organizations:
         return []
     grants = (
-        OrganizationUserObjectPermission.objects.filter(
-            content_object__in=organizations,
-            permission__codename=AccessLevel.MESSAGE_BOX,
-            user__status=UserStatus.ACTIVE,
-        )
+        level_grants(level=AccessLevel.MESSAGE_BOX, active_only=True)
+        .filter(content_object__in=organizations)
         .exclude(user=user)
         .select_related("user", "content_object")
         .order_by("content_object__name", "user__full_name")

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import user_levels
 from accounts.models import AccessLevel, Organization, User
-from accounts.selectors import user_levels
 from audit.models import AuditAction
 from audit.services import record
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Participant, Thread, ThreadKind

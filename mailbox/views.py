@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import organizations_for_user
 from accounts.decorators import level_required
 from accounts.models import AccessLevel
-from accounts.selectors import organizations_for_user
 from core import ratelimit
 from core.pagination import keyset_page
 from mailbox import selectors, services

@@ -11,11 +11,16 @@ from django.db.models import Count, DateField, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
+from accounts.access import (
+    account_managers_by_organization,
+    level_held_on,
+    levels_by_organization,
+    provider_ids_in_scope,
+)
 from accounts.models import (
     AccessLevel,
     Membership,
     Organization,
-    OrganizationUserObjectPermission,
     ProviderIdentifier,
     Registration,
     RegistrationStatus,
@@ -23,13 +28,7 @@ from accounts.models import (
     UserKind,
     UserStatus,
 )
-from accounts.selectors import (
-    account_managers_by_organization,
-    levels_by_organization,
-    managed_status_counts,
-    managed_users,
-    provider_ids_in_scope,
-)
+from accounts.selectors import managed_status_counts, managed_users
 from audit.models import AuditEvent
 
 # An Add Facility request still open after this many days is overdue on the Control Panel home.
@@ -177,11 +176,7 @@ def payer_dashboard(*, today: date | None = None) -> dict:
         unread=Count("id", filter=Q(payer_unread=True)),
         unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
     )
-    active_manager = OrganizationUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"),
-        permission__codename=AccessLevel.MANAGE_ACCOUNT,
-        user__status=UserStatus.ACTIVE,
-    )
+    active_manager = level_held_on(AccessLevel.MANAGE_ACCOUNT, user__status=UserStatus.ACTIVE)
     organizations = Organization.objects.aggregate(
         total=Count("id"),
         unverified=Count("id", filter=Q(tin_verified=False)),
@@ -190,7 +185,7 @@ def payer_dashboard(*, today: date | None = None) -> dict:
         "status_counts": [(status.value, status.label, status_counts.get(status.value, 0)) for status in UserStatus],
         "organization_count": organizations["total"],
         "unverified_tin_count": organizations["unverified"],
-        "no_manager_count": Organization.objects.filter(~Exists(active_manager)).count(),
+        "no_manager_count": Organization.objects.filter(~active_manager).count(),
         "provider_id_count": ProviderIdentifier.objects.count(),
         "open_request_count": requests["open"],
         "overdue_request_count": requests["overdue"],

@@ -18,3 +18,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # tables with TRUNCATE after transactional tests, so only the test database's sessions may.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c audit.allow_truncate=on"  # noqa: F405
+
+# A test-only app (tests/restrict_app) shows that a new model gets access by declaring its path.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.restrict_app"]  # noqa: F405

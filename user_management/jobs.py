@@ -20,21 +20,20 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import account_managers_by_organization, level_held_on
 from accounts.models import (
     AccessLevel,
     Membership,
     Organization,
-    OrganizationUserObjectPermission,
     ProviderIdentifier,
     User,
     UserKind,
     UserStatus,
 )
-from accounts.selectors import account_managers_by_organization
 from accounts.services.access import access_levels_set, scope_remove
 from audit.models import AuditAction
 from audit.services import record, record_many
@@ -198,11 +197,9 @@ def inactivity_enforce(*, now: datetime | None = None) -> InactivityResult:
 def organizations_without_manager_since(day: date) -> QuerySet[Organization]:
     """Organizations whose account manager the inactivity job disabled on ``day`` and that have no
     active account manager now. The Control Panel computes the same flag; nothing is stored."""
-    grants = OrganizationUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=AccessLevel.MANAGE_ACCOUNT
-    )
-    return Organization.objects.filter(Exists(grants.filter(user__in=disabled_for_inactivity_on(day)))).exclude(
-        Exists(grants.filter(user__status=UserStatus.ACTIVE))
+    manage = AccessLevel.MANAGE_ACCOUNT
+    return Organization.objects.filter(level_held_on(manage, user__in=disabled_for_inactivity_on(day))).exclude(
+        level_held_on(manage, user__status=UserStatus.ACTIVE)
     )
 
 
@@ -307,7 +304,7 @@ def _membership_expire(*, membership_id: int, today: date) -> bool | str:
                 f"access kept past its end date {membership.ends_on.isoformat()}"
             )
         access_levels_set(actor=None, user=user, organization=organization, levels=[])
-        in_scope = ProviderIdentifier.objects.filter(organization=organization, user_grants__user=user).distinct()
+        in_scope = ProviderIdentifier.objects.in_scope(user).filter(organization=organization)
         scope_remove(actor=None, user=user, provider_identifiers=list(in_scope))
         ends_on = membership.ends_on
         membership.delete()

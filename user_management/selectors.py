@@ -13,18 +13,18 @@ from django.utils import timezone
 
 from access_requests.models import AccessRequest
 from access_requests.selectors import payer_requests
+from accounts.access import account_managers, levels_of_users, manager_audit_scope
 from accounts.models import (
     AccessLevel,
     LinkPurpose,
     Membership,
     Organization,
-    OrganizationUserObjectPermission,
     ProviderIdentifier,
     RegistrationLink,
     User,
     UserStatus,
 )
-from accounts.selectors import account_managers, managed_users
+from accounts.selectors import managed_users
 from audit.models import AuditEvent
 from core.pagination import KeysetPage, keyset_page
 from user_management import work_queue
@@ -56,13 +56,7 @@ def organization_members(*, organization: Organization, after: str | None) -> Ke
         order=("user__full_name", "id"),
         after=after,
     )
-    levels = defaultdict(set)
-    for user_id, codename in OrganizationUserObjectPermission.objects.filter(
-        content_object=organization,
-        user_id__in=[m.user_id for m in page.rows],
-        permission__codename__in=AccessLevel.values,
-    ).values_list("user_id", "permission__codename"):
-        levels[user_id].add(codename)
+    levels = levels_of_users(organization=organization, user_ids=[m.user_id for m in page.rows])
     for membership in page.rows:
         membership.levels = [level for level in AccessLevel if level.value in levels[membership.user_id]]
         membership.is_manager = AccessLevel.MANAGE_ACCOUNT in levels[membership.user_id]
@@ -97,28 +91,6 @@ def with_organizations(users: list[User]) -> list[User]:
     for user in users:
         user.organizations_list = by_user[user.pk]
     return users
-
-
-def manager_audit_scope(*, user: User) -> tuple[set[int], set[str]]:
-    """The organizations where ``user`` holds Manage Account, and the uuids (as text) of every user
-    holding any access level on one of them (the manager included). One query on the grant table."""
-    if not user.is_authenticated or not user.is_active:
-        return set(), set()
-    managed = OrganizationUserObjectPermission.objects.filter(
-        user=user, permission__codename=AccessLevel.MANAGE_ACCOUNT
-    ).values("content_object_id")
-    rows = (
-        OrganizationUserObjectPermission.objects.filter(
-            content_object_id__in=managed, permission__codename__in=AccessLevel.values
-        )
-        .values_list("content_object_id", "user__uuid")
-        .distinct()
-    )
-    organization_ids, member_uuids = set(), set()
-    for organization_id, member_uuid in rows:
-        organization_ids.add(organization_id)
-        member_uuids.add(str(member_uuid))
-    return organization_ids, member_uuids
 
 
 def audit_events_for_manager(*, user: User) -> QuerySet[AuditEvent]:

@@ -15,8 +15,8 @@ from access_requests.services import (
     default_levels,
     review_rows,
 )
+from accounts.access import provider_ids_in_scope, user_levels
 from accounts.models import AccessLevel
-from accounts.selectors import provider_ids_in_scope, user_levels
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory
 from audit.models import AuditAction, AuditEvent
 from mailbox.models import Message, ThreadKind

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from access_requests.models import AccessRequest, RequestStatus
 from access_requests.services import access_request_create
-from accounts.selectors import provider_ids_in_scope
+from accounts.access import provider_ids_in_scope
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory
 from outbox.models import OutboundEmail
 
@@ -164,7 +164,7 @@ def test_forged_decision_fields_are_ignored_or_refused(client, login_as, biller,
     request.refresh_from_db()
     assert request.status == RequestStatus.APPROVED
     # Biller already held levels on this TIN: no level was touched, Manage Account least of all.
-    from accounts.selectors import user_levels
+    from accounts.access import user_levels
 
     assert "level_manage_account" not in user_levels(user=biller, organization=pediatrics.organization)
     response = client.post(

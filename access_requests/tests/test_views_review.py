@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from access_requests.models import AccessRequest, ItemDecision, RequestStatus
 from access_requests.services import TIN_LISTED_IDS, access_request_create, access_request_decide
+from accounts.access import provider_ids_in_scope, user_levels
 from accounts.models import ProviderIdKind
-from accounts.selectors import provider_ids_in_scope, user_levels
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory
 from audit.models import AuditAction, AuditEvent
 from mailbox.models import Message

@@ -15,8 +15,8 @@ from access_reviews.services import (
     task_members,
     task_open_members,
 )
+from accounts.access import user_levels
 from accounts.models import AccessLevel, Membership, User, UserStatus
-from accounts.selectors import user_levels
 from audit.models import AuditAction, AuditEvent
 from outbox.models import OutboundEmail
 

@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.access import user_levels
 from accounts.models import (
     SCOPE_PERMISSION,
     AccessLevel,
@@ -18,7 +19,6 @@ from accounts.models import (
     User,
     UserKind,
 )
-from accounts.selectors import user_levels
 from audit.models import AuditAction
 from audit.services import record
 

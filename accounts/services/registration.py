@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import account_managers
 from accounts.models import (
     LinkPurpose,
     Membership,
@@ -20,7 +21,6 @@ from accounts.models import (
     User,
     UserStatus,
 )
-from accounts.selectors import account_managers
 from accounts.services.mfa import totp_enrollment_confirm
 from accounts.services.users import user_create, user_status_set
 from accounts.validators import validate_npi, validate_tin

@@ -2,8 +2,7 @@
 
 import pytest
 
-from accounts.models import AccessLevel, UserStatus
-from accounts.selectors import (
+from accounts.access import (
     account_managers,
     levels_by_organization,
     levels_held_anywhere,
@@ -11,6 +10,7 @@ from accounts.selectors import (
     provider_ids_in_scope,
     user_may,
 )
+from accounts.models import AccessLevel, UserStatus
 from accounts.services.access import access_levels_set, scope_add
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
 

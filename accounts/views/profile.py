@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.access import account_managers_by_organization, levels_by_organization, provider_ids_in_scope
 from accounts.decorators import provider_required
 from accounts.forms import ProfileForm
 from accounts.models import AccessLevel, Organization
-from accounts.selectors import account_managers_by_organization, levels_by_organization, provider_ids_in_scope
 from accounts.services.users import profile_update
 from core.pagination import keyset_page
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from access_requests.models import AccessRequest
 from access_requests.tests.test_views import formset_data
+from accounts.access import provider_ids_in_scope
 from accounts.forms import LoginForm, OutboxPasswordResetForm, RegistrationForm
 from accounts.models import User
-from accounts.selectors import provider_ids_in_scope
 from accounts.tests.factories import ProviderIdentifierFactory
 from claims.forms import ClaimFilterForm, EligibilityForm
 from claims.models import Claim, Member

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from access_requests.models import AccessRequest, AccessRequestItem, RequestStatus
+from accounts.access import provider_ids_in_scope
 from accounts.models import (
     AccessLevel,
     Membership,
@@ -23,7 +24,6 @@ from accounts.models import (
     UserKind,
     UserStatus,
 )
-from accounts.selectors import provider_ids_in_scope
 from accounts.validators import npi_is_valid, tin_is_valid
 from audit.models import AuditEvent
 from audit.services import audit_chain_verify

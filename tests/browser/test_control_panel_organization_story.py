@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accounts.access import provider_ids_in_scope
 from accounts.models import Organization, User
-from accounts.selectors import provider_ids_in_scope
 from tests.browser.helpers import sign_in, sign_out
 
 pytestmark = pytest.mark.browser

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 
 from access_requests.models import AccessRequest, RequestStatus
 from access_requests.services import access_request_create
+from accounts.access import provider_ids_in_scope
 from accounts.models import Organization, ProviderIdKind, User
-from accounts.selectors import provider_ids_in_scope
 from accounts.tests.factories import ProviderIdentifierFactory
 from mailbox.models import Message
 from tests.browser.helpers import sign_in

@@ -13,8 +13,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accounts.access import provider_ids_in_scope, user_levels
 from accounts.models import AccessLevel, Membership, User, UserStatus
-from accounts.selectors import provider_ids_in_scope, user_levels
 from accounts.services.registration import link_validity, registration_submit
 from tests.browser.helpers import sign_in
 

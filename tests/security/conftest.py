@@ -19,8 +19,8 @@ from access_requests.models import AccessRequest
 from access_requests.services import access_request_create
 from access_reviews.models import ReviewCampaign, ReviewTask
 from access_reviews.services import campaign_open
+from accounts.access import user_levels
 from accounts.models import AccessLevel, Organization, ProviderIdentifier, Registration, User, UserKind, UserStatus
-from accounts.selectors import user_levels
 from accounts.services.access import access_levels_set, scope_add
 from accounts.services.registration import registration_submit
 from accounts.services.users import user_status_set

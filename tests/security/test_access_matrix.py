@@ -53,6 +53,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from access_requests.models import AccessRequest
 from access_reviews.models import ReviewCampaign, ReviewDecision
+from accounts.access import user_levels
 from accounts.models import (
     SCOPE_PERMISSION,
     AccessLevel,
@@ -62,7 +63,6 @@ from accounts.models import (
     Registration,
     User,
 )
-from accounts.selectors import user_levels
 from mailbox.models import Message, Participant, Thread
 from outbox.models import OutboundEmail
 from tests.security.conftest import MEMBER_BIRTH_DATE, PERSONAS, World, sign_in

@@ -21,14 +21,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.access import account_managers, user_levels
 from accounts.models import (
-    SCOPE_PERMISSION,
     AccessLevel,
     LinkPurpose,
     Membership,
     Organization,
     ProviderIdentifier,
-    ProviderIdentifierUserObjectPermission,
     Registration,
     RegistrationLink,
     RegistrationStatus,
@@ -36,7 +35,6 @@ from accounts.models import (
     UserComment,
     UserStatus,
 )
-from accounts.selectors import account_managers, user_levels
 from accounts.services.access import access_levels_set, scope_add, scope_remove
 from accounts.services.registration import link_validity, registration_link_issue
 from accounts.services.users import password_reset_send, user_create, user_status_set
@@ -260,9 +258,7 @@ def user_remove_from_organization(
     last_manager_guard(user, organization, "remove them")
     access_levels_set(actor=actor, user=user, organization=organization, levels=[], request=request)
     in_org = ProviderIdentifier.objects.filter(organization=organization)
-    scope_remove(
-        actor=actor, user=user, provider_identifiers=list(in_org.filter(user_grants__user=user)), request=request
-    )
+    scope_remove(actor=actor, user=user, provider_identifiers=list(in_org.in_scope(user)), request=request)
     Membership.objects.filter(user=user, organization=organization).delete()
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     history_add(user=user, organization=organization, author=actor, action=Action.REMOVE, comment=comment)
@@ -420,9 +416,7 @@ def user_changes_plan(
         raise ValidationError({"add_ids": "Choose provider IDs of this organization only."})
     if adding or removing:
         held = set(
-            ProviderIdentifierUserObjectPermission.objects.filter(
-                user=user, permission__codename=SCOPE_PERMISSION, content_object_id__in=[*adding, *removing]
-            ).values_list("content_object_id", flat=True)
+            ProviderIdentifier.objects.in_scope(user).filter(pk__in=[*adding, *removing]).values_list("pk", flat=True)
         )
         changes["scope_added"] = tuple(pid for pk, pid in adding.items() if pk not in held)
         changes["scope_removed"] = tuple(pid for pk, pid in removing.items() if pk in held and pk not in adding)

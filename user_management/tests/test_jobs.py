@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from accounts.access import provider_ids_in_scope, user_levels
 from accounts.models import AccessLevel, Membership, User, UserKind, UserStatus
-from accounts.selectors import provider_ids_in_scope, user_levels
 from accounts.services.access import access_levels_set, scope_add
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
 from audit.models import AuditAction, AuditEvent

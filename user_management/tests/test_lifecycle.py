@@ -5,6 +5,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from accounts.access import user_levels
 from accounts.models import (
     AccessLevel,
     Membership,
@@ -16,7 +17,6 @@ from accounts.models import (
     UserComment,
     UserStatus,
 )
-from accounts.selectors import user_levels
 from accounts.services import registration as registration_services
 from accounts.tests.factories import TOTPDeviceFactory, UserFactory
 from conftest import make_provider
@@ -317,7 +317,7 @@ def test_factories_still_work_with_devices():
 def test_one_save_applies_levels_scope_and_end_date_each_audited(manager, biller, org, npi):
     import datetime
 
-    from accounts.selectors import provider_ids_in_scope
+    from accounts.access import provider_ids_in_scope
     from accounts.tests.factories import ProviderIdentifierFactory
     from audit.models import AuditAction, AuditEvent
 

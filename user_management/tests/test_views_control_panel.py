@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from accounts.access import provider_ids_in_scope, user_levels
 from accounts.models import Membership, Organization, UserStatus
-from accounts.selectors import provider_ids_in_scope, user_levels
 from accounts.tests.factories import ProviderIdentifierFactory, UserFactory
 from audit.models import AuditAction, AuditEvent
 from audit.services import record_many

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.access import user_levels
 from accounts.models import AccessLevel, Membership, User, UserComment, UserStatus
-from accounts.selectors import user_levels
 from conftest import make_provider
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_removing_asks_first_and_the_question_lists_what_goes(client, login_as, 
     response = client.post(update_url(biller), {**data, "confirmed": "yes"}, follow=True)
     assert b"Saved for Biller: Claims removed; NPI 1234567893 removed." in response.content
     assert user_levels(user=biller, organization=org) == {AccessLevel.ELIGIBILITY, AccessLevel.MESSAGE_BOX}
-    from accounts.selectors import provider_ids_in_scope
+    from accounts.access import provider_ids_in_scope
 
     assert list(provider_ids_in_scope(user=User.objects.get(pk=biller.pk))) == []
 
@@ -289,7 +289,7 @@ def test_a_typed_provider_id_comes_back_as_text(client, login_as, manager, bille
 
 
 def test_scope_within_the_tin(client, login_as, manager, biller, org, npi, other_npi):
-    from accounts.selectors import provider_ids_in_scope
+    from accounts.access import provider_ids_in_scope
     from accounts.tests.factories import ProviderIdentifierFactory
 
     extra = ProviderIdentifierFactory(organization=org)

@@ -2,27 +2,30 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from access_requests.selectors import requests_of
+from accounts.access import (
+    has_grant_on_tin,
+    has_npi_in_scope,
+    level_held_on,
+    levels_by_organization,
+    provider_ids_in_scope,
+)
 from accounts.decorators import payer_staff_required
 from accounts.models import (
-    SCOPE_PERMISSION,
     AccessLevel,
     Organization,
-    OrganizationUserObjectPermission,
     ProviderIdentifier,
-    ProviderIdentifierUserObjectPermission,
     Registration,
     RegistrationStatus,
     User,
     UserKind,
     UserStatus,
 )
-from accounts.selectors import levels_by_organization, provider_ids_in_scope
 from accounts.services.users import password_reset_send
 from accounts.validators import NPI_RE, TIN_RE
 from audit.models import AuditEvent
@@ -43,13 +46,9 @@ def provider_users_matching(q: str, status: str = ""):
         return users
     digits = q.replace("-", "").replace(" ", "")
     if TIN_RE.match(digits):
-        grants = OrganizationUserObjectPermission.objects.filter(user=OuterRef("pk"), content_object__tin=digits)
-        return users.filter(Exists(grants))
+        return users.filter(has_grant_on_tin(digits))
     if NPI_RE.match(digits):
-        scope = ProviderIdentifierUserObjectPermission.objects.filter(
-            user=OuterRef("pk"), content_object__kind="npi", content_object__value=digits
-        )
-        return users.filter(Exists(scope))
+        return users.filter(has_npi_in_scope(digits))
     return users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
 
 
@@ -143,13 +142,7 @@ def user_scope_add(request, user_uuid):
 def user_scope_remove(request, user_uuid, identifier_uuid):
     user = _provider_user(user_uuid)
     identifier = get_object_or_404(
-        ProviderIdentifier.objects.filter(
-            Exists(
-                ProviderIdentifierUserObjectPermission.objects.filter(
-                    user=user, content_object=OuterRef("pk"), permission__codename=SCOPE_PERMISSION
-                )
-            )
-        ),
+        ProviderIdentifier.objects.in_scope(user),
         uuid=identifier_uuid,
     )
     confirm = confirmation_page(
@@ -252,10 +245,8 @@ def organizations(request):
     q = flag = ""
     if form.is_valid():
         q, flag = form.cleaned_data["q"].strip(), form.cleaned_data["flag"]
-    active_manager = OrganizationUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=AccessLevel.MANAGE_ACCOUNT, user__status="active"
-    )
-    rows = Organization.objects.annotate(has_manager=Exists(active_manager))
+    active_manager = level_held_on(AccessLevel.MANAGE_ACCOUNT, user__status="active")
+    rows = Organization.objects.annotate(has_manager=active_manager)
     if q:
         rows = rows.filter(tin=q.replace("-", "")) if q.replace("-", "").isdigit() else rows.filter(name__icontains=q)
     if flag == "unverified":

@@ -3,33 +3,25 @@ Update User screen of seed 004, and invitations. Everything is limited to the ma
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import managed_organizations, user_levels
 from accounts.decorators import level_required
 from accounts.models import (
-    SCOPE_PERMISSION,
     AccessLevel,
     LinkPurpose,
     Membership,
     ProviderIdentifier,
-    ProviderIdentifierUserObjectPermission,
     RegistrationLink,
     RoleTemplate,
     User,
     UserComment,
     UserStatus,
 )
-from accounts.selectors import (
-    managed_organizations,
-    managed_status_counts,
-    managed_users,
-    shared_organizations,
-    user_levels,
-)
+from accounts.selectors import managed_status_counts, managed_users, shared_organizations
 from accounts.services import registration as registration_services
 from core.confirm import confirmation_declined, confirmation_page
 from core.pagination import keyset_page
@@ -97,10 +89,7 @@ def _update_url(user, organization) -> str:
 
 def _scope_in(user, organization) -> list[ProviderIdentifier]:
     """The user's provider IDs of this TIN (not the TIN's whole list). One query."""
-    grants = ProviderIdentifierUserObjectPermission.objects.filter(
-        user=user, permission__codename=SCOPE_PERMISSION, content_object=OuterRef("pk")
-    )
-    return list(ProviderIdentifier.objects.filter(Exists(grants), organization=organization).order_by("kind", "value"))
+    return list(ProviderIdentifier.objects.in_scope(user).filter(organization=organization).order_by("kind", "value"))
 
 
 @require_http_methods(["GET", "POST"])
