@@ -9,11 +9,11 @@ test cannot fill fails too, until it is taught the argument.
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from conftest import verified_login
-from portal import help as help_pages
 from tests.security.conftest import build_world
+from tests.url_walk import arguments, named_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -35,39 +35,6 @@ TOP_AND_SIGN_IN = {
     "healthz",
 }
 BREADCRUMB_NAV = 'aria-label="Breadcrumbs"'
-
-
-def named_urls(patterns=None, namespace=""):
-    """(full name, argument names) of every named URL, Django's admin left out (it has its own)."""
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace == "admin":
-                continue
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from named_urls(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield f"{namespace}{entry.name}", sorted(entry.pattern.converters)
-
-
-def arguments(world, name: str, params: list[str]) -> list[dict]:
-    """The kwargs to open ``name`` with: one set, or one per help page."""
-    values = {
-        "user_uuid": world.biller.uuid,
-        "thread_uuid": world.thread.uuid,
-        "request_uuid": world.access_request.uuid,
-        "task_uuid": world.task.uuid,
-        "campaign_uuid": world.campaign.uuid,
-        "organization_uuid": world.org.uuid,
-        "registration_uuid": world.registration.uuid,
-        "identifier_uuid": world.npi.uuid,
-        "claim_number": world.claim.claim_number,
-        "passkey_id": world.passkey.credential_id_sha256,
-    }
-    if params == ["slug"]:
-        return [{"slug": page.slug} for page in help_pages.PAGES]
-    missing = [p for p in params if p not in values]
-    assert not missing, f"{name}: teach this test the URL argument(s) {missing}"
-    return [{p: values[p] for p in params}]
 
 
 def pages(world):

@@ -91,12 +91,14 @@ class AxeAudit:
     def __init__(self, page):
         self.page = page
         self.checked: list[str] = []
+        self.urls: list[str] = []  # the address of each page checked
         self.failures: list[str] = []
 
     def check(self, label: str) -> None:
         self.page.wait_for_load_state("load")
         violations = axe_violations(self.page)
         self.checked.append(label)
+        self.urls.append(self.page.url)
         if violations:
             self.failures.append(format_violations(f"{label} ({self.page.url})", violations))
 

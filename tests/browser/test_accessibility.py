@@ -7,11 +7,14 @@ and a few on a phone-sized screen. A last test walks Add Facility with the keybo
 """
 
 import base64
+import contextlib
 import datetime
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -29,6 +32,7 @@ from devdata.management.commands.seed_demo import DEMO_PASSWORD
 from mailbox.services import thread_start_with_payer
 from tests.browser.axe import AxeAudit
 from tests.browser.helpers import fresh_code_for, sign_in
+from tests.browser.walk import WALK
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +72,16 @@ def _password_step(page, email: str) -> None:
 def _code_for_secret_on_page(page) -> str:
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     return f"{totp(base64.b32decode(secret), step=30, t0=0, digits=6):06d}"
+
+
+def _assert_walked(audit: AxeAudit, test_name: str) -> None:
+    """The test checked every page tests/browser/walk.py lists for it."""
+    names = set()
+    for url in audit.urls:
+        with contextlib.suppress(Resolver404):  # the 404 page has no URL name
+            names.add(resolve(urlsplit(url).path).view_name)
+    missing = WALK[test_name] - names
+    assert not missing, f"{test_name} did not check {sorted(missing)} (it checked {sorted(names)})"
 
 
 def _check_on_a_phone(page, audit: AxeAudit, paths: list[str]) -> None:
@@ -122,6 +136,9 @@ def test_signed_out_pages_and_second_factor(page, demo_data):
     page.get_by_role("button", name="Save the new password").click()
     expect(page.locator(".usa-error-message").first).to_be_visible()
     audit.check("Password reset, new password with errors")
+    page.goto("/password-reset/done/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    audit.check("Password reset, done")
 
     page.goto(f"/register/complete/{registration_token}/")
     expect(page.get_by_role("heading", name="Welcome, Ivan Invited")).to_be_visible()
@@ -167,6 +184,7 @@ def test_signed_out_pages_and_second_factor(page, demo_data):
     expect(page.get_by_role("heading", name="Save your backup codes")).to_be_visible()
     audit.check("MFA backup codes")
 
+    _assert_walked(audit, "test_signed_out_pages_and_second_factor")
     audit.assert_clean()
 
 
@@ -221,6 +239,9 @@ def test_biller_pages(page, demo_data):
     WebAuthnCredential.objects.create(
         user=_user("biller@demo.test"), name="My phone", credential_id=b"a11y-passkey", public_key=b"\x00"
     )
+    page.goto("/mfa/passkey/")
+    expect(page.get_by_role("heading", name="Use your passkey to open the Control Panel")).to_be_visible()
+    audit.check("Passkey step-up")
     page.goto("/security/")
     audit.check("Security, with a passkey")
     _check_on_a_phone(page, audit, ["/security/"])
@@ -294,6 +315,7 @@ def test_biller_pages(page, demo_data):
     _check_on_a_phone(
         page, audit, ["/", "/profile/add-facility/", "/claims/?sort=received_desc", "/messages/", "/help/add-facility/"]
     )
+    _assert_walked(audit, "test_biller_pages")
     audit.assert_clean()
 
 
@@ -372,6 +394,7 @@ def test_account_manager_pages(page, demo_data):
     _check_on_a_phone(
         page, audit, ["/", "/users/", f"/users/{biller.uuid}/", f"/users/{_user('pending@demo.test').uuid}/", "/help/"]
     )
+    _assert_walked(audit, "test_account_manager_pages")
     audit.assert_clean()
 
 
@@ -456,6 +479,7 @@ def test_control_panel_pages(page, demo_data):
             f"/control-panel/organizations/{organization.uuid}/",
         ],
     )
+    _assert_walked(audit, "test_control_panel_pages")
     audit.assert_clean()
 
 
