@@ -5,7 +5,7 @@ The rules (seeds 002 and 004):
 - Registering creates a Verification pending user. The TIN's account managers verify them; a TIN
   without a verified account manager sends the registration to the payer.
 - Enabling a pending user makes them Unverified and sends the registration email, whose one-time
-  link (72 hours; a new one voids the old) lets them set a password and enroll MFA: then Active.
+  link (REGISTRATION_LINK_HOURS; a new one voids the old) lets them set a password and enroll MFA: then Active.
 - Disabled users can be enabled again: Active if they had completed registration, else Unverified.
 - An account manager acts only on members of their own TINs, grants only levels they hold, never
   changes their own levels, and never leaves a TIN without an active account manager.
@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,10 +55,8 @@ from accounts.validators import validate_npi, validate_tin
 from audit.models import AuditAction
 from audit.services import record
 from mailbox.outbox import email_enqueue_template
-from portal import ratelimit
+from portal import policy, ratelimit
 
-REGISTRATION_LINK_TTL = timedelta(hours=72)
-INVITATION_TTL = timedelta(days=7)
 COMMENT_MAX_LENGTH = 200
 
 
@@ -185,7 +183,7 @@ def registration_link_issue(
     now = timezone.now()
     RegistrationLink.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
     raw = secrets.token_urlsafe(32)
-    ttl = INVITATION_TTL if purpose == LinkPurpose.INVITATION else REGISTRATION_LINK_TTL
+    ttl = policy.invitation_ttl() if purpose == LinkPurpose.INVITATION else policy.registration_link_ttl()
     RegistrationLink.objects.create(
         user=user,
         purpose=purpose,
@@ -218,10 +216,10 @@ def registration_link_issue(
 
 
 def link_validity(purpose: str = LinkPurpose.REGISTRATION) -> str:
-    """How long an emailed link works, in the words the pages use ("72 hours", "7 days")."""
+    """How long an emailed link works, in the words the pages use ("72 hours", "7 days", "1 day")."""
     if purpose == LinkPurpose.INVITATION:
-        return f"{INVITATION_TTL.days} days"
-    return f"{int(REGISTRATION_LINK_TTL.total_seconds() // 3600)} hours"
+        return policy.quantity(settings.INVITATION_DAYS, "day")
+    return policy.quantity(settings.REGISTRATION_LINK_HOURS, "hour")
 
 
 def registration_link_find(*, raw: str) -> RegistrationLink | None:
@@ -775,7 +773,7 @@ def invitation_create(
     phone: str = "",
     request=None,
 ) -> User:
-    """Invite a person: an Unverified login with levels and scope chosen now, and a 7-day link."""
+    """Invite a person: an Unverified login with levels and scope chosen now, and a link for INVITATION_DAYS."""
     if not manages(actor, organization):
         raise PermissionDenied("You do not manage this organization.")
     levels = set(levels)

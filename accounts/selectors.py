@@ -15,6 +15,7 @@ from accounts.models import (
     User,
     UserStatus,
 )
+from portal import policy
 
 LEVEL_CODENAMES = frozenset(AccessLevel.values)
 
@@ -188,7 +189,7 @@ def manager_work_queue(*, manager: User, now=None) -> dict:
     inactive = (
         members.filter(status=UserStatus.ACTIVE)
         .annotate(reference=Coalesce("last_login", "status_changed_at"))
-        .filter(reference__lte=now - timedelta(days=76))
+        .filter(reference__lte=now - timedelta(days=policy.inactivity_warn_days()))
         .order_by("reference")[:20]
     )
     from access_reviews.selectors import tasks_for_manager

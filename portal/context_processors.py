@@ -8,6 +8,7 @@ from django.utils.functional import SimpleLazyObject
 
 from portal.navigation import nav_items_for
 from portal.permissions import request_levels
+from portal.policy import policy_context
 
 
 def portal(request):
@@ -43,4 +44,6 @@ def portal(request):
         "PAYER_SUPPORT_PHONE": settings.PAYER_SUPPORT_PHONE,
         "PAYER_SUPPORT_EMAIL": settings.PAYER_SUPPORT_EMAIL,
         "nav_items": SimpleLazyObject(nav),
+        # INACTIVITY_WARN_DAYS, INACTIVITY_DISABLE_DAYS, REGISTRATION_LINK_HOURS, ... (settings).
+        **policy_context(),
     }
