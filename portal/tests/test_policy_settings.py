@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from claims.services import ThrottleLimit
 from portal.env import lifecycle_policy_validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +130,18 @@ def test_the_scan_catches_what_it_is_for():
     assert LITERAL.search("works for 72 hours") and LITERAL.search("after 15 minutes")
     assert CODE_LITERAL.search("now - timedelta(days=76)")
     assert not LITERAL.search("{{ INACTIVITY_DISABLE_DAYS }} days") and not LITERAL.search("190 days")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (60, "a minute"),
+        (3600, "an hour"),
+        (86400, "a day"),
+        (300, "in 5 minutes"),
+        (7200, "in 2 hours"),
+        (90, "in 90 seconds"),
+    ],
+)
+def test_the_eligibility_page_names_the_configured_window(seconds, words):
+    assert ThrottleLimit("minute", seconds, 30).span_words == words
