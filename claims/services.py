@@ -514,6 +514,19 @@ class ThrottleLimit:
     def as_rate(self) -> ratelimit.Rate:
         return ratelimit.Rate(limit=self.max_lookups, seconds=self.seconds)
 
+    @property
+    def span_words(self) -> str:
+        """The window as the page says it: "a minute", "an hour", "a day", "in 5 minutes"."""
+        size, unit = next(
+            (size, unit)
+            for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
+            if self.seconds % size == 0
+        )
+        count = self.seconds // size
+        if count == 1:
+            return f"{'an' if unit == 'hour' else 'a'} {unit}"
+        return f"in {count} {unit}s"
+
 
 def _limit(name: str, key: str) -> ThrottleLimit:
     limit, seconds = settings.RATE_LIMITS[key]
@@ -521,8 +534,9 @@ def _limit(name: str, key: str) -> ThrottleLimit:
 
 
 # Enough for a front desk checking in patients, too few to guess birth dates or walk member IDs.
-# Sliding windows (core.ratelimit): no span of a minute ever holds more than 30 answers, and no
-# span of 24 hours more than 300, whatever the clock says.
+# Sliding windows (core.ratelimit): by default (RATE_ELIGIBILITY_MINUTE, RATE_ELIGIBILITY_DAY) no
+# span of a minute ever holds more than 30 answers, and no span of 24 hours more than 300, whatever
+# the clock says.
 ELIGIBILITY_LIMITS = (
     _limit("minute", "eligibility-minute"),
     _limit("day", "eligibility-day"),

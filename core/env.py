@@ -64,3 +64,22 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
     if limit < 1 or seconds < 1:
         raise ImproperlyConfigured(f"{name} must allow at least 1 event in at least 1 second; got {raw!r}")
     return limit, seconds
+
+
+def lifecycle_policy_validate(
+    *, warn_days: int, disable_days: int, link_hours: int, invitation_days: int, idle_minutes: int
+) -> None:
+    """Refuse a lifecycle policy that cannot work: the inactivity warning must come on day 1 or
+    later and strictly before the disabling day, and every lifetime must be positive."""
+    if warn_days < 1 or warn_days >= disable_days:
+        raise ImproperlyConfigured(
+            "INACTIVITY_WARN_DAYS must be at least 1 and less than INACTIVITY_DISABLE_DAYS; "
+            f"got INACTIVITY_WARN_DAYS={warn_days}, INACTIVITY_DISABLE_DAYS={disable_days}"
+        )
+    for name, value in (
+        ("REGISTRATION_LINK_HOURS", link_hours),
+        ("INVITATION_DAYS", invitation_days),
+        ("SESSION_IDLE_MINUTES", idle_minutes),
+    ):
+        if value < 1:
+            raise ImproperlyConfigured(f"{name} must be at least 1; got {value}")

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.policy import policy_context
 from outbox.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def email_enqueue_template(
 
     Templates hold no message text, claim or member data: only what happened and a link.
     """
-    context = {"PAYER_NAME": settings.PAYER_NAME, "SITE_URL": settings.SITE_URL, **context}
+    context = {"PAYER_NAME": settings.PAYER_NAME, "SITE_URL": settings.SITE_URL, **policy_context(), **context}
     subject = " ".join(render_to_string(f"mailbox/email/{template}_subject.txt", context).split())
     body = render_to_string(f"mailbox/email/{template}.txt", context)
     return email_enqueue(to=to, subject=subject, body=body, template=template, idempotency_key=idempotency_key)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.decorators import request_levels
+from core.policy import policy_context
 from portal.navigation import nav_items_for
 
 
@@ -43,4 +44,6 @@ def portal(request):
         "PAYER_SUPPORT_PHONE": settings.PAYER_SUPPORT_PHONE,
         "PAYER_SUPPORT_EMAIL": settings.PAYER_SUPPORT_EMAIL,
         "nav_items": SimpleLazyObject(nav),
+        # INACTIVITY_WARN_DAYS, INACTIVITY_DISABLE_DAYS, REGISTRATION_LINK_HOURS, ... (settings).
+        **policy_context(),
     }

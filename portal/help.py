@@ -103,9 +103,7 @@ def facts() -> dict:
     """The figures the help pages quote, read from where the portal enforces them."""
     from access_requests.models import NOTE_MAX_LENGTH
     from accounts.services.mfa import BACKUP_CODE_COUNT
-    from accounts.services.registration import INVITATION_TTL, REGISTRATION_LINK_TTL
     from portal.selectors import REQUEST_OVERDUE_DAYS
-    from user_management import jobs
     from user_management.services.users import COMMENT_MAX_LENGTH
 
     return {
@@ -114,11 +112,11 @@ def facts() -> dict:
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "password_reset_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         "backup_code_count": BACKUP_CODE_COUNT,
-        "warn_days": jobs.WARN_AFTER_DAYS,
-        "disable_days": jobs.DISABLE_AFTER_DAYS,
-        "warn_notice_days": jobs.DISABLE_AFTER_DAYS - jobs.WARN_AFTER_DAYS,
-        "invitation_days": INVITATION_TTL.days,
-        "registration_link_hours": int(REGISTRATION_LINK_TTL.total_seconds() // 3600),
+        "warn_days": settings.INACTIVITY_WARN_DAYS,
+        "disable_days": settings.INACTIVITY_DISABLE_DAYS,
+        "warn_notice_days": settings.INACTIVITY_DISABLE_DAYS - settings.INACTIVITY_WARN_DAYS,
+        "invitation_days": settings.INVITATION_DAYS,
+        "registration_link_hours": settings.REGISTRATION_LINK_HOURS,
         "comment_max": COMMENT_MAX_LENGTH,
         "note_max": NOTE_MAX_LENGTH,
         "overdue_days": REQUEST_OVERDUE_DAYS,

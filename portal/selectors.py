@@ -39,9 +39,9 @@ CHART_WEEKS = 12
 
 def inactivity_days() -> tuple[int, int]:
     """(warning day, disabling day) of the nightly inactivity job: one source for every page."""
-    from user_management import jobs
+    from core import policy
 
-    return jobs.WARN_AFTER_DAYS, jobs.DISABLE_AFTER_DAYS
+    return policy.inactivity_warn_days(), policy.inactivity_disable_days()
 
 
 # --- provider dashboard ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import env_bool, env_int, env_list, env_rate, env_str, is_weak_secret
+from core.env import env_bool, env_int, env_list, env_rate, env_str, is_weak_secret, lifecycle_policy_validate
 from core.relying_party import relying_party
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -214,8 +214,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour
 
-# Sessions: 15 minutes idle, 12 hours at most (enforced by SessionLifetimeMiddleware too).
-SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 15))
+# Sessions: SESSION_IDLE_MINUTES idle, 12 hours at most (enforced by SessionLifetimeMiddleware too).
+_idle_minutes = env_int("SESSION_IDLE_MINUTES", 15)
+SESSION_IDLE_TIMEOUT = timedelta(minutes=_idle_minutes)
 # The page warns this many seconds before the idle sign-out, with a "Stay signed in" button.
 SESSION_IDLE_WARNING_SECONDS = env_int("SESSION_IDLE_WARNING_SECONDS", 60)
 SESSION_MAX_AGE = timedelta(hours=12)
@@ -227,6 +228,22 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+
+# Account lifecycle policy (read where it is enforced, at call time, and shown to users through
+# core.policy): a provider user without a sign-in for INACTIVITY_WARN_DAYS is warned by email and
+# disabled at INACTIVITY_DISABLE_DAYS by the nightly job; a registration link works for
+# REGISTRATION_LINK_HOURS and an invitation link for INVITATION_DAYS.
+INACTIVITY_WARN_DAYS = env_int("INACTIVITY_WARN_DAYS", 76)
+INACTIVITY_DISABLE_DAYS = env_int("INACTIVITY_DISABLE_DAYS", 90)
+REGISTRATION_LINK_HOURS = env_int("REGISTRATION_LINK_HOURS", 72)
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+lifecycle_policy_validate(
+    warn_days=INACTIVITY_WARN_DAYS,
+    disable_days=INACTIVITY_DISABLE_DAYS,
+    link_hours=REGISTRATION_LINK_HOURS,
+    invitation_days=INVITATION_DAYS,
+    idle_minutes=_idle_minutes,
+)
 
 # Failed sign-ins (numbers documented in the README, "Sign-in lockout"):
 # - one account from one client: LOGIN_FAILURES_BEFORE_LOCK failures lock that pair for

@@ -1,7 +1,8 @@
 """The daily lifecycle jobs (seeds 002/004), run by beat at 02:00 (``user_management.tasks.daily_lifecycle``)
 or by hand (``manage.py run_daily_jobs``):
 
-1. inactivity: warn an Active provider user after 76 days without signing in, disable them at 90;
+1. inactivity: warn an Active provider user after INACTIVITY_WARN_DAYS without signing in (76 by
+   default), disable them at INACTIVITY_DISABLE_DAYS (90);
 2. tell the payer team when that left TINs without an active account manager;
 3. send each account manager a digest of their TIN: users waiting for verification, users disabled;
 4. end time-limited access the day after its end date.
@@ -37,13 +38,12 @@ from accounts.models import (
 from accounts.services.access import access_levels_set, scope_remove
 from audit.models import AuditAction
 from audit.services import record, record_many
+from core import policy
 from outbox.services import email_enqueue_template
 from user_management.services.users import history_add, last_manager_guard
 
 logger = logging.getLogger(__name__)
 
-WARN_AFTER_DAYS = 76
-DISABLE_AFTER_DAYS = 90
 INACTIVITY_REASON = "inactivity"
 END_DATE_REASON = "access end date passed"
 END_DATE_ACTION = "Access end date passed"  # the comment-history action of the removal
@@ -121,7 +121,8 @@ class InactivityResult(NamedTuple):
 
 @transaction.atomic
 def inactivity_enforce(*, now: datetime | None = None) -> InactivityResult:
-    """Warn Active provider users at 76 days without activity, disable them at 90.
+    """Warn Active provider users at INACTIVITY_WARN_DAYS without activity, disable them at
+    INACTIVITY_DISABLE_DAYS (settings, read on each run).
 
     The disabling is one ``UPDATE ... WHERE id IN (...)`` over the stale users (status, reason,
     time, and the session epoch, which ends every session), whatever their number; then one audit
@@ -130,8 +131,9 @@ def inactivity_enforce(*, now: datetime | None = None) -> InactivityResult:
     nothing left to do.
     """
     now, today = _today(now)
-    warn_before = _day_start(today - timedelta(days=WARN_AFTER_DAYS - 1))
-    disable_before = _day_start(today - timedelta(days=DISABLE_AFTER_DAYS - 1))
+    warn_days, disable_days = policy.inactivity_warn_days(), policy.inactivity_disable_days()
+    warn_before = _day_start(today - timedelta(days=warn_days - 1))
+    disable_before = _day_start(today - timedelta(days=disable_days - 1))
     # Tuples rather than model instances: at a million users the stale set is large.
     candidates = (
         User.objects.select_for_update()
@@ -148,7 +150,7 @@ def inactivity_enforce(*, now: datetime | None = None) -> InactivityResult:
             stale.append((pk, uuid, email))
             continue
         reference_day = timezone.localdate(reference)
-        disable_on = reference_day + timedelta(days=DISABLE_AFTER_DAYS)
+        disable_on = reference_day + timedelta(days=disable_days)
         queued = email_enqueue_template(
             to=email,
             template="inactivity_warning",

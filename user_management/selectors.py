@@ -26,6 +26,7 @@ from accounts.models import (
 )
 from accounts.selectors import managed_users
 from audit.models import AuditEvent
+from core import policy
 from core.pagination import KeysetPage, keyset_page
 from user_management import work_queue
 
@@ -147,7 +148,7 @@ def manager_work_queue(*, manager: User, now=None) -> dict:
     inactive = (
         members.filter(status=UserStatus.ACTIVE)
         .annotate(reference=Coalesce("last_login", "status_changed_at"))
-        .filter(reference__lte=now - timedelta(days=76))
+        .filter(reference__lte=now - timedelta(days=policy.inactivity_warn_days()))
         .order_by("reference")[:20]
     )
     return {

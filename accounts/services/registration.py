@@ -3,7 +3,6 @@ link once verified, sets a password and enrolls MFA, and is then Active."""
 
 import hashlib
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,13 +25,8 @@ from accounts.services.users import user_create, user_status_set
 from accounts.validators import validate_npi, validate_tin
 from audit.models import AuditAction
 from audit.services import record
-from core import ratelimit
+from core import policy, ratelimit
 from outbox.services import email_enqueue_template
-
-REGISTRATION_LINK_TTL = timedelta(hours=72)
-
-
-INVITATION_TTL = timedelta(days=7)
 
 
 def _hash(raw: str) -> str:
@@ -46,7 +40,7 @@ def registration_link_issue(
     now = timezone.now()
     RegistrationLink.objects.filter(user=user, used_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
     raw = secrets.token_urlsafe(32)
-    ttl = INVITATION_TTL if purpose == LinkPurpose.INVITATION else REGISTRATION_LINK_TTL
+    ttl = policy.invitation_ttl() if purpose == LinkPurpose.INVITATION else policy.registration_link_ttl()
     RegistrationLink.objects.create(
         user=user,
         purpose=purpose,
@@ -79,10 +73,10 @@ def registration_link_issue(
 
 
 def link_validity(purpose: str = LinkPurpose.REGISTRATION) -> str:
-    """How long an emailed link works, in the words the pages use ("72 hours", "7 days")."""
+    """How long an emailed link works, in the words the pages use ("72 hours", "7 days", "1 day")."""
     if purpose == LinkPurpose.INVITATION:
-        return f"{INVITATION_TTL.days} days"
-    return f"{int(REGISTRATION_LINK_TTL.total_seconds() // 3600)} hours"
+        return policy.quantity(settings.INVITATION_DAYS, "day")
+    return policy.quantity(settings.REGISTRATION_LINK_HOURS, "hour")
 
 
 def registration_link_find(*, raw: str) -> RegistrationLink | None:

@@ -4,6 +4,7 @@ that shows the same rows; the Control Panel's weekly chart; the notice for a use
 import datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +22,6 @@ from core.charts import weekly_bars
 from mailbox.models import Thread
 from mailbox.services import thread_assign, thread_start_with_payer
 from portal import selectors
-from user_management import jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -82,8 +82,8 @@ def test_manager_counts_cover_only_the_managers_tins(mixed_world, manager):
     assert counts["pending_verification_count"] == 2
     assert counts["near_inactivity_count"] == 1
     assert [task.organization.tin for task in counts["review_tasks"]] == [mixed_world["org"].tin]
-    assert counts["inactivity_warn_days"] == jobs.WARN_AFTER_DAYS
-    assert counts["inactivity_disable_days"] == jobs.DISABLE_AFTER_DAYS
+    assert counts["inactivity_warn_days"] == django_settings.INACTIVITY_WARN_DAYS
+    assert counts["inactivity_disable_days"] == django_settings.INACTIVITY_DISABLE_DAYS
 
 
 def test_the_other_tins_manager_sees_their_own(mixed_world, outsider):
@@ -217,7 +217,7 @@ def test_manager_dashboard_shows_counts_as_links(client, login_as, mixed_world, 
     assert card(reverse("access_reviews:my_tasks"), 1, "open review") in body
     due = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
     assert f'due <time datetime="{due}">{due}</time>' in body
-    assert f"disables a user at {jobs.DISABLE_AFTER_DAYS} days" in body
+    assert f"disables a user at {django_settings.INACTIVITY_DISABLE_DAYS} days" in body
     for name in ("access_requests:add_facility", "mailbox:compose", "claims:list", "accounts:invite"):
         assert f'href="{reverse(name)}"' in body
 

@@ -3,12 +3,11 @@
 import datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 
 from accounts.services.mfa import BACKUP_CODE_COUNT
-from accounts.services.registration import INVITATION_TTL
 from portal import help as help_pages
-from user_management import jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +84,9 @@ def test_the_numbers_come_from_the_settings(client, login_as, manager, settings)
     assert "After 7 minutes without using the portal" in signing_in
     assert "After 4 wrong passwords in a row" in signing_in
     management = client.get(_url("user-management")).content.decode()
-    assert f"The {jobs.DISABLE_AFTER_DAYS}-day rule" in management
-    assert f"warning email at {jobs.WARN_AFTER_DAYS} days" in management
-    assert f"works for {INVITATION_TTL.days} days" in management
+    assert f"The {django_settings.INACTIVITY_DISABLE_DAYS}-day rule" in management
+    assert f"warning email at {django_settings.INACTIVITY_WARN_DAYS} days" in management
+    assert f"works for {django_settings.INVITATION_DAYS} days" in management
 
 
 def test_help_is_linked_from_every_page(client, login_as, biller):

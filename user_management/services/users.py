@@ -550,7 +550,7 @@ def invitation_create(
     phone: str = "",
     request=None,
 ) -> User:
-    """Invite a person: an Unverified login with levels and scope chosen now, and a 7-day link."""
+    """Invite a person: an Unverified login with levels and scope chosen now, and a link for INVITATION_DAYS."""
     if not manages(actor, organization):
         raise PermissionDenied("You do not manage this organization.")
     levels = set(levels)

@@ -350,8 +350,9 @@ def _pending(org, email="nora@example.test"):
 
 
 def test_verify_asks_for_levels_and_says_what_happens_next(client, login_as, manager, org):
+    from django.conf import settings
+
     from accounts.models import RoleTemplate
-    from accounts.services.registration import REGISTRATION_LINK_TTL
 
     nora = _pending(org)
     login_as(manager)
@@ -374,7 +375,7 @@ def test_verify_asks_for_levels_and_says_what_happens_next(client, login_as, man
     nora.refresh_from_db()
     assert nora.status == UserStatus.UNVERIFIED
     assert user_levels(user=nora, organization=org) == set(biller_role.levels)
-    hours = int(REGISTRATION_LINK_TTL.total_seconds() // 3600)
+    hours = settings.REGISTRATION_LINK_HOURS
     labels = [level.label for level in AccessLevel if level.value in biller_role.levels]
     said = ", ".join(labels[:-1]) + " and " + labels[-1]
     assert (
