@@ -61,7 +61,7 @@ def users(request):
         q, status = form.cleaned_data["q"], form.cleaned_data["status"]
     page = keyset_page(provider_users_matching(q, status), order=("email", "id"), after=request.GET.get("after"))
     with_organizations(page.rows)
-    return render(request, "accounts/control_panel/users.html", {"form": form, "page": page, "q": q})
+    return render(request, "user_management/control_panel/users.html", {"form": form, "page": page, "q": q})
 
 
 def _provider_user(user_uuid) -> User:
@@ -90,7 +90,7 @@ def user_detail(request, user_uuid):
     )
     return render(
         request,
-        "accounts/control_panel/user_detail.html",
+        "user_management/control_panel/user_detail.html",
         {
             "subject_user": user,
             "level_forms": level_forms,
@@ -261,7 +261,7 @@ def organizations(request):
     )
     return render(
         request,
-        "accounts/control_panel/organizations.html",
+        "user_management/control_panel/organizations.html",
         {"form": form, "page": page, "waiting": waiting, "decision_form": RegistrationDecisionForm()},
     )
 
@@ -314,7 +314,7 @@ def organization_detail(request, organization_uuid):
     organization = get_object_or_404(Organization, uuid=organization_uuid)
     return render(
         request,
-        "accounts/control_panel/organization.html",
+        "user_management/control_panel/organization.html",
         {
             "organization": organization,
             "overview": organization_overview(organization=organization, after=request.GET.get("after")),

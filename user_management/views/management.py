@@ -51,7 +51,7 @@ def user_list(request):
     )
     return render(
         request,
-        "accounts/management/user_list.html",
+        "user_management/management/user_list.html",
         {
             "form": form,
             "page": page,
@@ -121,7 +121,7 @@ def update_user(request, user_uuid):
     ticked = set(form["levels"].value() or []) if form.is_bound else held
     return render(
         request,
-        "accounts/management/update_user.html",
+        "user_management/management/update_user.html",
         {
             "subject_user": user,
             "organization": organization,
@@ -324,7 +324,7 @@ def invite(request):
             return redirect(_update_url(user, data["organization_obj"]))
     return render(
         request,
-        "accounts/management/invite.html",
+        "user_management/management/invite.html",
         {
             "form": form,
             "templates": RoleTemplate.objects.all(),
