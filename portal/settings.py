@@ -349,8 +349,34 @@ USWDS_DIST = BASE_DIR / "node_modules" / "@uswds" / "uswds" / "dist"
 STATICFILES_DIRS = [BASE_DIR / "static"] + [
     (f"uswds/{part}", USWDS_DIST / part) for part in ("css", "js", "fonts", "img")
 ]
+# --- uploaded files (attachments) -----------------------------------------------------------------
+# Stored through Django's storage API: local files under MEDIA_ROOT by default, never served as
+# static files (every download goes through a view that checks access, core/uploads.py). With
+# UPLOAD_STORAGE=s3, django-storages' S3 backend keeps them in a private bucket (AWS_* variables).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10) * 1024 * 1024
+UPLOAD_STORAGE = env_str("UPLOAD_STORAGE", "local")
+if UPLOAD_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("UPLOAD_STORAGE must be local or s3")
+if UPLOAD_STORAGE == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# A form with several files is read in memory up to this size, then streamed to a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

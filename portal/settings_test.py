@@ -21,3 +21,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
 
 # A test-only app (tests/restrict_app) shows that a new model gets access by declaring its path.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.restrict_app"]  # noqa: F405
+
+# Uploaded files of the tests go to a throw-away folder, never to the development media.
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", str(VAR_DIR / "test-media")))  # noqa: F405
