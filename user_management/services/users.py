@@ -40,7 +40,14 @@ from accounts.services.registration import link_validity, registration_link_issu
 from accounts.services.users import password_reset_send, user_create, user_status_set
 from audit.models import AuditAction
 from audit.services import record
-from user_management.services.notices import join_words, level_labels, levels_summary, notify, pid_label
+from user_management.services.notices import (
+    join_words,
+    level_labels,
+    levels_changed_notify,
+    levels_summary,
+    notify,
+    pid_label,
+)
 
 COMMENT_MAX_LENGTH = 200
 
@@ -224,12 +231,7 @@ def _levels_apply(
             action=Action.UPDATE_ROLES,
             comment=comment or _fit(summary),
         )
-        notify(
-            user,
-            "Your access levels changed",
-            f"Your access levels for {organization.name} (TIN {organization.tin}) changed: {summary}.",
-            organization,
-        )
+        levels_changed_notify(user, organization, added, removed)
     return added, removed
 
 
