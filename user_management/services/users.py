@@ -18,7 +18,6 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.access import account_managers, user_levels
@@ -37,7 +36,7 @@ from accounts.models import (
 )
 from accounts.services.access import access_levels_set, scope_add, scope_remove
 from accounts.services.registration import link_validity, registration_link_issue
-from accounts.services.users import password_reset_send, user_create, user_status_set
+from accounts.services.users import password_reset_send, sessions_end, user_create, user_status_set
 from audit.models import AuditAction
 from audit.services import record
 from user_management.services.notices import (
@@ -221,7 +220,7 @@ def _levels_apply(
     added, removed = access_levels_set(actor=actor, user=user, organization=organization, levels=final, request=request)
     if removed:
         # Access shrank: every session of the user ends now.
-        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        sessions_end(users=user)
     if added or removed:
         summary = levels_summary(added, removed)
         history_add(
@@ -262,7 +261,7 @@ def user_remove_from_organization(
     in_org = ProviderIdentifier.objects.filter(organization=organization)
     scope_remove(actor=actor, user=user, provider_identifiers=list(in_org.in_scope(user)), request=request)
     Membership.objects.filter(user=user, organization=organization).delete()
-    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    sessions_end(users=user)
     history_add(user=user, organization=organization, author=actor, action=Action.REMOVE, comment=comment)
     record(
         action=AuditAction.MEMBERSHIP_REMOVED,
