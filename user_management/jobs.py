@@ -25,7 +25,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import account_managers_by_organization, level_held_on
+from accounts.access import account_managers_by_organization, active_manager_exists, level_held_on
 from accounts.models import (
     AccessLevel,
     Membership,
@@ -202,7 +202,7 @@ def organizations_without_manager_since(day: date) -> QuerySet[Organization]:
     active account manager now. The Control Panel computes the same flag; nothing is stored."""
     manage = AccessLevel.MANAGE_ACCOUNT
     return Organization.objects.filter(level_held_on(manage, user__in=disabled_for_inactivity_on(day))).exclude(
-        level_held_on(manage, user__status=UserStatus.ACTIVE)
+        active_manager_exists()
     )
 
 

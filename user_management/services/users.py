@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import account_managers, user_levels
+from accounts.access import has_active_manager, user_levels
 from accounts.models import (
     AccessLevel,
     LinkPurpose,
@@ -117,8 +117,7 @@ def last_manager_guard(user: User, organization: Organization, what: str) -> Non
     """Refuse a change that would leave the organization without an active account manager."""
     if AccessLevel.MANAGE_ACCOUNT not in user_levels(user=user, organization=organization):
         return
-    others = account_managers(organization=organization).exclude(pk=user.pk)
-    if user.status == UserStatus.ACTIVE and not others.exists():
+    if user.status == UserStatus.ACTIVE and not has_active_manager(organization=organization, other_than=user):
         raise ValidationError(
             f"{user.full_name} is the last active account manager of {organization.name} (TIN "
             f"{organization.tin}): you cannot {what}. Name a second account manager first."
