@@ -5,13 +5,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from access_reviews.models import Decision, ReviewCampaign, ReviewDecision, ReviewTask, TaskStatus
 from accounts.access import account_managers
 from accounts.models import Membership, Organization, User, UserStatus
+from accounts.services.users import sessions_end
 from audit.models import AuditAction
 from audit.services import record
 from outbox.services import email_enqueue_template
@@ -213,11 +214,11 @@ def _disable_unreviewed(campaign: ReviewCampaign) -> int:
             user_status = User.objects.filter(
                 pk=user.pk, status__in=[UserStatus.ACTIVE, UserStatus.LOCKED, UserStatus.UNVERIFIED]
             )
-            if user_status.update(
+            if sessions_end(
+                users=user_status,
                 status=UserStatus.DISABLED,
                 status_reason=f"Not reviewed in {campaign.name}"[:200],
                 status_changed_at=timezone.now(),
-                session_epoch=F("session_epoch") + 1,
             ):
                 disabled += 1
                 record(

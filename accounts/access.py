@@ -237,6 +237,25 @@ def account_managers(*, organization: Organization, active_only: bool = True) ->
     return users.order_by("full_name")
 
 
+def active_manager_exists(organization_ref: str = "pk") -> Exists:
+    """The condition "the row's organization has an Active account manager", for lists of
+    organizations (the "no account manager" flag of the Control Panel and the nightly notice)."""
+    return level_held_on(
+        account_models.AccessLevel.MANAGE_ACCOUNT, organization_ref, user__status=account_models.UserStatus.ACTIVE
+    )
+
+
+def has_active_manager(*, organization: Organization, other_than: User | None = None) -> bool:
+    """Whether an Active user (other than ``other_than``) holds Manage Account on the
+    organization: what keeps a TIN from being left without an account manager. One query."""
+    grants = level_grants(level=account_models.AccessLevel.MANAGE_ACCOUNT, active_only=True).filter(
+        content_object=organization
+    )
+    if other_than is not None:
+        grants = grants.exclude(user=other_than)
+    return grants.exists()
+
+
 def account_managers_by_organization(*, organization_ids) -> dict[int, list[User]]:
     """Active account managers of each organization, for "who controls my access?". One query."""
     grants = (

@@ -16,18 +16,15 @@ and the Markdown table go to stdout and bench/results/audit.md.
 import argparse
 import io
 import json
-import os
-import platform
 import random
-import sys
-import time
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "audit.md"
+from common import RESULTS as RESULTS_DIR
+from common import bench_django_setup, best_of, database_version, machine_note, report_write, reset_database, timer
+
+RESULTS = RESULTS_DIR / "audit.md"
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,47 +34,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--appends", type=int, default=1_000, help="record() calls to time (default 1,000)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"Markdown result (default {RESULTS})")
     return parser.parse_args()
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if "bench" not in url.rsplit("/", 1)[-1] or not url.startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL database whose name contains 'bench': this script wipes it.")
-    import django
-
-    django.setup()
-
-
-def reset_database() -> None:
-    """Start from an empty schema: the audit trail is append-only, even to TRUNCATE."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-@contextmanager
-def timer():
-    box = {}
-    start = time.perf_counter()
-    yield box
-    box["seconds"] = time.perf_counter() - start
-
-
-def best_of(runs: int, func) -> float:
-    """Fastest of ``runs`` calls, in milliseconds (after one warm-up call)."""
-    func()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times) * 1000
 
 
 def create_people(organizations: int):
@@ -188,7 +144,7 @@ def explain(queryset) -> str:
 
 def main() -> None:
     args = parse_args()
-    setup_django()
+    bench_django_setup(postgres_only=True)
     from django.db import connection, transaction
 
     from audit.models import AuditAction, AuditEvent
@@ -260,23 +216,17 @@ def main() -> None:
             audit_events_for_manager(user=managers[-1]).order_by(*EVENT_ORDER)[:51]
         ),
     }
-    with connection.cursor() as c:
-        c.execute("SELECT version()")
-        engine = c.fetchone()[0].split(" on ")[0]
+    engine = database_version(connection)
     total = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     table = "\n".join(["| measure | result |", "|---|---:|", *(f"| {name} | {value} |" for name, value in rows)])
     notes = (
-        f"{engine}; Python {platform.python_version()}; {os.cpu_count()} CPUs; about {total:,} events, "
+        f"{engine}; {machine_note()}; about {total:,} events, "
         f"{args.organizations:,} organizations with 6 users each; events inserted (hashing included) in "
         f"{insert_seconds:.1f} s. Times are the best of 5 with a warm cache."
     )
     plan_text = "\n\n".join(f"{name}:\n\n```\n{plan}\n```" for name, plan in plans.items())
     report = f"## Audit trail at scale\n\n{table}\n\n{notes}\n\n{plan_text}\n"
-    print()
-    print(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
-    print(f"Written to {args.output}")
+    report_write(report, args.output)
 
 
 if __name__ == "__main__":

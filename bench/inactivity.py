@@ -13,18 +13,16 @@ extrapolates to the stale count. The Markdown table goes to stdout and bench/res
 
 import argparse
 import io
-import os
-import platform
 import random
-import sys
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "inactivity.md"
+from common import RESULTS as RESULTS_DIR
+from common import bench_django_setup, database_version, machine_note, report_write, reset_database, timer
+
+RESULTS = RESULTS_DIR / "inactivity.md"
 BATCH = 10_000
 
 
@@ -38,45 +36,6 @@ def parse_args() -> argparse.Namespace:
     if not 0 < args.stale < args.users or args.sample > args.users - args.stale:
         parser.error("need 0 < --stale < --users and --sample <= --users - --stale")
     return args
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if "bench" not in url.rsplit("/", 1)[-1]:
-        sys.exit("Set DATABASE_URL to a database whose name contains 'bench': this script wipes it.")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # DEBUG=1 only lets the settings load without production secrets; with it on, Django would also
-    # log every query in memory, which production does not pay for.
-    settings.DEBUG = False
-
-
-def reset_database() -> None:
-    """Start from an empty schema: the audit trail is append-only, even to TRUNCATE."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    else:
-        connection.close()
-        Path(connection.settings_dict["NAME"]).unlink(missing_ok=True)
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-@contextmanager
-def timer():
-    box = {}
-    start = time.perf_counter()
-    yield box
-    box["seconds"] = time.perf_counter() - start
 
 
 class QueryClock:
@@ -157,7 +116,7 @@ def insert_users(total: int, stale: int) -> tuple[list[int], float]:
 
 def main() -> None:
     args = parse_args()
-    setup_django()
+    bench_django_setup(query_log=False)
     from django.db import connection, transaction
 
     from accounts.models import User, UserStatus
@@ -192,9 +151,7 @@ def main() -> None:
     extrapolated = per_row * args.stale
     print(f"  {args.sample:,} in {loop['seconds']:.2f} s ({per_row * 1000:.2f} ms per user)", flush=True)
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
-        engine = cursor.fetchone()[0].split(" on ")[0]
+    engine = database_version(connection)
     table = "\n".join(
         [
             "| users | stale | set-based job (s) | per-row sample | per-row sample (s) | per-row extrapolated (s) "
@@ -216,7 +173,7 @@ def main() -> None:
         ]
     )
     notes = (
-        f"{engine}; Python {platform.python_version()}; {os.cpu_count()} CPUs; users inserted in "
+        f"{engine}; {machine_note()}; users inserted in "
         f"{insert_seconds:.1f} s. The set-based job is one SELECT ... FOR UPDATE of the candidates and one "
         "UPDATE ... WHERE id IN (...), then one audit event per disabled user through audit.services.record() "
         "(the hash chain has no bulk append: lock, read the tail, INSERT, per event). The per-row loop calls "
@@ -226,11 +183,7 @@ def main() -> None:
     report = (
         f"## Inactivity job: set-based vs per-row\n\n{table}\n\nWhere the database time goes:\n\n{split}\n\n{notes}\n"
     )
-    print()
-    print(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
-    print(f"Written to {args.output}")
+    report_write(report, args.output)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ import time
 import urllib.parse
 from http.cookies import SimpleCookie
 
+from common import LOOPBACK, LOOPBACK_HOSTS
+
 TIMEOUT = 30.0
 USER_AGENT = "portal-bench/1.0"
 
@@ -237,7 +239,7 @@ def login(host: str, port: int, email: str, password: str, totp_secret: str, *, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default=LOOPBACK)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", required=True)
     parser.add_argument("--mode", choices=["closed", "open"], required=True)
@@ -246,7 +248,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="open loop: requests per second")
     parser.add_argument("--threads", type=int, default=32, help="open loop: most requests in flight (default 32)")
     args = parser.parse_args()
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    if args.host not in LOOPBACK_HOSTS:
         sys.exit("loopback only")
     cookie = os.environ.get("BENCH_COOKIE", "")
     if args.mode == "closed":

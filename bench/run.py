@@ -32,7 +32,6 @@ import csv
 import datetime
 import json
 import os
-import platform
 import re
 import secrets
 import signal
@@ -44,12 +43,10 @@ import time
 import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-RESULTS = BENCH / "results"
+from common import BENCH, LOOPBACK, RESULTS, ROOT, admin_connection, database_url, django_setup, machine_note
+
 GUNICORN_LOG = ROOT / "var" / "bench-gunicorn.log"
 PYTHON = sys.executable
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 FULL = {
     "users": 100_000,
     "tins": 10_000,
@@ -87,10 +84,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def database_url(name: str) -> str:
-    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
-
-
 def production_env(db_name: str, secret_key: str) -> dict:
     """The production settings, for loopback: no HTTPS redirect, no SMTP; a broker URL because the
     settings require one (no page measured here publishes a task)."""
@@ -99,7 +92,7 @@ def production_env(db_name: str, secret_key: str) -> dict:
         DEBUG="0",
         DJANGO_SETTINGS_MODULE="portal.settings",
         SECRET_KEY=secret_key,
-        ALLOWED_HOSTS="127.0.0.1",
+        ALLOWED_HOSTS=LOOPBACK,
         SITE_URL="https://portal.bench.test",
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=database_url(db_name),
@@ -119,14 +112,6 @@ def dev_env(db_name: str) -> dict:
 
 
 # --- databases ---------------------------------------------------------------------------------------
-
-
-def admin_connection():
-    import psycopg2
-
-    conn = psycopg2.connect(dbname="postgres", **PG)
-    conn.autocommit = True
-    return conn
 
 
 def database_marker(name: str) -> dict | None:
@@ -178,11 +163,7 @@ def ensure_database(name: str, sizes: dict, regenerate: bool) -> dict:
 
 def probe(explain: bool) -> dict:
     """Find each page's URL, count its queries, and EXPLAIN the slow ones. Printed as JSON."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -198,7 +179,7 @@ def probe(explain: bool) -> dict:
     users = {key: User.objects.get(email=email) for key, email in PERSONAS.items()}
     clients = {}
     for key, user in users.items():
-        client = Client(HTTP_HOST="127.0.0.1")
+        client = Client(HTTP_HOST=LOOPBACK)
         client.force_login(user)
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
@@ -349,7 +330,7 @@ def run_probe(db_name: str, secret_key: str, explain: bool) -> dict:
 
 def free_port() -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((LOOPBACK, 0))
         return sock.getsockname()[1]
 
 
@@ -360,7 +341,7 @@ def start_gunicorn(db_name: str, secret_key: str, port: int, workers: int) -> su
             str(Path(PYTHON).parent / "gunicorn"),
             "portal.wsgi:application",
             "--bind",
-            f"127.0.0.1:{port}",
+            f"{LOOPBACK}:{port}",
             "--workers",
             str(workers),
             "--timeout",
@@ -378,7 +359,7 @@ def start_gunicorn(db_name: str, secret_key: str, port: int, workers: int) -> su
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({process.returncode}); see {GUNICORN_LOG}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            with socket.create_connection((LOOPBACK, port), timeout=1):
                 return process
         except OSError:
             time.sleep(0.3)
@@ -572,9 +553,7 @@ def _sizes_text(sizes: dict) -> str:
 
 
 def environment_note() -> str:
-    import psycopg2
-
-    with contextlib.closing(psycopg2.connect(dbname="postgres", **PG)) as conn, conn.cursor() as cursor:
+    with contextlib.closing(admin_connection()) as conn, conn.cursor() as cursor:
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split(" on ")[0]
         settings = {}
@@ -582,10 +561,10 @@ def environment_note() -> str:
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
     return (
-        f"{version} ({', '.join(f'{k} {v}' for k, v in settings.items())}); Python {platform.python_version()}; "
-        f"{os.cpu_count()} CPUs shared by gunicorn, PostgreSQL, the load generator and whatever else runs on the "
-        f"machine (load average at start {os.getloadavg()[0]:.1f}; other people's test runs and Chromium "
-        "browser tests were running: see the load column)."
+        f"{version} ({', '.join(f'{k} {v}' for k, v in settings.items())}); {machine_note()} shared by gunicorn, "
+        "PostgreSQL, the load generator and whatever else runs on the machine (load average at start "
+        f"{os.getloadavg()[0]:.1f}; other people's test runs and Chromium browser tests were running: see the "
+        "load column)."
     )
 
 
@@ -615,21 +594,20 @@ def main() -> None:
     if bad:
         sys.exit(f"pages not answering 200 in-process: {bad}")
 
-    sys.path.insert(0, str(BENCH))
     from loadgen import fetch, login
 
     port = free_port()
     gunicorn = None
     try:
         gunicorn = start_gunicorn(args.db, secret_key, port, args.workers)
-        print(f"gunicorn on 127.0.0.1:{port} with {args.workers} workers; logging in ...", flush=True)
+        print(f"gunicorn on {LOOPBACK}:{port} with {args.workers} workers; logging in ...", flush=True)
         cookies = {
-            key: login("127.0.0.1", port, email, DEMO_PASSWORD, DEMO_TOTP_SECRET).cookie_header
+            key: login(LOOPBACK, port, email, DEMO_PASSWORD, DEMO_TOTP_SECRET).cookie_header
             for key, email in PERSONAS.items()
         }
         pages = [dict(p) for p in big["pages"]]
         for page in pages:
-            status, _headers, _body = fetch("127.0.0.1", port, page["path"], cookies[page["persona"]])
+            status, _headers, _body = fetch(LOOPBACK, port, page["path"], cookies[page["persona"]])
             if status != 200:
                 raise RuntimeError(f"{page['label']} answers HTTP {status} over HTTP")
         only = set(filter(None, args.only.split(",")))

@@ -102,6 +102,7 @@ def may_read(user, page: HelpPage) -> bool:
 def facts() -> dict:
     """The figures the help pages quote, read from where the portal enforces them."""
     from access_requests.models import NOTE_MAX_LENGTH
+    from accounts.models import AccessLevel
     from accounts.services.mfa import BACKUP_CODE_COUNT
     from portal.selectors import REQUEST_OVERDUE_DAYS
     from user_management.services.users import COMMENT_MAX_LENGTH
@@ -120,4 +121,5 @@ def facts() -> dict:
         "comment_max": COMMENT_MAX_LENGTH,
         "note_max": NOTE_MAX_LENGTH,
         "overdue_days": REQUEST_OVERDUE_DAYS,
+        "access_levels": ", ".join(level.label for level in AccessLevel),
     }

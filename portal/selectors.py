@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.access import (
     account_managers_by_organization,
-    level_held_on,
+    active_manager_exists,
     levels_by_organization,
     provider_ids_in_scope,
 )
@@ -176,7 +176,6 @@ def payer_dashboard(*, today: date | None = None) -> dict:
         unread=Count("id", filter=Q(payer_unread=True)),
         unassigned=Count("id", filter=Q(assigned_to__isnull=True)),
     )
-    active_manager = level_held_on(AccessLevel.MANAGE_ACCOUNT, user__status=UserStatus.ACTIVE)
     organizations = Organization.objects.aggregate(
         total=Count("id"),
         unverified=Count("id", filter=Q(tin_verified=False)),
@@ -185,7 +184,7 @@ def payer_dashboard(*, today: date | None = None) -> dict:
         "status_counts": [(status.value, status.label, status_counts.get(status.value, 0)) for status in UserStatus],
         "organization_count": organizations["total"],
         "unverified_tin_count": organizations["unverified"],
-        "no_manager_count": Organization.objects.filter(~active_manager).count(),
+        "no_manager_count": Organization.objects.filter(~active_manager_exists()).count(),
         "provider_id_count": ProviderIdentifier.objects.count(),
         "open_request_count": requests["open"],
         "overdue_request_count": requests["overdue"],

@@ -21,11 +21,11 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import account_managers_by_organization, level_held_on
+from accounts.access import account_managers_by_organization, active_manager_exists, level_held_on
 from accounts.models import (
     AccessLevel,
     Membership,
@@ -36,6 +36,7 @@ from accounts.models import (
     UserStatus,
 )
 from accounts.services.access import access_levels_set, scope_remove
+from accounts.services.users import sessions_end
 from audit.models import AuditAction
 from audit.services import record, record_many
 from core import policy
@@ -169,11 +170,11 @@ def inactivity_enforce(*, now: datetime | None = None) -> InactivityResult:
     disabled = 0
     stale_ids = [pk for pk, _, _ in stale]
     for ids in _chunks(stale_ids):
-        disabled += User.objects.filter(pk__in=ids, status=UserStatus.ACTIVE).update(
+        disabled += sessions_end(
+            users=User.objects.filter(pk__in=ids, status=UserStatus.ACTIVE),
             status=UserStatus.DISABLED,
             status_reason=INACTIVITY_REASON,
             status_changed_at=now,
-            session_epoch=F("session_epoch") + 1,
         )
     if disabled != len(stale_ids):  # cannot happen while the rows are locked; refuse to guess
         raise RuntimeError(f"Disabled {disabled} users for inactivity, expected {len(stale_ids)}.")
@@ -201,7 +202,7 @@ def organizations_without_manager_since(day: date) -> QuerySet[Organization]:
     active account manager now. The Control Panel computes the same flag; nothing is stored."""
     manage = AccessLevel.MANAGE_ACCOUNT
     return Organization.objects.filter(level_held_on(manage, user__in=disabled_for_inactivity_on(day))).exclude(
-        level_held_on(manage, user__status=UserStatus.ACTIVE)
+        active_manager_exists()
     )
 
 
@@ -311,7 +312,7 @@ def _membership_expire(*, membership_id: int, today: date) -> bool | str:
         ends_on = membership.ends_on
         membership.delete()
         # Access shrank: every session of the user ends now.
-        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        sessions_end(users=user)
         history_add(user=user, organization=organization, author=None, action=END_DATE_ACTION, comment="")
         record(
             action=AuditAction.MEMBERSHIP_REMOVED,

@@ -1,4 +1,8 @@
-"""The three role templates of the invitation form; the plan can edit them in the admin."""
+"""The three role templates of the invitation form; the plan can edit them in the admin.
+
+The lists are the levels of the time, kept as they were: a migration is history. Today's defaults
+live in accounts/roles.py, and a later level reaches the Administrator template through its own
+migration (``RunPython(accounts.roles.role_templates_sync)``, see that module)."""
 
 from django.db import migrations
 

@@ -1,9 +1,11 @@
 """Writes to a user's own record: creation, status, profile and password."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import (
@@ -40,6 +42,19 @@ def user_create(
     return user
 
 
+def sessions_end(*, users: User | QuerySet[User] | Iterable[int], **fields) -> int:
+    """End every session of ``users`` (a user, a queryset of users, or user ids) at once, in one
+    UPDATE whatever their number: their session epoch moves on, which changes the session auth
+    hash (``User._get_session_auth_hash``), so every session opened before stops authenticating
+    on its next request. ``fields`` are other columns set by the same UPDATE (a status change).
+    Returns the number of users updated."""
+    if isinstance(users, User):
+        users = User.objects.filter(pk=users.pk)
+    elif not isinstance(users, QuerySet):
+        users = User.objects.filter(pk__in=list(users))
+    return users.update(session_epoch=F("session_epoch") + 1, **fields)
+
+
 @transaction.atomic
 def user_status_set(*, actor: User | None, user: User, status: str, reason: str = "", request=None) -> User:
     """Change a user's status; leaving Active (except for Locked, which only refuses new
@@ -50,14 +65,11 @@ def user_status_set(*, actor: User | None, user: User, status: str, reason: str 
     previous = locked.status
     if previous == status:
         return locked
-    locked.status = status
-    locked.status_changed_at = timezone.now()
-    locked.status_reason = reason[:200]
-    fields = ["status", "status_changed_at", "status_reason"]
+    values = {"status": status, "status_changed_at": timezone.now(), "status_reason": reason[:200]}
     if status not in (UserStatus.ACTIVE, UserStatus.LOCKED):
-        locked.session_epoch = F("session_epoch") + 1
-        fields.append("session_epoch")
-    locked.save(update_fields=fields)
+        sessions_end(users=locked, **values)
+    else:
+        User.objects.filter(pk=locked.pk).update(**values)
     locked.refresh_from_db()
     record(
         action=AuditAction.STATUS_CHANGED,

@@ -260,3 +260,26 @@ def test_a_model_without_a_declared_path_is_refused():
 
     with pytest.raises(ImproperlyConfigured):
         RestrictedQuerySet(model=Undeclared).restrict(None, CLAIMS)
+
+
+# --- an active account manager ---------------------------------------------------------------------
+
+
+def test_has_active_manager_and_its_condition_agree(org, other_org, manager, biller, outsider):
+    from accounts.access import active_manager_exists, has_active_manager
+
+    def flagged():
+        return set(Organization.objects.filter(active_manager_exists()).values_list("pk", flat=True))
+
+    assert has_active_manager(organization=org)
+    assert not has_active_manager(organization=org, other_than=manager)  # the biller manages nothing
+    assert has_active_manager(organization=org, other_than=biller)
+    assert flagged() == {org.pk, other_org.pk}
+    second = make_provider("second@example.test", org, [MANAGE])
+    assert has_active_manager(organization=org, other_than=manager)
+    for user in (manager, second):
+        user.status = UserStatus.DISABLED
+        user.save(update_fields=["status"])
+    assert not has_active_manager(organization=org)
+    assert flagged() == {other_org.pk}
+    assert has_active_manager(organization=other_org) and outsider.status == UserStatus.ACTIVE

@@ -1,18 +1,19 @@
 """The members import: members and coverage spans upserted, bad rows reported by line, the header
 checked, batches; the command; the demo members."""
 
-import csv
 import datetime
 import io
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import services
 from claims.models import Coverage, CoverageStatus, Member
 from claims.services import MEMBER_COLUMNS, EligibilityOutcome, MemberImportError, eligibility_check, members_import
+from claims.tests import csv_helpers
+from claims.tests.csv_helpers import command_run, csv_file
 from devdata.claims import seed_demo_members
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +41,7 @@ ENDED = {
 
 
 def csv_text(rows, columns=MEMBER_COLUMNS) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_helpers.csv_text(rows, columns)
 
 
 def run(rows, **kwargs):
@@ -225,41 +222,37 @@ def test_a_large_file_is_imported_in_batches(db, monkeypatch):
 
 
 def test_command_imports_and_reports(db, tmp_path):
-    path = tmp_path / "members.csv"
-    path.write_text(csv_text([GOOD, {**GOOD, "member_id": "M9", "coverage_start": "someday"}]))
-    out, err = io.StringIO(), io.StringIO()
-    call_command("import_members", str(path), stdout=out, stderr=err)
-    assert "Rows read: 2. Upserted: 1. Rejected: 1." in out.getvalue()
-    assert "line 3: coverage_start 'someday' is not a date (use YYYY-MM-DD)" in err.getvalue()
+    path = csv_file(tmp_path, [GOOD, {**GOOD, "member_id": "M9", "coverage_start": "someday"}], MEMBER_COLUMNS)
+    out, err = command_run("import_members", path)
+    assert "Rows read: 2. Upserted: 1. Rejected: 1." in out
+    assert "line 3: coverage_start 'someday' is not a date (use YYYY-MM-DD)" in err
     assert Member.objects.count() == 1
 
 
 def test_command_fails_on_a_wrong_header(db, tmp_path):
-    path = tmp_path / "members.csv"
-    path.write_text(csv_text([GOOD], columns=[c for c in MEMBER_COLUMNS if c != "date_of_birth"]))
+    path = csv_file(tmp_path, [GOOD], [c for c in MEMBER_COLUMNS if c != "date_of_birth"])
     with pytest.raises(CommandError, match="missing columns: date_of_birth") as failure:
-        call_command("import_members", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        command_run("import_members", path)
     assert failure.value.returncode == 1
     assert not Member.objects.exists()
 
 
 def test_command_fails_on_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="Cannot open"):
-        call_command("import_members", str(tmp_path / "nope.csv"))
+        command_run("import_members", tmp_path / "nope.csv")
 
 
 def test_command_fails_on_a_file_that_is_not_utf8(db, tmp_path):
     path = tmp_path / "members.csv"
     path.write_bytes(csv_text([GOOD]).encode() + b"M7,Jos\xe9,Rivera\n")
     with pytest.raises(CommandError, match="not UTF-8"):
-        call_command("import_members", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        command_run("import_members", path)
 
 
 def test_command_refuses_a_batch_size_below_one(db, tmp_path):
-    path = tmp_path / "members.csv"
-    path.write_text(csv_text([GOOD]))
+    path = csv_file(tmp_path, [GOOD], MEMBER_COLUMNS)
     with pytest.raises(CommandError, match="at least 1"):
-        call_command("import_members", str(path), "--batch-size", "0")
+        command_run("import_members", path, "--batch-size", "0")
 
 
 # --- the demo ---------------------------------------------------------------------------------------

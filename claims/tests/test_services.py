@@ -1,18 +1,19 @@
 """The claims import: good rows upserted, bad rows reported by line, the header checked, batches."""
 
-import csv
 import datetime
 import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import services
 from claims.models import Claim, ClaimStatus
 from claims.services import COLUMNS, ClaimImportError, claims_import
+from claims.tests import csv_helpers
+from claims.tests.csv_helpers import command_run, csv_file
 from devdata.claims import seed_demo_claims
 
 pytestmark = pytest.mark.django_db
@@ -37,11 +38,7 @@ GOOD = {
 
 
 def csv_text(rows, columns=COLUMNS) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_helpers.csv_text(rows, columns)
 
 
 def run(rows, **kwargs):
@@ -227,32 +224,29 @@ def test_errors_kept_in_the_result_are_capped_but_all_are_counted(npi, monkeypat
 
 
 def test_command_imports_and_reports(npi, tmp_path):
-    path = tmp_path / "claims.csv"
-    path.write_text(csv_text([GOOD, {**GOOD, "claim_number": "C9", "billed_amount": "-3"}]))
-    out, err = io.StringIO(), io.StringIO()
-    call_command("import_claims", str(path), stdout=out, stderr=err)
-    assert "Rows read: 2. Upserted: 1. Rejected: 1." in out.getvalue()
-    assert "line 3: billed_amount '-3' is negative" in err.getvalue()
+    path = csv_file(tmp_path, [GOOD, {**GOOD, "claim_number": "C9", "billed_amount": "-3"}], COLUMNS)
+    out, err = command_run("import_claims", path)
+    assert "Rows read: 2. Upserted: 1. Rejected: 1." in out
+    assert "line 3: billed_amount '-3' is negative" in err
     assert Claim.objects.count() == 1
 
 
 def test_command_fails_on_a_wrong_header(npi, tmp_path):
-    path = tmp_path / "claims.csv"
-    path.write_text(csv_text([GOOD], columns=[c for c in COLUMNS if c != "member_id"]))
+    path = csv_file(tmp_path, [GOOD], [c for c in COLUMNS if c != "member_id"])
     with pytest.raises(CommandError, match="missing columns: member_id"):
-        call_command("import_claims", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        command_run("import_claims", path)
 
 
 def test_command_fails_on_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="Cannot open"):
-        call_command("import_claims", str(tmp_path / "nope.csv"))
+        command_run("import_claims", tmp_path / "nope.csv")
 
 
 def test_command_fails_on_a_file_that_is_not_utf8(npi, tmp_path):
     path = tmp_path / "claims.csv"
     path.write_bytes(csv_text([GOOD]).encode() + b"C7,npi,1234567893,M1,Jos\xe9\n")
     with pytest.raises(CommandError, match="not UTF-8"):
-        call_command("import_claims", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        command_run("import_claims", path)
 
 
 def test_command_exit_status(npi, tmp_path):
@@ -260,12 +254,11 @@ def test_command_exit_status(npi, tmp_path):
     bad_header = tmp_path / "bad.csv"
     bad_header.write_text("claim_number\nC1\n")
     with pytest.raises(CommandError) as failure:
-        call_command("import_claims", str(bad_header))
+        command_run("import_claims", bad_header)
     assert failure.value.returncode == 1
 
-    some_bad = tmp_path / "some_bad.csv"
-    some_bad.write_text(csv_text([GOOD, {**GOOD, "claim_number": "C9", "status": "x"}]))
-    call_command("import_claims", str(some_bad), stdout=io.StringIO(), stderr=io.StringIO())
+    some_bad = csv_file(tmp_path, [GOOD, {**GOOD, "claim_number": "C9", "status": "x"}], COLUMNS, "some_bad.csv")
+    command_run("import_claims", some_bad)
     assert Claim.objects.count() == 1
 
 

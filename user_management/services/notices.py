@@ -40,3 +40,17 @@ def levels_summary(added: Iterable[str], removed: Iterable[str]) -> str:
 
 def pid_label(pid: ProviderIdentifier) -> str:
     return f"{pid.get_kind_display()} {pid.value}"
+
+
+def levels_changed_notify(user: User, organization: Organization, added: Iterable[str], removed: Iterable[str]) -> None:
+    """Tell the user, in their Message Box, which of their access levels on the organization changed
+    (nothing is sent when nothing changed)."""
+    if not added and not removed:
+        return
+    notify(
+        user,
+        "Your access levels changed",
+        f"Your access levels for {organization.name} (TIN {organization.tin}) changed: "
+        f"{levels_summary(added, removed)}.",
+        organization,
+    )

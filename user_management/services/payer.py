@@ -23,7 +23,7 @@ from accounts.services.users import user_status_set
 from audit.models import AuditAction
 from audit.services import record
 from outbox.services import email_enqueue_template
-from user_management.services.notices import notify
+from user_management.services.notices import levels_changed_notify, notify
 from user_management.services.users import Action, history_add
 
 
@@ -77,18 +77,7 @@ def payer_levels_set(
     added, removed = access_levels_set(
         actor=actor, user=user, organization=organization, levels=levels, request=request
     )
-    if added or removed:
-        parts = []
-        if added:
-            parts.append("added: " + ", ".join(sorted(AccessLevel(c).label for c in added)))
-        if removed:
-            parts.append("removed: " + ", ".join(sorted(AccessLevel(c).label for c in removed)))
-        notify(
-            user,
-            "Your access levels changed",
-            f"Your access levels for {organization.name} (TIN {organization.tin}) changed; " + "; ".join(parts) + ".",
-            organization,
-        )
+    levels_changed_notify(user, organization, added, removed)
 
 
 @transaction.atomic

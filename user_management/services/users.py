@@ -18,10 +18,9 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from accounts.access import account_managers, user_levels
+from accounts.access import has_active_manager, user_levels
 from accounts.models import (
     AccessLevel,
     LinkPurpose,
@@ -37,10 +36,17 @@ from accounts.models import (
 )
 from accounts.services.access import access_levels_set, scope_add, scope_remove
 from accounts.services.registration import link_validity, registration_link_issue
-from accounts.services.users import password_reset_send, user_create, user_status_set
+from accounts.services.users import password_reset_send, sessions_end, user_create, user_status_set
 from audit.models import AuditAction
 from audit.services import record
-from user_management.services.notices import join_words, level_labels, levels_summary, notify, pid_label
+from user_management.services.notices import (
+    join_words,
+    level_labels,
+    levels_changed_notify,
+    levels_summary,
+    notify,
+    pid_label,
+)
 
 COMMENT_MAX_LENGTH = 200
 
@@ -111,8 +117,7 @@ def last_manager_guard(user: User, organization: Organization, what: str) -> Non
     """Refuse a change that would leave the organization without an active account manager."""
     if AccessLevel.MANAGE_ACCOUNT not in user_levels(user=user, organization=organization):
         return
-    others = account_managers(organization=organization).exclude(pk=user.pk)
-    if user.status == UserStatus.ACTIVE and not others.exists():
+    if user.status == UserStatus.ACTIVE and not has_active_manager(organization=organization, other_than=user):
         raise ValidationError(
             f"{user.full_name} is the last active account manager of {organization.name} (TIN "
             f"{organization.tin}): you cannot {what}. Name a second account manager first."
@@ -214,7 +219,7 @@ def _levels_apply(
     added, removed = access_levels_set(actor=actor, user=user, organization=organization, levels=final, request=request)
     if removed:
         # Access shrank: every session of the user ends now.
-        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        sessions_end(users=user)
     if added or removed:
         summary = levels_summary(added, removed)
         history_add(
@@ -224,12 +229,7 @@ def _levels_apply(
             action=Action.UPDATE_ROLES,
             comment=comment or _fit(summary),
         )
-        notify(
-            user,
-            "Your access levels changed",
-            f"Your access levels for {organization.name} (TIN {organization.tin}) changed: {summary}.",
-            organization,
-        )
+        levels_changed_notify(user, organization, added, removed)
     return added, removed
 
 
@@ -260,7 +260,7 @@ def user_remove_from_organization(
     in_org = ProviderIdentifier.objects.filter(organization=organization)
     scope_remove(actor=actor, user=user, provider_identifiers=list(in_org.in_scope(user)), request=request)
     Membership.objects.filter(user=user, organization=organization).delete()
-    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    sessions_end(users=user)
     history_add(user=user, organization=organization, author=actor, action=Action.REMOVE, comment=comment)
     record(
         action=AuditAction.MEMBERSHIP_REMOVED,

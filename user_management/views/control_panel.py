@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from access_requests.selectors import requests_of
 from accounts.access import (
+    active_manager_exists,
     has_grant_on_tin,
     has_npi_in_scope,
-    level_held_on,
     levels_by_organization,
     provider_ids_in_scope,
 )
@@ -245,8 +245,7 @@ def organizations(request):
     q = flag = ""
     if form.is_valid():
         q, flag = form.cleaned_data["q"].strip(), form.cleaned_data["flag"]
-    active_manager = level_held_on(AccessLevel.MANAGE_ACCOUNT, user__status="active")
-    rows = Organization.objects.annotate(has_manager=active_manager)
+    rows = Organization.objects.annotate(has_manager=active_manager_exists())
     if q:
         rows = rows.filter(tin=q.replace("-", "")) if q.replace("-", "").isdigit() else rows.filter(name__icontains=q)
     if flag == "unverified":

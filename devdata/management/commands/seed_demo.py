@@ -2,9 +2,7 @@
 
 import base64
 import binascii
-import importlib
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -19,6 +17,7 @@ from accounts.models import (
     UserKind,
     UserStatus,
 )
+from accounts.roles import role_templates_sync
 from accounts.services.access import access_levels_set, organization_create, provider_identifier_create, scope_add
 from accounts.services.users import user_create
 
@@ -79,9 +78,9 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates known passwords: it refuses to run with DEBUG off without --force.")
-        # The three role templates come from a data migration; a database emptied after migrating
-        # (the test runner flushes tables between browser tests) gets them back here.
-        importlib.import_module("accounts.migrations.0003_role_templates").create(apps, None)
+        # The role templates come from data migrations; a database emptied after migrating (the
+        # test runner flushes tables between browser tests) gets them back here.
+        role_templates_sync()
         organizations = {}
         for data in ORGANIZATIONS:
             organization = Organization.objects.filter(tin=data["tin"]).first()
