@@ -20,6 +20,7 @@ from access_requests.services import (
     review_rows,
 )
 from accounts.decorators import payer_staff_required
+from core.forms import Form
 from core.pagination import keyset_page
 from mailbox import services
 from mailbox.forms import ReplyForm
@@ -27,7 +28,7 @@ from mailbox.models import Thread, ThreadKind
 from mailbox.selectors import thread_messages
 
 
-class MailboxFilterForm(forms.Form):
+class MailboxFilterForm(Form):
     show = forms.ChoiceField(
         label="Show",
         required=False,
@@ -38,7 +39,6 @@ class MailboxFilterForm(forms.Form):
             ("mine", "Assigned to me"),
             ("unassigned", "Not taken by anyone"),
         ],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
 
 

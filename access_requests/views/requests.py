@@ -13,6 +13,7 @@ from access_requests.services import access_request_create
 from accounts.decorators import payer_staff_required, provider_required
 from accounts.models import User
 from accounts.validators import TIN_RE
+from core.forms import Form
 from core.pagination import keyset_page
 from mailbox.selectors import thread_messages
 
@@ -60,7 +61,7 @@ def request_detail(request, request_uuid):
 ANY_STATUS = "any"
 
 
-class RequestFilterForm(forms.Form):
+class RequestFilterForm(Form):
     """Filters of the Control Panel's Requests list; no status given means Open, as the select says."""
 
     status = forms.ChoiceField(
@@ -68,7 +69,6 @@ class RequestFilterForm(forms.Form):
         required=False,
         choices=[(RequestStatus.OPEN, "Open"), (ANY_STATUS, "Any status")]
         + [(value, label) for value, label in RequestStatus.choices if value != RequestStatus.OPEN],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
     age = forms.ChoiceField(
         label="Age",
@@ -80,11 +80,10 @@ class RequestFilterForm(forms.Form):
             ("7", "Older than 7 days"),
             ("30", "Older than 30 days"),
         ],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
-    analyst = forms.ChoiceField(label="Analyst", required=False, widget=forms.Select(attrs={"class": "usa-select"}))
+    analyst = forms.ChoiceField(label="Analyst", required=False)
     tin = forms.CharField(
-        label="TIN", required=False, max_length=9, widget=forms.TextInput(attrs={"class": "usa-input usa-input--small"})
+        label="TIN", required=False, max_length=9, widget=forms.TextInput(attrs={"class": "usa-input--small"})
     )
 
     def __init__(self, *args, analysts, **kwargs):

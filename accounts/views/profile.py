@@ -13,6 +13,7 @@ from accounts.decorators import provider_required
 from accounts.forms import ProfileForm
 from accounts.models import AccessLevel, Organization
 from accounts.services.users import profile_update
+from core.forms import Form
 from core.pagination import keyset_page
 
 _LABELS = {"full_name": "name", "phone": "telephone number"}
@@ -37,12 +38,12 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile_edit.html", {"form": form})
 
 
-class ScopeSearchForm(forms.Form):
+class ScopeSearchForm(Form):
     q = forms.CharField(
         label="Search your provider IDs",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
 
 

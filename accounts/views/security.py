@@ -46,17 +46,18 @@ from accounts.services.passkeys import (
 from accounts.views.auth import _next_url, login_client_refusal
 from core import ratelimit
 from core.confirm import confirmation_page
+from core.forms import Form
 
 logger = getLogger("accounts.services.passkeys")
 WEBAUTHN_BACKEND = "django_otp_webauthn.backends.WebAuthnBackend"
 
 
-class PasskeyNameForm(forms.Form):
+class PasskeyNameForm(Form):
     name = forms.CharField(
         label="Name this passkey",
         help_text="So you can tell your passkeys apart, for example “Office laptop” or “My phone”.",
         max_length=PASSKEY_NAME_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(self, *args, user=None, **kwargs):
