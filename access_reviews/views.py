@@ -13,6 +13,7 @@ from accounts.access import account_managers
 from accounts.decorators import level_required, payer_staff_required
 from accounts.models import AccessLevel
 from core.confirm import confirmation_page
+from core.errors import apply_to_form, to_messages
 
 manager_required = level_required(AccessLevel.MANAGE_ACCOUNT)
 
@@ -35,8 +36,7 @@ def campaigns(request):
                 request=request,
             )
         except ValidationError as error:
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_to_form(form, error)
         else:
             messages.success(request, f"Review “{campaign.name}” opened for {campaign.tasks.count()} organizations.")
             return redirect("control_panel:review", campaign.uuid)
@@ -81,8 +81,7 @@ def campaign_keep(request, campaign_uuid, task_uuid):
     try:
         services.review_decide(actor=request.user, task=task, user=user, decision=Decision.KEEP, request=request)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        to_messages(request, error)
     else:
         messages.success(
             request, f"{user.full_name} keeps their access to {task.organization.name} (TIN {task.organization.tin})."
@@ -172,8 +171,7 @@ def task_decide(request, task_uuid):
             request=request,
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        to_messages(request, error)
     else:
         done = {Decision.KEEP: "kept", Decision.CHANGE: "levels changed", Decision.REMOVE: "removed from the TIN"}
         messages.success(request, f"{user.full_name}: {done[decision]}.")
@@ -193,8 +191,7 @@ def task_keep_many(request, task_uuid):
     try:
         kept = services.review_keep_many(actor=request.user, task=task, users=chosen, request=request)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        to_messages(request, error)
     else:
         messages.success(request, f"Kept {kept} user{'s' if kept != 1 else ''}.")
     return redirect("access_reviews:task", task.uuid)

@@ -13,6 +13,7 @@ from accounts.access import organizations_for_user
 from accounts.decorators import level_required
 from accounts.models import AccessLevel
 from core import ratelimit
+from core.errors import apply_to_form
 from core.pagination import keyset_page
 from mailbox import selectors, services
 from mailbox.forms import ComposeForm, ReplyForm
@@ -24,14 +25,6 @@ def _thread_for(request, thread_uuid):
     return get_object_or_404(
         selectors.threads_for_participant(user=request.user).select_related("organization"), uuid=thread_uuid
     )
-
-
-def _apply_form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
@@ -102,7 +95,7 @@ def compose(request):
                     request=request,
                 )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_to_form(form, error)
         else:
             messages.success(request, "Your message was sent.")
             return redirect("mailbox:thread", thread.uuid)
@@ -121,7 +114,7 @@ def thread_detail(request, thread_uuid):
         try:
             services.message_reply(thread=thread, sender=request.user, body=form.cleaned_data["body"], request=request)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_to_form(form, error)
         else:
             messages.success(request, "Your reply was sent.")
             return redirect("mailbox:thread", thread.uuid)

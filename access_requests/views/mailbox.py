@@ -20,6 +20,7 @@ from access_requests.services import (
     review_rows,
 )
 from accounts.decorators import payer_staff_required
+from core.errors import apply_to_form
 from core.forms import Form
 from core.pagination import keyset_page
 from mailbox import services
@@ -104,7 +105,7 @@ def thread_reply(request, thread_uuid):
         try:
             services.message_reply(thread=thread, sender=request.user, body=form.cleaned_data["body"], request=request)
         except ValidationError as error:
-            form.add_error("body", error.messages)
+            apply_to_form(form, error, default_field="body")
         else:
             messages.success(request, "Reply sent.")
             return redirect("control_panel:mailbox_thread", thread.uuid)
@@ -162,11 +163,7 @@ def request_decide(request, thread_uuid):
             )
             return redirect("control_panel:mailbox_thread", thread.uuid)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            apply_to_form(form, error)
         else:
             access_request.refresh_from_db()
             messages.success(

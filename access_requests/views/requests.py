@@ -13,6 +13,7 @@ from access_requests.services import access_request_create
 from accounts.decorators import payer_staff_required, provider_required
 from accounts.models import User
 from accounts.validators import TIN_RE
+from core.errors import to_messages
 from core.forms import Form
 from core.pagination import keyset_page
 from mailbox.selectors import thread_messages
@@ -29,8 +30,7 @@ def add_facility(request):
                 requester=request.user, items=formset.items(), note=note_form.cleaned_data["note"], request=request
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            to_messages(request, error)
         else:
             messages.success(
                 request, f"Your request {access_request.reference} was sent. We will reply in your Message Box."

@@ -13,6 +13,7 @@ from accounts.decorators import provider_required
 from accounts.forms import ProfileForm
 from accounts.models import AccessLevel, Organization
 from accounts.services.users import profile_update
+from core.errors import apply_to_form
 from core.forms import Form
 from core.pagination import keyset_page
 
@@ -27,8 +28,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         try:
             changed = profile_update(user=user, request=request, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_to_form(form, error)
         else:
             if changed:
                 messages.success(request, f"Your {' and '.join(_LABELS[f] for f in changed)} changed.")

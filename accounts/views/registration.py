@@ -24,6 +24,7 @@ from accounts.services.registration import (
     registration_submit,
 )
 from core import ratelimit
+from core.errors import apply_to_form
 
 PENDING_LINK = "portal_registration_link"
 
@@ -41,7 +42,7 @@ def register(request):
         try:
             registration_submit(request=request, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            apply_to_form(form, error)
         else:
             return render(request, "accounts/register_done.html")
     return render(request, "accounts/register.html", {"form": form})

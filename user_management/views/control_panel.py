@@ -30,6 +30,7 @@ from accounts.services.users import password_reset_send
 from accounts.validators import NPI_RE, TIN_RE
 from audit.models import AuditEvent
 from core.confirm import confirmation_page
+from core.errors import to_messages
 from core.pagination import keyset_page
 from user_management.forms.control_panel import LevelsForm, ReasonForm, ScopeAddForm, UserSearchForm
 from user_management.selectors import organization_overview, with_organizations
@@ -118,8 +119,7 @@ def _done(request, user, message):
 
 
 def _failed(request, user, error: ValidationError):
-    for message in error.messages:
-        messages.error(request, message)
+    to_messages(request, error)
     return redirect("control_panel:user", user.uuid)
 
 
@@ -268,8 +268,7 @@ def organizations(request):
 
 def _to_organizations(request, error: ValidationError | None = None, message: str = ""):
     if error is not None:
-        for text in error.messages:
-            messages.error(request, text)
+        to_messages(request, error)
     elif message:
         messages.success(request, message)
     return redirect("control_panel:organizations")

@@ -24,6 +24,7 @@ from accounts.models import (
 from accounts.selectors import managed_status_counts, managed_users, shared_organizations
 from accounts.services import registration as registration_services
 from core.confirm import confirmation_declined, confirmation_page
+from core.errors import apply_to_form
 from core.pagination import keyset_page
 from user_management.forms.management import InvitationForm, UpdateUserForm, UserFilterForm
 from user_management.selectors import manager_work_queue
@@ -151,14 +152,6 @@ def update_user(request, user_uuid):
     )
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _save(request, form, *, user, organization, own_page):
     """Apply the Save and the pressed button; ``None`` renders the form again with its errors."""
     data = form.cleaned_data
@@ -176,7 +169,7 @@ def _save(request, form, *, user, organization, own_page):
     try:
         plan = user_actions.user_changes_plan(**common, **changes)
     except ValidationError as error:
-        _form_errors(form, error)
+        apply_to_form(form, error)
         return None
     question = _confirmation(request, action=action, plan=plan, user=user, organization=organization)
     if question is not None:
@@ -189,7 +182,7 @@ def _save(request, form, *, user, organization, own_page):
         form.add_error(None, str(error))
         return None
     except ValidationError as error:
-        _form_errors(form, error)
+        apply_to_form(form, error)
         return None
     user = User.objects.get(pk=user.pk)
     if action == "remove":
@@ -313,11 +306,7 @@ def invite(request):
                 request=request,
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            apply_to_form(form, error)
         else:
             validity = registration_services.link_validity(LinkPurpose.INVITATION)
             messages.success(request, f"Invitation sent to {user.email}. It works for {validity}.")
