@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,7 +30,7 @@ def _thread_for(request, thread_uuid):
 
 @require_GET
 @level_required(AccessLevel.MESSAGE_BOX)
-def inbox(request):
+def inbox(request: HttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     unread = request.GET.get("unread") == "1"
     undo = _just_archived(request)
@@ -61,7 +62,7 @@ def _send_refusal(request):
 
 @require_http_methods(["GET", "POST"])
 @level_required(AccessLevel.MESSAGE_BOX)
-def compose(request):
+def compose(request: HttpRequest) -> HttpResponse:
     form = ComposeForm(
         request.POST or None,
         payer_name=settings.PAYER_NAME,
@@ -104,7 +105,7 @@ def compose(request):
 
 @require_http_methods(["GET", "POST"])
 @level_required(AccessLevel.MESSAGE_BOX)
-def thread_detail(request, thread_uuid):
+def thread_detail(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _thread_for(request, thread_uuid)
     form = ReplyForm(request.POST or None)
     refusal = None
@@ -143,7 +144,7 @@ def thread_detail(request, thread_uuid):
 
 @require_POST
 @level_required(AccessLevel.MESSAGE_BOX)
-def thread_archive(request, thread_uuid):
+def thread_archive(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _thread_for(request, thread_uuid)
     archive = request.POST.get("archived", "1") == "1"
     services.thread_archive(thread=thread, user=request.user, archived=archive, request=request)

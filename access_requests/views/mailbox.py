@@ -3,10 +3,12 @@
 It lives with the requests because its thread page is their review panel; the Message Box itself
 (threads, messages, read state) is the mailbox app, which this builds on."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -52,7 +54,7 @@ def _payer_thread(thread_uuid) -> Thread:
 
 @require_GET
 @payer_staff_required
-def mailbox(request):
+def mailbox(request: HttpRequest) -> HttpResponse:
     form = MailboxFilterForm(request.GET or None)
     show = form.cleaned_data["show"] if form.is_valid() else ""
     threads = payer_threads(
@@ -90,7 +92,7 @@ def _thread_context(request, thread: Thread, *, decision_form=None, reply_form=N
 
 @require_GET
 @payer_staff_required
-def thread_detail(request, thread_uuid):
+def thread_detail(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _payer_thread(thread_uuid)
     services.thread_mark_read(thread=thread, user=request.user)
     return render(request, "access_requests/mailbox/thread.html", _thread_context(request, thread))
@@ -98,7 +100,7 @@ def thread_detail(request, thread_uuid):
 
 @require_POST
 @payer_staff_required
-def thread_reply(request, thread_uuid):
+def thread_reply(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _payer_thread(thread_uuid)
     form = ReplyForm(request.POST)
     if form.is_valid():
@@ -116,7 +118,7 @@ def thread_reply(request, thread_uuid):
 
 @require_POST
 @payer_staff_required
-def thread_take(request, thread_uuid):
+def thread_take(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _payer_thread(thread_uuid)
     release = request.POST.get("release") == "1"
     services.thread_assign(
@@ -142,7 +144,7 @@ def _open_request_form(request, thread: Thread):
 
 @require_http_methods(["POST"])
 @payer_staff_required
-def request_decide(request, thread_uuid):
+def request_decide(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _payer_thread(thread_uuid)
     access_request, form = _open_request_form(request, thread)
     if form is None:
@@ -180,7 +182,7 @@ def request_decide(request, thread_uuid):
 
 @require_POST
 @payer_staff_required
-def request_reply_preview(request, thread_uuid):
+def request_reply_preview(request: HttpRequest, thread_uuid: uuid.UUID) -> JsonResponse:
     """The reply the server would write for the choices posted, for the review panel's script."""
     thread = _payer_thread(thread_uuid)
     access_request, form = _open_request_form(request, thread)

@@ -1,8 +1,11 @@
 """Add Facility on the provider side, and the Requests list of the Control Panel."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,7 +24,7 @@ from mailbox.selectors import thread_messages
 
 @require_http_methods(["GET", "POST"])
 @provider_required
-def add_facility(request):
+def add_facility(request: HttpRequest) -> HttpResponse:
     formset = ItemFormSet(request.POST or None, user=request.user, prefix="ids")
     note_form = NoteForm(request.POST or None)
     if request.method == "POST" and formset.is_valid() and note_form.is_valid():
@@ -45,7 +48,7 @@ def add_facility(request):
 
 @require_GET
 @provider_required
-def request_detail(request, request_uuid):
+def request_detail(request: HttpRequest, request_uuid: uuid.UUID) -> HttpResponse:
     access_request = get_object_or_404(selectors.requests_of(user=request.user), uuid=request_uuid)
     return render(
         request,
@@ -102,7 +105,7 @@ class RequestFilterForm(Form):
 
 @require_GET
 @payer_staff_required
-def control_panel_requests(request):
+def control_panel_requests(request: HttpRequest) -> HttpResponse:
     analysts = User.objects.filter(kind="payer_staff", status="active").order_by("full_name")
     data = request.GET.copy()
     if not data.get("status"):

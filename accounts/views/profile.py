@@ -49,7 +49,7 @@ class ScopeSearchForm(Form):
 
 @require_http_methods(["GET"])
 @provider_required
-def profile(request):
+def profile(request: HttpRequest) -> HttpResponse:
     """My Profile: who I am, what I may do where, my provider IDs, my requests, my managers."""
     user = request.user
     levels = levels_by_organization(user=user)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -76,7 +76,7 @@ class PasskeyNameForm(Form):
 # --- the Security page -------------------------------------------------------------------------
 
 
-def _security_page(request, form, status=200):
+def _security_page(request: HttpRequest, form: PasskeyNameForm, status: int = 200) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -93,14 +93,14 @@ def _security_page(request, form, status=200):
 
 @never_cache
 @require_http_methods(["GET"])
-def security(request):
+def security(request: HttpRequest) -> HttpResponse:
     """Security: the user's second factors (authenticator app, backup codes, passkeys)."""
     return _security_page(request, PasskeyNameForm(user=request.user))
 
 
 @never_cache
 @require_http_methods(["POST"])
-def passkey_name(request):
+def passkey_name(request: HttpRequest) -> HttpResponse:
     """Step one of adding a passkey: its name. The browser creates it on the next page."""
     form = PasskeyNameForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -111,7 +111,7 @@ def passkey_name(request):
 
 @never_cache
 @require_http_methods(["GET"])
-def passkey_create(request):
+def passkey_create(request: HttpRequest) -> HttpResponse:
     """Step two: the browser creates the passkey (this step needs JavaScript and a passkey)."""
     name = request.session.get(PENDING_NAME_SESSION_KEY)
     if not name:
@@ -122,7 +122,7 @@ def passkey_create(request):
 
 @never_cache
 @require_http_methods(["POST"])
-def passkey_remove_view(request, passkey_id: str):
+def passkey_remove_view(request: HttpRequest, passkey_id: str) -> HttpResponse:
     credential = get_object_or_404(passkeys_of(user=request.user), credential_id_sha256=passkey_id)
     security_url = reverse("accounts:security")
     confirm = confirmation_page(
@@ -155,7 +155,7 @@ def passkey_remove_view(request, passkey_id: str):
 
 @never_cache
 @require_http_methods(["GET"])
-def passkey_step_up(request):
+def passkey_step_up(request: HttpRequest) -> HttpResponse:
     """The Control Panel needs a passkey for this user, and this session used another factor."""
     next_url = _next_url(request)
     if verified_with_passkey(request):
@@ -165,7 +165,7 @@ def passkey_step_up(request):
     return render(request, "accounts/passkey_step_up.html", {"next": next_url})
 
 
-def control_panel_passkey_redirect(request):
+def control_panel_passkey_redirect(request: HttpRequest) -> HttpResponse | None:
     """Where payer staff go before the Control Panel opens, or None when they may go in.
 
     With PAYER_STAFF_REQUIRE_PASSKEY on, a session verified with the authenticator app is sent
@@ -209,7 +209,7 @@ class SignInPaused(exceptions.OTPWebAuthnApiError):
         self.retry_after = retry_after
 
 
-def _count_client_failure(request) -> None:
+def _count_client_failure(request: HttpRequest) -> None:
     """A failed passkey sign-in counts toward the client's limit across accounts, as a password does."""
     for name in ("login-client-minute", "login-client-hour"):
         ratelimit.hit(name, ratelimit.client_key(request))
@@ -239,7 +239,7 @@ class BeginRegistration(webauthn_views.BeginCredentialRegistrationView):
 
 
 class CompleteRegistration(webauthn_views.CompleteCredentialRegistrationView):
-    def post(self, *args, **kwargs):
+    def post(self, *args, **kwargs) -> JsonResponse:
         user = self.get_user()
         state = self.get_state()
         name = self.request.session.get(PENDING_NAME_SESSION_KEY)
@@ -277,7 +277,7 @@ class CompleteAuthentication(webauthn_views.CompleteCredentialAuthenticationView
             response["Retry-After"] = str(exc.retry_after)
         return response
 
-    def post(self, *args, **kwargs):
+    def post(self, *args, **kwargs) -> JsonResponse:
         request = self.request
         # The same per-client limit as the password form: a client that keeps failing is paused here too.
         if refusal := login_client_refusal(request):

@@ -1,9 +1,11 @@
 """User Management for account managers: the list with its Verification pending queue, the
 Update User screen of seed 004, and invitations. Everything is limited to the manager's TINs."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -36,7 +38,7 @@ manager_required = level_required(AccessLevel.MANAGE_ACCOUNT)
 
 @require_GET
 @manager_required
-def user_list(request):
+def user_list(request: HttpRequest) -> HttpResponse:
     organizations = list(managed_organizations(manager=request.user))
     form = UserFilterForm(request.GET or None, organizations=organizations)
     q = status = ""
@@ -95,7 +97,7 @@ def _scope_in(user, organization) -> list[ProviderIdentifier]:
 
 @require_http_methods(["GET", "POST"])
 @manager_required
-def update_user(request, user_uuid):
+def update_user(request: HttpRequest, user_uuid: uuid.UUID) -> HttpResponse:
     """The Update User screen: one form, one Save, and the status buttons, which submit the same form
     (the Save is applied first, then the action), so nothing typed on the page is lost."""
     user = _managed_user(request, user_uuid)
@@ -290,7 +292,7 @@ def _confirmation(request, *, action, plan, user, organization):
 
 @require_http_methods(["GET", "POST"])
 @manager_required
-def invite(request):
+def invite(request: HttpRequest) -> HttpResponse:
     organizations = list(managed_organizations(manager=request.user))
     form = InvitationForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
