@@ -6,26 +6,25 @@ from django.core.exceptions import ValidationError
 from access_requests.models import MAX_ITEMS, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 from access_requests.services import item_problems, normalize_value, validate_item
 from accounts.models import AccessLevel, ProviderIdKind
+from core.forms import Form
 from mailbox.forms import MessageBodyField
 from mailbox.models import MESSAGE_MAX_LENGTH
 
 LEVEL_CHOICES = [(level.value, level.label) for level in AccessLevel if level != AccessLevel.MANAGE_ACCOUNT]
 
 
-class ItemForm(forms.Form):
+class ItemForm(Form):
     kind = forms.ChoiceField(
         label="Kind of ID",
         choices=ProviderIdKind.choices,
         initial=ProviderIdKind.NPI,
-        widget=forms.Select(attrs={"class": "usa-select", "data-id-kind": ""}),
+        widget=forms.Select(attrs={"data-id-kind": ""}),
     )
     value = forms.CharField(
         label="ID",
         max_length=24,
         required=False,
-        widget=forms.TextInput(
-            attrs={"class": "usa-input", "data-id-value": "", "autocomplete": "off", "spellcheck": "false"}
-        ),
+        widget=forms.TextInput(attrs={"data-id-value": "", "autocomplete": "off", "spellcheck": "false"}),
     )
 
     def clean(self):
@@ -77,15 +76,13 @@ ItemFormSet = forms.formset_factory(
 )
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     note = forms.CharField(
         label="Note for the reviewer (optional)",
         required=False,
         max_length=NOTE_MAX_LENGTH,
         help_text=f"For example, the new location these IDs are for. Up to {NOTE_MAX_LENGTH:,} characters.",
-        widget=forms.Textarea(
-            attrs={"class": "usa-textarea", "rows": 4, "maxlength": NOTE_MAX_LENGTH, "data-draft": "note"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": NOTE_MAX_LENGTH, "data-draft": "note"}),
     )
 
 
@@ -99,7 +96,7 @@ def _same_text(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     """The analyst's decision: one approve/deny, reason and levels per item (for a TIN, the whole
     TIN or the provider IDs ticked), plus the reply.
 
@@ -117,16 +114,14 @@ class DecisionForm(forms.Form):
             (REPLY_OWN, "My own reply, as written below"),
         ],
         initial=REPLY_SUGGESTED,
-        widget=forms.RadioSelect(attrs={"class": "usa-radio__input", "data-reply-mode": ""}),
+        widget=forms.RadioSelect(attrs={"data-reply-mode": ""}),
     )
     reply = MessageBodyField(
         label="Reply to the provider",
         required=False,
         help_text="Written for the choices above. If you edit it, choose “My own reply”. "
         "The exact list of what was added and refused is posted too.",
-        widget=forms.Textarea(
-            attrs={"class": "usa-textarea", "rows": 10, "maxlength": MESSAGE_MAX_LENGTH, "data-reply": ""}
-        ),
+        widget=forms.Textarea(attrs={"rows": 10, "maxlength": MESSAGE_MAX_LENGTH, "data-reply": ""}),
     )
     # The suggested text as the page showed it, to tell an edited reply from an untouched one.
     reply_shown = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-reply-shown": ""}))
@@ -161,14 +156,14 @@ class DecisionForm(forms.Form):
                 label=f"Decision for {row.item}",
                 choices=choices,
                 initial="approve" if row.found else "deny",
-                widget=forms.RadioSelect(attrs={"class": "usa-radio__input", "data-decision": ""}),
+                widget=forms.RadioSelect(attrs={"data-decision": ""}),
             )
             self.fields[f"reason_{item_id}"] = forms.CharField(
                 label=f"Reason for refusing {row.item}",
                 required=False,
                 max_length=REASON_MAX_LENGTH,
                 initial="" if row.found else NOT_FOUND_REASON,
-                widget=forms.TextInput(attrs={"class": "usa-input", "data-reason": ""}),
+                widget=forms.TextInput(attrs={"data-reason": ""}),
             )
             if row.needs_levels:
                 self.fields[f"levels_{item_id}"] = forms.MultipleChoiceField(
@@ -176,7 +171,7 @@ class DecisionForm(forms.Form):
                     choices=LEVEL_CHOICES,
                     required=False,
                     initial=default_levels,
-                    widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+                    widget=forms.CheckboxSelectMultiple(),
                 )
             if row.is_tin and row.tin_ids_to_tick:
                 # Rendered with a plain loop in the template (no widget per provider ID).

@@ -3,34 +3,32 @@
 from django import forms
 
 from accounts.models import AccessLevel, Organization
+from core.forms import Form
 
 
-class CampaignForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=120, widget=forms.TextInput(attrs={"class": "usa-input"}))
-    due_on = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}))
+class CampaignForm(Form):
+    name = forms.CharField(label="Name", max_length=120)
+    due_on = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
     tins = forms.CharField(
         label="TINs (leave empty for every organization)",
         required=False,
         max_length=5000,
         help_text="9-digit TINs separated by commas or spaces.",
-        widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
     grace_days = forms.IntegerField(
         label="Grace period after the due date (days)",
         min_value=0,
         max_value=90,
         initial=14,
-        widget=forms.NumberInput(attrs={"class": "usa-input usa-input--small"}),
+        widget=forms.NumberInput(attrs={"class": "usa-input--small"}),
     )
     disable_unreviewed = forms.BooleanField(
         label="Disable users nobody reviewed once the grace period ends",
         required=False,
-        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
     )
     repeat_quarterly = forms.BooleanField(
         label="Repeat every quarter",
         required=False,
-        widget=forms.CheckboxInput(attrs={"class": "usa-checkbox__input"}),
     )
 
     def clean_tins(self):
@@ -44,13 +42,13 @@ class CampaignForm(forms.Form):
         return organizations
 
 
-class DecideForm(forms.Form):
+class DecideForm(Form):
     user = forms.UUIDField()
     decision = forms.ChoiceField(choices=[("keep", "Keep"), ("change", "Change"), ("remove", "Remove")])
     levels = forms.MultipleChoiceField(choices=AccessLevel.choices, required=False)
 
 
-class KeepManyForm(forms.Form):
+class KeepManyForm(Form):
     users = forms.TypedMultipleChoiceField(coerce=str, choices=[], required=True)
 
     def __init__(self, *args, user_choices, **kwargs):
@@ -58,5 +56,5 @@ class KeepManyForm(forms.Form):
         self.fields["users"].choices = [(str(u.uuid), u.full_name) for u in user_choices]
 
 
-class PlanKeepForm(forms.Form):
+class PlanKeepForm(Form):
     user = forms.UUIDField()

@@ -1,7 +1,10 @@
 """Access reviews: the payer opens campaigns; account managers review each user of their TINs."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,13 +16,14 @@ from accounts.access import account_managers
 from accounts.decorators import level_required, payer_staff_required
 from accounts.models import AccessLevel
 from core.confirm import confirmation_page
+from core.errors import apply_to_form, to_messages
 
 manager_required = level_required(AccessLevel.MANAGE_ACCOUNT)
 
 
 @require_http_methods(["GET", "POST"])
 @payer_staff_required
-def campaigns(request):
+def campaigns(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -35,8 +39,7 @@ def campaigns(request):
                 request=request,
             )
         except ValidationError as error:
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_to_form(form, error)
         else:
             messages.success(request, f"Review “{campaign.name}” opened for {campaign.tasks.count()} organizations.")
             return redirect("control_panel:review", campaign.uuid)
@@ -53,7 +56,7 @@ def campaigns(request):
 
 @require_GET
 @payer_staff_required
-def campaign_detail(request, campaign_uuid):
+def campaign_detail(request: HttpRequest, campaign_uuid: uuid.UUID) -> HttpResponse:
     campaign = get_object_or_404(selectors.campaigns_with_progress(), uuid=campaign_uuid)
     return render(
         request,
@@ -68,7 +71,7 @@ def campaign_detail(request, campaign_uuid):
 
 @require_POST
 @payer_staff_required
-def campaign_keep(request, campaign_uuid, task_uuid):
+def campaign_keep(request: HttpRequest, campaign_uuid: uuid.UUID, task_uuid: uuid.UUID) -> HttpResponse:
     """The plan keeps an account manager nobody else can review (the TIN's only one)."""
     task = get_object_or_404(
         ReviewTask.objects.select_related("campaign", "organization"), uuid=task_uuid, campaign__uuid=campaign_uuid
@@ -81,8 +84,7 @@ def campaign_keep(request, campaign_uuid, task_uuid):
     try:
         services.review_decide(actor=request.user, task=task, user=user, decision=Decision.KEEP, request=request)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        to_messages(request, error)
     else:
         messages.success(
             request, f"{user.full_name} keeps their access to {task.organization.name} (TIN {task.organization.tin})."
@@ -92,7 +94,7 @@ def campaign_keep(request, campaign_uuid, task_uuid):
 
 @require_GET
 @manager_required
-def my_tasks(request):
+def my_tasks(request: HttpRequest) -> HttpResponse:
     return render(request, "access_reviews/my_tasks.html", {"tasks": selectors.tasks_for_manager(manager=request.user)})
 
 
@@ -102,7 +104,7 @@ def _task(request, task_uuid):
 
 @require_GET
 @manager_required
-def task_detail(request, task_uuid):
+def task_detail(request: HttpRequest, task_uuid: uuid.UUID) -> HttpResponse:
     task = _task(request, task_uuid)
     rows = selectors.review_rows(task=task)
     return render(
@@ -134,7 +136,7 @@ def _task_trail(task) -> list[tuple[str, str]]:
 
 @require_POST
 @manager_required
-def task_decide(request, task_uuid):
+def task_decide(request: HttpRequest, task_uuid: uuid.UUID) -> HttpResponse:
     task = _task(request, task_uuid)
     form = DecideForm(request.POST)
     user = _open_member(task, form.cleaned_data["user"]) if form.is_valid() else None
@@ -172,8 +174,7 @@ def task_decide(request, task_uuid):
             request=request,
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        to_messages(request, error)
     else:
         done = {Decision.KEEP: "kept", Decision.CHANGE: "levels changed", Decision.REMOVE: "removed from the TIN"}
         messages.success(request, f"{user.full_name}: {done[decision]}.")
@@ -182,7 +183,7 @@ def task_decide(request, task_uuid):
 
 @require_POST
 @manager_required
-def task_keep_many(request, task_uuid):
+def task_keep_many(request: HttpRequest, task_uuid: uuid.UUID) -> HttpResponse:
     task = _task(request, task_uuid)
     members = list(services.task_open_members(task).exclude(pk=request.user.pk))
     form = KeepManyForm(request.POST, user_choices=members)
@@ -193,8 +194,7 @@ def task_keep_many(request, task_uuid):
     try:
         kept = services.review_keep_many(actor=request.user, task=task, users=chosen, request=request)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        to_messages(request, error)
     else:
         messages.success(request, f"Kept {kept} user{'s' if kept != 1 else ''}.")
     return redirect("access_reviews:task", task.uuid)

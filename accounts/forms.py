@@ -13,23 +13,20 @@ from accounts.models import User, UserStatus
 from accounts.services.users import password_change, password_reset_complete
 from accounts.validators import validate_npi, validate_tin
 from core import normalize
+from core.forms import Form, UswdsFormMixin
 from outbox.services import email_enqueue
 
 
-def _input(**attrs):
-    return forms.TextInput(attrs={"class": "usa-input", **attrs})
-
-
-class LoginForm(AuthenticationForm):
+class LoginForm(UswdsFormMixin, AuthenticationForm):
     username = forms.EmailField(
         label="Email",
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True, "class": "usa-input"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
         label="Password",
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "class": "usa-input"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -42,7 +39,7 @@ class LoginForm(AuthenticationForm):
         return normalize.email(self.cleaned_data["username"])
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     token = forms.CharField(
         label="Code from your authenticator app, or a backup code",
         max_length=12,
@@ -52,7 +49,7 @@ class TokenForm(forms.Form):
                 "autocomplete": "one-time-code",
                 "inputmode": "numeric",
                 "autofocus": True,
-                "class": "usa-input usa-input--medium",
+                "class": "usa-input--medium",
             }
         ),
     )
@@ -64,13 +61,13 @@ class TokenForm(forms.Form):
         return token
 
 
-class OutboxPasswordResetForm(PasswordResetForm):
+class OutboxPasswordResetForm(UswdsFormMixin, PasswordResetForm):
     """Django's reset form, but the email goes through the outbox and locked users may reset."""
 
     email = forms.EmailField(
         label="Email",
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "usa-input"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
     def clean_email(self):
@@ -98,12 +95,10 @@ class OutboxPasswordResetForm(PasswordResetForm):
         email_enqueue(to=to_email, subject=subject, body=body)
 
 
-class ResetSetPasswordForm(SetPasswordForm):
+class ResetSetPasswordForm(UswdsFormMixin, SetPasswordForm):
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
         super().__init__(*args, **kwargs)
-        for name in ("new_password1", "new_password2"):
-            self.fields[name].widget.attrs["class"] = "usa-input"
 
     def save(self, commit=True):
         return password_reset_complete(
@@ -111,39 +106,41 @@ class ResetSetPasswordForm(SetPasswordForm):
         )
 
 
-class AuditedPasswordChangeForm(PasswordChangeForm):
+class AuditedPasswordChangeForm(UswdsFormMixin, PasswordChangeForm):
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
         super().__init__(*args, **kwargs)
-        for name in ("old_password", "new_password1", "new_password2"):
-            self.fields[name].widget.attrs["class"] = "usa-input"
 
     def save(self, commit=True):
         return password_change(user=self.user, password=self.cleaned_data["new_password1"], request=self.request)
 
 
-class RegistrationForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=150, widget=_input(autocomplete="name"))
+class RegistrationForm(Form):
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     email = forms.EmailField(
         label="Work email",
         max_length=254,
-        widget=forms.EmailInput(attrs={"class": "usa-input", "autocomplete": "email"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
-        label="Telephone", max_length=30, widget=_input(autocomplete="tel", inputmode="tel", type="tel")
+        label="Telephone",
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
     )
     tin = forms.CharField(
         label="Your organization's TIN (Tax ID)",
         max_length=11,
         help_text="9 digits.",
         validators=[],
-        widget=_input(inputmode="numeric", autocomplete="off"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     npi = forms.CharField(
         label="Your NPI (optional)",
         max_length=12,
         required=False,
-        widget=_input(inputmode="numeric", autocomplete="off"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
     def clean_full_name(self):
@@ -167,17 +164,17 @@ class RegistrationForm(forms.Form):
         return npi
 
 
-class NewPasswordForm(forms.Form):
+class NewPasswordForm(Form):
     new_password1 = forms.CharField(
         label="New password",
         strip=False,
         help_text="At least 12 characters. A passphrase of several words works well; pasting is fine.",
-        widget=forms.PasswordInput(attrs={"class": "usa-input", "autocomplete": "new-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password2 = forms.CharField(
         label="Repeat the new password",
         strip=False,
-        widget=forms.PasswordInput(attrs={"class": "usa-input", "autocomplete": "new-password"}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -197,14 +194,16 @@ class NewPasswordForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(Form):
     """The owner's own name and telephone on My Profile."""
 
-    full_name = forms.CharField(label="Full name", max_length=150, widget=_input(autocomplete="name"))
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     phone = forms.CharField(
         label="Telephone",
         max_length=30,
         required=False,
         help_text="Your account managers and the plan use it to reach you about your access.",
-        widget=_input(autocomplete="tel", inputmode="tel", type="tel"),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
     )

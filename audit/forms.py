@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator, validate_email
 from django.utils import timezone
 
 from audit.models import AuditAction
+from core.forms import Form
 
 # Beyond these a day's bounds cannot be turned into aware datetimes (year 1 / 9999 overflow).
 EARLIEST = datetime.date(2000, 1, 1)
@@ -15,30 +16,28 @@ LATEST = datetime.date(2999, 12, 31)
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date", "class": "usa-input"}, format="%Y-%m-%d")
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     actor = forms.CharField(
         label="Actor email",
         required=False,
         max_length=254,
         help_text="A full address matches exactly; part of one matches every address containing it.",
-        widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
     target = forms.EmailField(
         label="Target user email",
         required=False,
         max_length=254,
         help_text="The user the event was about (the full address).",
-        widget=forms.EmailInput(attrs={"class": "usa-input"}),
     )
     tin = forms.CharField(
         label="Organization TIN",
         required=False,
         max_length=9,
         validators=[RegexValidator(r"^[0-9]{9}$", "Enter the 9 digits of the TIN.")],
-        widget=forms.TextInput(attrs={"class": "usa-input", "inputmode": "numeric"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     action = forms.ChoiceField(label="Action", required=False)
     date_from = forms.DateField(label="From", required=False, help_text="On or after this day.", widget=_date_widget())
@@ -48,7 +47,6 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Built here, not at import, so actions added to AuditAction later are offered too.
         self.fields["action"].choices = [("", "Any action"), *AuditAction.choices]
-        self.fields["action"].widget.attrs["class"] = "usa-select"
 
     def _clean_day(self, name: str):
         day = self.cleaned_data.get(name)

@@ -9,11 +9,13 @@ import datetime
 import json
 
 from django.conf import settings
-from django.http import StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from audit.forms import AuditFilterForm
+from audit.models import AuditEvent
 from audit.selectors import EVENT_ORDER, audit_events_filter
 from audit.services import audit_log_exported
 from audit.text import event_sentence
@@ -41,7 +43,9 @@ def _checked_cursor(after: str | None) -> str | None:
     return after
 
 
-def audit_page(request, *, events, scope: str, export_url: str, title: str):
+def audit_page(
+    request: HttpRequest, *, events: QuerySet[AuditEvent], scope: str, export_url: str, title: str
+) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     page = rows = None
     if form.is_valid():
@@ -129,7 +133,7 @@ def _csv_lines(events):
         yield writer.writerow(_csv_row(event))
 
 
-def audit_export(request, *, events, scope: str, page_url: str):
+def audit_export(request: HttpRequest, *, events: QuerySet[AuditEvent], scope: str, page_url: str) -> HttpResponseBase:
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         # The page shows what is wrong; the export never runs on filters it cannot apply.

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from claims.models import MEMBER_ID_REGEX, ClaimStatus
 from core import normalize
+from core.forms import Form
 
 # Sort key → keyset order. Every order ends with the primary key, so it is total.
 SORTS = {
@@ -22,10 +23,10 @@ DEFAULT_SORT = "received_desc"
 
 
 def _date_widget() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "class": "usa-input"}, format="%Y-%m-%d")
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ClaimFilterForm(forms.Form):
+class ClaimFilterForm(Form):
     provider_id = forms.ChoiceField(label="Provider ID", required=False)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *ClaimStatus.choices])
     service_from = forms.DateField(
@@ -40,14 +41,11 @@ class ClaimFilterForm(forms.Form):
         help_text="Claims with any service date on or before this day.",
         widget=_date_widget(),
     )
-    member_id = forms.CharField(
-        label="Member ID", required=False, max_length=30, widget=forms.TextInput(attrs={"class": "usa-input"})
-    )
+    member_id = forms.CharField(label="Member ID", required=False, max_length=30)
     claim_number = forms.CharField(
         label="Claim number",
         required=False,
         max_length=20,
-        widget=forms.TextInput(attrs={"class": "usa-input"}),
     )
     sort = forms.ChoiceField(
         label="Sort by",
@@ -65,8 +63,6 @@ class ClaimFilterForm(forms.Form):
                 f"{identifier.get_kind_display()} {identifier.value} ({identifier.display_name})",
             )
         self.fields["provider_id"].choices = [("", "All your provider IDs"), *choices.items()]
-        for name in ("provider_id", "status", "sort"):
-            self.fields[name].widget.attrs["class"] = "usa-select"
 
     def clean_member_id(self):
         return normalize.member_id(self.cleaned_data["member_id"])
@@ -100,13 +96,13 @@ class ClaimFilterForm(forms.Form):
         return SORTS[self.cleaned_data.get("sort") or DEFAULT_SORT][0]
 
 
-class EligibilityForm(forms.Form):
+class EligibilityForm(Form):
     member_id = forms.CharField(
         label="Member ID",
         max_length=30,
         help_text="As printed on the member's ID card: letters, digits and dashes.",
         validators=[RegexValidator(MEMBER_ID_REGEX, "A member ID holds only letters, digits and dashes.")],
-        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     date_of_birth = forms.DateField(label="Member's date of birth", widget=_date_widget())
     date_of_service = forms.DateField(

@@ -1,6 +1,7 @@
 """The Claims pages (the filtered list and one claim, both showing only what ``claims_visible_to``
 allows) and the Eligibility lookup."""
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -18,7 +19,7 @@ PAGE_SIZE = 50
 
 @require_GET
 @level_required(AccessLevel.CLAIMS)
-def claim_list(request):
+def claim_list(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET, provider_ids=claim_provider_ids(user=request.user))
     page = None
     if form.is_valid():
@@ -38,7 +39,7 @@ def claim_list(request):
 
 @require_GET
 @level_required(AccessLevel.CLAIMS)
-def claim_detail(request, claim_number: str):
+def claim_detail(request: HttpRequest, claim_number: str) -> HttpResponse:
     claim = get_object_or_404(claims_visible_to(user=request.user), claim_number=claim_number)
     record(
         action=AuditAction.CLAIM_VIEWED,
@@ -54,7 +55,7 @@ def claim_detail(request, claim_number: str):
 # POST, not GET: a member ID and a birth date must not sit in URLs, browser history or access logs.
 @require_http_methods(["GET", "POST"])
 @level_required(AccessLevel.ELIGIBILITY)
-def eligibility(request):
+def eligibility(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST":
         form = EligibilityForm(request.POST)

@@ -1,10 +1,12 @@
 """The Django admin site for the plan's system administrators: second factor required."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp.admin import OTPAdminSite
@@ -19,7 +21,7 @@ class PortalAdminSite(OTPAdminSite):
         super().__init__(name)
 
     @login_not_required
-    def login(self, request, extra_context=None):
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """One login for the whole portal: password then second factor, then back here.
 
         A signed-in user who is not an administrator must not be sent to the portal's sign-in: it

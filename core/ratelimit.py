@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_ratelimit.exceptions import Ratelimited
@@ -160,7 +160,7 @@ def clear(name: str, key: str, *, r: Rate | None = None) -> None:
     _cache().delete_many(keys)
 
 
-def client_key(request) -> str:
+def client_key(request: HttpRequest) -> str:
     """The client: REMOTE_ADDR, with IPv6 grouped by /64 (django-ratelimit's RATELIMIT_IPV6_MASK),
     as one host on IPv6 usually holds a whole /64."""
     raw = (request.META.get("REMOTE_ADDR") or "").strip()
@@ -180,7 +180,9 @@ class Throttled(Ratelimited):
         self.refusal = refusal
 
 
-def throttled_response(request, refusal: Refusal, *, template: str = "429.html", context=None) -> HttpResponse:
+def throttled_response(
+    request: HttpRequest, refusal: Refusal, *, template: str = "429.html", context: dict | None = None
+) -> HttpResponse:
     """A 429 with Retry-After; a form view passes its own template and form so the input stays."""
     body = render_to_string(
         template, {**(context or {}), "refusal": refusal, "throttle_when": refusal.when()}, request=request
@@ -190,7 +192,7 @@ def throttled_response(request, refusal: Refusal, *, template: str = "429.html",
     return response
 
 
-def ratelimited_view(request, exception):
+def ratelimited_view(request: HttpRequest, exception: Exception) -> HttpResponse:
     """RATELIMIT_VIEW: the styled 429 page for a Throttled raised anywhere in a view."""
     refusal = getattr(exception, "refusal", None)
     if refusal is None:

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core.forms import Form
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH
 
 PAYER_CHOICE = "payer"
@@ -14,24 +15,22 @@ class MessageBodyField(forms.CharField):
         kwargs.setdefault("label", "Message")
         kwargs.setdefault("max_length", MESSAGE_MAX_LENGTH)
         kwargs.setdefault("help_text", f"Plain text, up to {MESSAGE_MAX_LENGTH:,} characters. Links become clickable.")
-        attrs = {"class": "usa-textarea", "rows": 6, "maxlength": MESSAGE_MAX_LENGTH}
+        attrs = {"rows": 6, "maxlength": MESSAGE_MAX_LENGTH}
         if draft:
             attrs["data-draft"] = draft
         kwargs.setdefault("widget", forms.Textarea(attrs=attrs))
         super().__init__(**kwargs)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(Form):
     body = MessageBodyField(label="Your reply", draft="reply")
 
 
-class ComposeForm(forms.Form):
+class ComposeForm(Form):
     """The recipient is the payer team or a colleague from ``recipients`` (chosen server-side)."""
 
-    to = forms.ChoiceField(label="To", widget=forms.Select(attrs={"class": "usa-select"}))
-    subject = forms.CharField(
-        label="Subject", max_length=SUBJECT_MAX_LENGTH, widget=forms.TextInput(attrs={"class": "usa-input"})
-    )
+    to = forms.ChoiceField(label="To")
+    subject = forms.CharField(label="Subject", max_length=SUBJECT_MAX_LENGTH)
     body = MessageBodyField(draft="message")
 
     def __init__(self, *args, payer_name: str, recipients, **kwargs):

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +14,7 @@ from accounts.access import organizations_for_user
 from accounts.decorators import level_required
 from accounts.models import AccessLevel
 from core import ratelimit
+from core.errors import apply_to_form
 from core.pagination import keyset_page
 from mailbox import selectors, services
 from mailbox.forms import ComposeForm, ReplyForm
@@ -26,17 +28,9 @@ def _thread_for(request, thread_uuid):
     )
 
 
-def _apply_form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @require_GET
 @level_required(AccessLevel.MESSAGE_BOX)
-def inbox(request):
+def inbox(request: HttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     unread = request.GET.get("unread") == "1"
     undo = _just_archived(request)
@@ -68,7 +62,7 @@ def _send_refusal(request):
 
 @require_http_methods(["GET", "POST"])
 @level_required(AccessLevel.MESSAGE_BOX)
-def compose(request):
+def compose(request: HttpRequest) -> HttpResponse:
     form = ComposeForm(
         request.POST or None,
         payer_name=settings.PAYER_NAME,
@@ -102,7 +96,7 @@ def compose(request):
                     request=request,
                 )
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_to_form(form, error)
         else:
             messages.success(request, "Your message was sent.")
             return redirect("mailbox:thread", thread.uuid)
@@ -111,7 +105,7 @@ def compose(request):
 
 @require_http_methods(["GET", "POST"])
 @level_required(AccessLevel.MESSAGE_BOX)
-def thread_detail(request, thread_uuid):
+def thread_detail(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _thread_for(request, thread_uuid)
     form = ReplyForm(request.POST or None)
     refusal = None
@@ -121,7 +115,7 @@ def thread_detail(request, thread_uuid):
         try:
             services.message_reply(thread=thread, sender=request.user, body=form.cleaned_data["body"], request=request)
         except ValidationError as error:
-            _apply_form_errors(form, error)
+            apply_to_form(form, error)
         else:
             messages.success(request, "Your reply was sent.")
             return redirect("mailbox:thread", thread.uuid)
@@ -150,7 +144,7 @@ def thread_detail(request, thread_uuid):
 
 @require_POST
 @level_required(AccessLevel.MESSAGE_BOX)
-def thread_archive(request, thread_uuid):
+def thread_archive(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _thread_for(request, thread_uuid)
     archive = request.POST.get("archived", "1") == "1"
     services.thread_archive(thread=thread, user=request.user, archived=archive, request=request)

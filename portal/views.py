@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
-from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_GET
-def dashboard(request):
+def dashboard(request: HttpRequest) -> HttpResponse:
     if request.user.is_payer_staff:
         return redirect("control_panel:home")
     context = selectors.provider_dashboard(user=request.user, levels_anywhere=request_levels(request))
@@ -34,7 +34,7 @@ def dashboard(request):
 
 @require_GET
 @payer_staff_required
-def control_panel_home(request):
+def control_panel_home(request: HttpRequest) -> HttpResponse:
     context = selectors.payer_dashboard()
     context["bars"] = weekly_bars(context["chart"])
     return render(request, "portal/dashboard_payer.html", context)
@@ -44,7 +44,7 @@ def control_panel_home(request):
 
 
 @require_GET
-def help_index(request):
+def help_index(request: HttpRequest) -> HttpResponse:
     pages = help_pages.pages_for(request.user)
     groups = [
         (title, [page for page in pages if page.audience == audience])
@@ -60,7 +60,7 @@ def help_index(request):
 
 @login_not_required
 @require_GET
-def help_page(request, slug):
+def help_page(request: HttpRequest, slug: str) -> HttpResponse:
     """One how-to page. The sign-in page is open to everyone (people read it when they cannot
     sign in); every other page needs a signed-in, verified user, like the rest of the portal."""
     page = help_pages.BY_SLUG.get(slug)
@@ -115,7 +115,7 @@ def _may_see_health_details(request) -> bool:
 @login_not_required
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     """200 {"status": "ok"} or 503 {"status": "unavailable"}; which part is down only for the
     monitoring token or a local caller."""
     checks = {"database": "ok" if _database_ok() else "down"}
@@ -131,12 +131,12 @@ def healthz(request):
 
 
 @login_not_required
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
 
 
 @login_not_required
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page, rendered without context processors: the database may be what failed."""
     template = loader.get_template("500.html")
     return HttpResponseServerError(
@@ -155,7 +155,7 @@ def server_error(request):
 
 @require_GET
 @payer_staff_required
-def control_panel_audit(request):
+def control_panel_audit(request: HttpRequest) -> HttpResponse:
     return audit_page(
         request,
         events=audit_events_all(),
@@ -167,5 +167,5 @@ def control_panel_audit(request):
 
 @require_GET
 @payer_staff_required
-def control_panel_audit_export(request):
+def control_panel_audit_export(request: HttpRequest) -> HttpResponseBase:
     return audit_export(request, events=audit_events_all(), scope=SCOPE_ALL, page_url=reverse("control_panel:audit"))

@@ -3,10 +3,12 @@
 It lives with the requests because its thread page is their review panel; the Message Box itself
 (threads, messages, read state) is the mailbox app, which this builds on."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +22,8 @@ from access_requests.services import (
     review_rows,
 )
 from accounts.decorators import payer_staff_required
+from core.errors import apply_to_form
+from core.forms import Form
 from core.pagination import keyset_page
 from mailbox import services
 from mailbox.forms import ReplyForm
@@ -27,7 +31,7 @@ from mailbox.models import Thread, ThreadKind
 from mailbox.selectors import thread_messages
 
 
-class MailboxFilterForm(forms.Form):
+class MailboxFilterForm(Form):
     show = forms.ChoiceField(
         label="Show",
         required=False,
@@ -38,7 +42,6 @@ class MailboxFilterForm(forms.Form):
             ("mine", "Assigned to me"),
             ("unassigned", "Not taken by anyone"),
         ],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
 
 
@@ -51,7 +54,7 @@ def _payer_thread(thread_uuid) -> Thread:
 
 @require_GET
 @payer_staff_required
-def mailbox(request):
+def mailbox(request: HttpRequest) -> HttpResponse:
     form = MailboxFilterForm(request.GET or None)
     show = form.cleaned_data["show"] if form.is_valid() else ""
     threads = payer_threads(
@@ -89,7 +92,7 @@ def _thread_context(request, thread: Thread, *, decision_form=None, reply_form=N
 
 @require_GET
 @payer_staff_required
-def thread_detail(request, thread_uuid):
+def thread_detail(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _payer_thread(thread_uuid)
     services.thread_mark_read(thread=thread, user=request.user)
     return render(request, "access_requests/mailbox/thread.html", _thread_context(request, thread))
@@ -97,14 +100,14 @@ def thread_detail(request, thread_uuid):
 
 @require_POST
 @payer_staff_required
-def thread_reply(request, thread_uuid):
+def thread_reply(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _payer_thread(thread_uuid)
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
             services.message_reply(thread=thread, sender=request.user, body=form.cleaned_data["body"], request=request)
         except ValidationError as error:
-            form.add_error("body", error.messages)
+            apply_to_form(form, error, default_field="body")
         else:
             messages.success(request, "Reply sent.")
             return redirect("control_panel:mailbox_thread", thread.uuid)
@@ -115,7 +118,7 @@ def thread_reply(request, thread_uuid):
 
 @require_POST
 @payer_staff_required
-def thread_take(request, thread_uuid):
+def thread_take(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _payer_thread(thread_uuid)
     release = request.POST.get("release") == "1"
     services.thread_assign(
@@ -141,7 +144,7 @@ def _open_request_form(request, thread: Thread):
 
 @require_http_methods(["POST"])
 @payer_staff_required
-def request_decide(request, thread_uuid):
+def request_decide(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _payer_thread(thread_uuid)
     access_request, form = _open_request_form(request, thread)
     if form is None:
@@ -162,11 +165,7 @@ def request_decide(request, thread_uuid):
             )
             return redirect("control_panel:mailbox_thread", thread.uuid)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            apply_to_form(form, error)
         else:
             access_request.refresh_from_db()
             messages.success(
@@ -183,7 +182,7 @@ def request_decide(request, thread_uuid):
 
 @require_POST
 @payer_staff_required
-def request_reply_preview(request, thread_uuid):
+def request_reply_preview(request: HttpRequest, thread_uuid: uuid.UUID) -> JsonResponse:
     """The reply the server would write for the choices posted, for the review panel's script."""
     thread = _payer_thread(thread_uuid)
     access_request, form = _open_request_form(request, thread)

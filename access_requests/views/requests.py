@@ -1,8 +1,11 @@
 """Add Facility on the provider side, and the Requests list of the Control Panel."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,13 +16,15 @@ from access_requests.services import access_request_create
 from accounts.decorators import payer_staff_required, provider_required
 from accounts.models import User
 from accounts.validators import TIN_RE
+from core.errors import to_messages
+from core.forms import Form
 from core.pagination import keyset_page
 from mailbox.selectors import thread_messages
 
 
 @require_http_methods(["GET", "POST"])
 @provider_required
-def add_facility(request):
+def add_facility(request: HttpRequest) -> HttpResponse:
     formset = ItemFormSet(request.POST or None, user=request.user, prefix="ids")
     note_form = NoteForm(request.POST or None)
     if request.method == "POST" and formset.is_valid() and note_form.is_valid():
@@ -28,8 +33,7 @@ def add_facility(request):
                 requester=request.user, items=formset.items(), note=note_form.cleaned_data["note"], request=request
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            to_messages(request, error)
         else:
             messages.success(
                 request, f"Your request {access_request.reference} was sent. We will reply in your Message Box."
@@ -44,7 +48,7 @@ def add_facility(request):
 
 @require_GET
 @provider_required
-def request_detail(request, request_uuid):
+def request_detail(request: HttpRequest, request_uuid: uuid.UUID) -> HttpResponse:
     access_request = get_object_or_404(selectors.requests_of(user=request.user), uuid=request_uuid)
     return render(
         request,
@@ -60,7 +64,7 @@ def request_detail(request, request_uuid):
 ANY_STATUS = "any"
 
 
-class RequestFilterForm(forms.Form):
+class RequestFilterForm(Form):
     """Filters of the Control Panel's Requests list; no status given means Open, as the select says."""
 
     status = forms.ChoiceField(
@@ -68,7 +72,6 @@ class RequestFilterForm(forms.Form):
         required=False,
         choices=[(RequestStatus.OPEN, "Open"), (ANY_STATUS, "Any status")]
         + [(value, label) for value, label in RequestStatus.choices if value != RequestStatus.OPEN],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
     age = forms.ChoiceField(
         label="Age",
@@ -80,11 +83,10 @@ class RequestFilterForm(forms.Form):
             ("7", "Older than 7 days"),
             ("30", "Older than 30 days"),
         ],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
-    analyst = forms.ChoiceField(label="Analyst", required=False, widget=forms.Select(attrs={"class": "usa-select"}))
+    analyst = forms.ChoiceField(label="Analyst", required=False)
     tin = forms.CharField(
-        label="TIN", required=False, max_length=9, widget=forms.TextInput(attrs={"class": "usa-input usa-input--small"})
+        label="TIN", required=False, max_length=9, widget=forms.TextInput(attrs={"class": "usa-input--small"})
     )
 
     def __init__(self, *args, analysts, **kwargs):
@@ -103,7 +105,7 @@ class RequestFilterForm(forms.Form):
 
 @require_GET
 @payer_staff_required
-def control_panel_requests(request):
+def control_panel_requests(request: HttpRequest) -> HttpResponse:
     analysts = User.objects.filter(kind="payer_staff", status="active").order_by("full_name")
     data = request.GET.copy()
     if not data.get("status"):

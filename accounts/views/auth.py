@@ -1,6 +1,7 @@
 """Login, second factor, logout and passwords."""
 
 import base64
+import datetime
 import time
 
 import segno
@@ -9,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -40,7 +41,7 @@ from audit.services import record
 from core import ratelimit
 
 
-def _next_url(request) -> str:
+def _next_url(request: HttpRequest) -> str:
     """The page to open after sign-in: a safe local path that takes GET, else the dashboard."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     return safe_next_path(request, candidate) or reverse(settings.LOGIN_REDIRECT_URL)
@@ -56,7 +57,7 @@ def _with_next(url_name: str, next_url: str) -> str:
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def login_view(request):
+def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return HttpResponseRedirect(_next_url(request))
     if request.method == "POST" and (refusal := login_client_refusal(request)):
@@ -84,13 +85,15 @@ def _mfa_refusal_words(result) -> str:
     return "That code is not right. Check that it is the newest code in your app for this portal, then try again."
 
 
-def login_client_refusal(request):
+def login_client_refusal(request: HttpRequest) -> ratelimit.Refusal | None:
     """Whether this client has used up its failed sign-ins (across accounts)."""
     key = ratelimit.client_key(request)
     return ratelimit.check("login-client-minute", key) or ratelimit.check("login-client-hour", key)
 
 
-def _login_refused(request, *, refusal=None, lock_until=None):
+def _login_refused(
+    request: HttpRequest, *, refusal: ratelimit.Refusal | None = None, lock_until: datetime.datetime | None = None
+) -> HttpResponse:
     """The sign-in page again, the email kept, saying when to try again: the same words for every
     email, known or not."""
     if lock_until is not None:
@@ -102,7 +105,9 @@ def _login_refused(request, *, refusal=None, lock_until=None):
     return ratelimit.throttled_response(request, refusal, template="accounts/login.html", context=context)
 
 
-def login_locked_response(request, original_response=None, credentials=None):
+def login_locked_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: this email is locked for this client for a few minutes."""
     from accounts.selectors import login_lock_until
 
@@ -114,7 +119,7 @@ def login_locked_response(request, original_response=None, credentials=None):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def mfa_verify_view(request):
+def mfa_verify_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     next_url = _next_url(request)
     if user.is_verified():
@@ -135,7 +140,7 @@ def mfa_verify_view(request):
 
 @never_cache
 @require_POST
-def session_keepalive(request):
+def session_keepalive(request: HttpRequest) -> JsonResponse:
     """The "Stay signed in" button of the idle warning: restarts the idle clock and says how many
     seconds are left. Signed-out callers are sent to sign in like any page; CSRF applies."""
     return JsonResponse({"seconds_left": idle_clock_refresh(request.session)})
@@ -143,7 +148,7 @@ def session_keepalive(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def mfa_enroll_view(request):
+def mfa_enroll_view(request: HttpRequest) -> HttpResponse:
     """First-time set-up of an authenticator app. Refused once a device is confirmed: a stolen
     password must never be enough to enroll a new second factor."""
     user = request.user
@@ -184,7 +189,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         # Per client: a 429 with the address kept. Per address (form_valid): the same page as
         # always and no email, so the limit reveals nothing about the address.
         if refusal := ratelimit.check("password-reset-client", ratelimit.client_key(request)):
@@ -194,7 +199,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             )
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
+    def form_valid(self, form: OutboxPasswordResetForm) -> HttpResponse:
         email = User.objects.normalize_email(form.cleaned_data["email"])
         target = User.objects.filter(email=email).first()
         ratelimit.hit("password-reset-client", ratelimit.client_key(self.request))
@@ -240,7 +245,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
 
-    def form_valid(self, form):
+    def form_valid(self, form: AuditedPasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, "Your password was changed.")
         return response

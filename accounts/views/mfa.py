@@ -1,5 +1,6 @@
 """Backup codes after enrollment: how many are left, and new ones on request."""
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -11,7 +12,7 @@ from core.confirm import confirmation_page
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def backup_codes(request):
+def backup_codes(request: HttpRequest) -> HttpResponse:
     """GET: how many codes are left. POST (after a confirmation): new codes, shown once."""
     user = request.user
     if request.method == "POST":

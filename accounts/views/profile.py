@@ -13,6 +13,8 @@ from accounts.decorators import provider_required
 from accounts.forms import ProfileForm
 from accounts.models import AccessLevel, Organization
 from accounts.services.users import profile_update
+from core.errors import apply_to_form
+from core.forms import Form
 from core.pagination import keyset_page
 
 _LABELS = {"full_name": "name", "phone": "telephone number"}
@@ -26,8 +28,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         try:
             changed = profile_update(user=user, request=request, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            apply_to_form(form, error)
         else:
             if changed:
                 messages.success(request, f"Your {' and '.join(_LABELS[f] for f in changed)} changed.")
@@ -37,18 +38,18 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile_edit.html", {"form": form})
 
 
-class ScopeSearchForm(forms.Form):
+class ScopeSearchForm(Form):
     q = forms.CharField(
         label="Search your provider IDs",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
 
 
 @require_http_methods(["GET"])
 @provider_required
-def profile(request):
+def profile(request: HttpRequest) -> HttpResponse:
     """My Profile: who I am, what I may do where, my provider IDs, my requests, my managers."""
     user = request.user
     levels = levels_by_organization(user=user)

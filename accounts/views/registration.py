@@ -7,6 +7,7 @@ import segno
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -24,6 +25,7 @@ from accounts.services.registration import (
     registration_submit,
 )
 from core import ratelimit
+from core.errors import apply_to_form
 
 PENDING_LINK = "portal_registration_link"
 
@@ -31,7 +33,7 @@ PENDING_LINK = "portal_registration_link"
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def register(request):
+def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
     client = ratelimit.client_key(request)
     if request.method == "POST" and (refusal := ratelimit.check("registration-client", client)):
@@ -41,7 +43,7 @@ def register(request):
         try:
             registration_submit(request=request, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            apply_to_form(form, error)
         else:
             return render(request, "accounts/register_done.html")
     return render(request, "accounts/register.html", {"form": form})
@@ -51,7 +53,7 @@ def register(request):
 @never_cache
 @sensitive_post_parameters("new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
-def register_complete(request, token):
+def register_complete(request: HttpRequest, token: str) -> HttpResponse:
     link = registration_link_find(raw=token)
     if link is None:
         return render(request, "accounts/register_link_invalid.html", status=410)
@@ -77,7 +79,7 @@ def _pending_link(request) -> RegistrationLink | None:
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def register_mfa(request):
+def register_mfa(request: HttpRequest) -> HttpResponse:
     link = _pending_link(request)
     if link is None or not link.user.has_usable_password():
         return render(request, "accounts/register_link_invalid.html", status=410)

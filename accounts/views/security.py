@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -46,17 +46,18 @@ from accounts.services.passkeys import (
 from accounts.views.auth import _next_url, login_client_refusal
 from core import ratelimit
 from core.confirm import confirmation_page
+from core.forms import Form
 
 logger = getLogger("accounts.services.passkeys")
 WEBAUTHN_BACKEND = "django_otp_webauthn.backends.WebAuthnBackend"
 
 
-class PasskeyNameForm(forms.Form):
+class PasskeyNameForm(Form):
     name = forms.CharField(
         label="Name this passkey",
         help_text="So you can tell your passkeys apart, for example “Office laptop” or “My phone”.",
         max_length=PASSKEY_NAME_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"class": "usa-input", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(self, *args, user=None, **kwargs):
@@ -75,7 +76,7 @@ class PasskeyNameForm(forms.Form):
 # --- the Security page -------------------------------------------------------------------------
 
 
-def _security_page(request, form, status=200):
+def _security_page(request: HttpRequest, form: PasskeyNameForm, status: int = 200) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -92,14 +93,14 @@ def _security_page(request, form, status=200):
 
 @never_cache
 @require_http_methods(["GET"])
-def security(request):
+def security(request: HttpRequest) -> HttpResponse:
     """Security: the user's second factors (authenticator app, backup codes, passkeys)."""
     return _security_page(request, PasskeyNameForm(user=request.user))
 
 
 @never_cache
 @require_http_methods(["POST"])
-def passkey_name(request):
+def passkey_name(request: HttpRequest) -> HttpResponse:
     """Step one of adding a passkey: its name. The browser creates it on the next page."""
     form = PasskeyNameForm(request.POST, user=request.user)
     if not form.is_valid():
@@ -110,7 +111,7 @@ def passkey_name(request):
 
 @never_cache
 @require_http_methods(["GET"])
-def passkey_create(request):
+def passkey_create(request: HttpRequest) -> HttpResponse:
     """Step two: the browser creates the passkey (this step needs JavaScript and a passkey)."""
     name = request.session.get(PENDING_NAME_SESSION_KEY)
     if not name:
@@ -121,7 +122,7 @@ def passkey_create(request):
 
 @never_cache
 @require_http_methods(["POST"])
-def passkey_remove_view(request, passkey_id: str):
+def passkey_remove_view(request: HttpRequest, passkey_id: str) -> HttpResponse:
     credential = get_object_or_404(passkeys_of(user=request.user), credential_id_sha256=passkey_id)
     security_url = reverse("accounts:security")
     confirm = confirmation_page(
@@ -154,7 +155,7 @@ def passkey_remove_view(request, passkey_id: str):
 
 @never_cache
 @require_http_methods(["GET"])
-def passkey_step_up(request):
+def passkey_step_up(request: HttpRequest) -> HttpResponse:
     """The Control Panel needs a passkey for this user, and this session used another factor."""
     next_url = _next_url(request)
     if verified_with_passkey(request):
@@ -164,7 +165,7 @@ def passkey_step_up(request):
     return render(request, "accounts/passkey_step_up.html", {"next": next_url})
 
 
-def control_panel_passkey_redirect(request):
+def control_panel_passkey_redirect(request: HttpRequest) -> HttpResponse | None:
     """Where payer staff go before the Control Panel opens, or None when they may go in.
 
     With PAYER_STAFF_REQUIRE_PASSKEY on, a session verified with the authenticator app is sent
@@ -208,7 +209,7 @@ class SignInPaused(exceptions.OTPWebAuthnApiError):
         self.retry_after = retry_after
 
 
-def _count_client_failure(request) -> None:
+def _count_client_failure(request: HttpRequest) -> None:
     """A failed passkey sign-in counts toward the client's limit across accounts, as a password does."""
     for name in ("login-client-minute", "login-client-hour"):
         ratelimit.hit(name, ratelimit.client_key(request))
@@ -238,7 +239,7 @@ class BeginRegistration(webauthn_views.BeginCredentialRegistrationView):
 
 
 class CompleteRegistration(webauthn_views.CompleteCredentialRegistrationView):
-    def post(self, *args, **kwargs):
+    def post(self, *args, **kwargs) -> JsonResponse:
         user = self.get_user()
         state = self.get_state()
         name = self.request.session.get(PENDING_NAME_SESSION_KEY)
@@ -276,7 +277,7 @@ class CompleteAuthentication(webauthn_views.CompleteCredentialAuthenticationView
             response["Retry-After"] = str(exc.retry_after)
         return response
 
-    def post(self, *args, **kwargs):
+    def post(self, *args, **kwargs) -> JsonResponse:
         request = self.request
         # The same per-client limit as the password form: a client that keeps failing is paused here too.
         if refusal := login_client_refusal(request):

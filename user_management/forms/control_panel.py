@@ -4,20 +4,20 @@ from django import forms
 
 from accounts.models import AccessLevel, ProviderIdKind
 from core import normalize
+from core.forms import Form
 
 
-class UserSearchForm(forms.Form):
+class UserSearchForm(Form):
     q = forms.CharField(
         label="Search by name, email, TIN or NPI",
         required=False,
         max_length=254,
-        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = forms.ChoiceField(
         label="Status",
         required=False,
         choices=[("", "Any status")],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -30,11 +30,9 @@ class UserSearchForm(forms.Form):
         return normalize.search_query(self.cleaned_data["q"])
 
 
-class ScopeAddForm(forms.Form):
-    kind = forms.ChoiceField(
-        label="Kind of ID", choices=ProviderIdKind.choices, widget=forms.Select(attrs={"class": "usa-select"})
-    )
-    value = forms.CharField(label="Provider ID", max_length=24, widget=forms.TextInput(attrs={"class": "usa-input"}))
+class ScopeAddForm(Form):
+    kind = forms.ChoiceField(label="Kind of ID", choices=ProviderIdKind.choices)
+    value = forms.CharField(label="Provider ID", max_length=24)
 
     def clean(self):
         data = super().clean()
@@ -43,19 +41,19 @@ class ScopeAddForm(forms.Form):
         return data
 
 
-class LevelsForm(forms.Form):
+class LevelsForm(Form):
     levels = forms.MultipleChoiceField(
         label="Access levels",
         required=False,
         choices=AccessLevel.choices,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+        widget=forms.CheckboxSelectMultiple(),
     )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(
         label="Reason",
         max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"class": "usa-input", "maxlength": 200}),
+        widget=forms.TextInput(attrs={"maxlength": 200}),
     )

@@ -4,11 +4,8 @@ from django import forms
 
 from accounts.models import AccessLevel, ProviderIdentifier, RoleTemplate, UserStatus
 from core import normalize
+from core.forms import Form
 from user_management.services.users import COMMENT_MAX_LENGTH
-
-
-def _input(**attrs):
-    return forms.TextInput(attrs={"class": "usa-input", **attrs})
 
 
 class CommentField(forms.CharField):
@@ -21,7 +18,7 @@ class CommentField(forms.CharField):
             "widget",
             forms.Textarea(
                 attrs={
-                    "class": "usa-textarea usa-character-count__field",
+                    "class": "usa-character-count__field",
                     "rows": 3,
                     "maxlength": COMMENT_MAX_LENGTH,
                 }
@@ -38,7 +35,7 @@ def parse_provider_values(text: str) -> list[str]:
     return list(seen)
 
 
-class UpdateUserForm(forms.Form):
+class UpdateUserForm(Form):
     """The one form of Update User: what the Save writes, and the button that was pressed.
 
     ``edit`` marks a POST that carries the whole form (a status button elsewhere on the site posts
@@ -62,7 +59,6 @@ class UpdateUserForm(forms.Form):
         queryset=RoleTemplate.objects.all(),
         required=False,
         empty_label="Choose the levels below",
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
     levels = forms.MultipleChoiceField(label="Can access", required=False, choices=AccessLevel.choices)
     remove_ids = forms.ModelMultipleChoiceField(
@@ -80,13 +76,13 @@ class UpdateUserForm(forms.Form):
         required=False,
         max_length=2000,
         help_text="NPIs, vendor or office IDs of this TIN, separated by commas or spaces.",
-        widget=_input(autocomplete="off", spellcheck="false"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     ends_on = forms.DateField(
         label="Access ends after (optional)",
         required=False,
         help_text="For temporary staff or a billing company: the access to this TIN is removed after this day.",
-        widget=forms.DateInput(attrs={"class": "usa-input", "type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     comment = CommentField()
 
@@ -125,20 +121,19 @@ class UpdateUserForm(forms.Form):
         return data
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(Form):
     q = forms.CharField(
         label="Search by name or email",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = forms.ChoiceField(
         label="Status",
         required=False,
         choices=[("", "Any status"), *UserStatus.choices],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
-    tin = forms.ChoiceField(label="TIN", required=False, widget=forms.Select(attrs={"class": "usa-select"}))
+    tin = forms.ChoiceField(label="TIN", required=False)
 
     def clean_q(self):
         return normalize.search_query(self.cleaned_data["q"])
@@ -151,29 +146,30 @@ class UserFilterForm(forms.Form):
         ]
 
 
-class InvitationForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=150, widget=_input(autocomplete="off"))
-    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"class": "usa-input"}))
-    organization = forms.ChoiceField(label="TIN", widget=forms.Select(attrs={"class": "usa-select"}))
+class InvitationForm(Form):
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    email = forms.EmailField(label="Email", max_length=254)
+    organization = forms.ChoiceField(label="TIN")
     template = forms.ModelChoiceField(
         label="Start from a role",
         queryset=RoleTemplate.objects.all(),
         required=False,
         empty_label="Choose the levels below",
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
     levels = forms.MultipleChoiceField(
         label="Access levels",
         required=False,
         choices=AccessLevel.choices,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "usa-checkbox__input"}),
+        widget=forms.CheckboxSelectMultiple(),
     )
     provider_ids = forms.CharField(
         label="Provider IDs to add (optional)",
         required=False,
         max_length=2000,
         help_text="NPIs or other IDs of this TIN, separated by commas or spaces.",
-        widget=_input(autocomplete="off"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(self, *args, organizations, **kwargs):
@@ -209,12 +205,12 @@ class InvitationForm(forms.Form):
         return data
 
 
-class OrganizationSearchForm(forms.Form):
+class OrganizationSearchForm(Form):
     q = forms.CharField(
         label="Search by name or TIN",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"class": "usa-input", "type": "search"}),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     flag = forms.ChoiceField(
         label="Show",
@@ -224,15 +220,14 @@ class OrganizationSearchForm(forms.Form):
             ("unverified", "TIN not verified"),
             ("no_manager", "No active account manager"),
         ],
-        widget=forms.Select(attrs={"class": "usa-select"}),
     )
 
     def clean_q(self):
         return normalize.search_query(self.cleaned_data["q"])
 
 
-class RegistrationDecisionForm(forms.Form):
+class RegistrationDecisionForm(Form):
     organization_name = forms.CharField(
-        label="Organization name (for a TIN not yet known)", max_length=200, required=False, widget=_input()
+        label="Organization name (for a TIN not yet known)", max_length=200, required=False
     )
-    reason = forms.CharField(label="Reason for rejecting", max_length=200, required=False, widget=_input())
+    reason = forms.CharField(label="Reason for rejecting", max_length=200, required=False)

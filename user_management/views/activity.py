@@ -1,5 +1,6 @@
 """Activity in your organizations: the audit log an account manager may read, and its export."""
 
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -11,7 +12,7 @@ from user_management.selectors import audit_events_for_manager
 
 @require_GET
 @level_required(AccessLevel.MANAGE_ACCOUNT)
-def manager_audit(request):
+def manager_audit(request: HttpRequest) -> HttpResponse:
     return audit_page(
         request,
         events=audit_events_for_manager(user=request.user),
@@ -23,7 +24,7 @@ def manager_audit(request):
 
 @require_GET
 @level_required(AccessLevel.MANAGE_ACCOUNT)
-def manager_audit_export(request):
+def manager_audit_export(request: HttpRequest) -> HttpResponseBase:
     return audit_export(
         request,
         events=audit_events_for_manager(user=request.user),

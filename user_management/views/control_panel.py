@@ -1,8 +1,11 @@
 """Control Panel Users: payer staff find any provider user and change their access."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -30,6 +33,7 @@ from accounts.services.users import password_reset_send
 from accounts.validators import NPI_RE, TIN_RE
 from audit.models import AuditEvent
 from core.confirm import confirmation_page
+from core.errors import to_messages
 from core.pagination import keyset_page
 from user_management.forms.control_panel import LevelsForm, ReasonForm, ScopeAddForm, UserSearchForm
 from user_management.selectors import organization_overview, with_organizations
@@ -54,7 +58,7 @@ def provider_users_matching(q: str, status: str = ""):
 
 @require_GET
 @payer_staff_required
-def users(request):
+def users(request: HttpRequest) -> HttpResponse:
     form = UserSearchForm(request.GET or None)
     q = status = ""
     if form.is_valid():
@@ -70,7 +74,7 @@ def _provider_user(user_uuid) -> User:
 
 @require_GET
 @payer_staff_required
-def user_detail(request, user_uuid):
+def user_detail(request: HttpRequest, user_uuid: uuid.UUID) -> HttpResponse:
     user = _provider_user(user_uuid)
     levels = levels_by_organization(user=user)
     scope = list(provider_ids_in_scope(user=user).order_by("organization__name", "kind", "value"))
@@ -112,20 +116,19 @@ def _user_trail(user) -> list[tuple[str, str]]:
     ]
 
 
-def _done(request, user, message):
+def _done(request: HttpRequest, user: User, message: str) -> HttpResponse:
     messages.success(request, message)
     return redirect("control_panel:user", user.uuid)
 
 
-def _failed(request, user, error: ValidationError):
-    for message in error.messages:
-        messages.error(request, message)
+def _failed(request: HttpRequest, user: User, error: ValidationError) -> HttpResponse:
+    to_messages(request, error)
     return redirect("control_panel:user", user.uuid)
 
 
 @require_POST
 @payer_staff_required
-def user_scope_add(request, user_uuid):
+def user_scope_add(request: HttpRequest, user_uuid: uuid.UUID) -> HttpResponse:
     user = _provider_user(user_uuid)
     form = ScopeAddForm(request.POST)
     if not form.is_valid():
@@ -139,7 +142,7 @@ def user_scope_add(request, user_uuid):
 
 @require_POST
 @payer_staff_required
-def user_scope_remove(request, user_uuid, identifier_uuid):
+def user_scope_remove(request: HttpRequest, user_uuid: uuid.UUID, identifier_uuid: uuid.UUID) -> HttpResponse:
     user = _provider_user(user_uuid)
     identifier = get_object_or_404(
         ProviderIdentifier.objects.in_scope(user),
@@ -167,7 +170,7 @@ def user_scope_remove(request, user_uuid, identifier_uuid):
 
 @require_POST
 @payer_staff_required
-def user_levels(request, user_uuid, organization_uuid):
+def user_levels(request: HttpRequest, user_uuid: uuid.UUID, organization_uuid: uuid.UUID) -> HttpResponse:
     user = _provider_user(user_uuid)
     organization = get_object_or_404(Organization, uuid=organization_uuid)
     form = LevelsForm(request.POST, prefix=f"org{organization.pk}")
@@ -188,7 +191,7 @@ def user_levels(request, user_uuid, organization_uuid):
 
 @require_POST
 @payer_staff_required
-def user_status(request, user_uuid):
+def user_status(request: HttpRequest, user_uuid: uuid.UUID) -> HttpResponse:
     user = _provider_user(user_uuid)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -224,7 +227,7 @@ def user_status(request, user_uuid):
 
 @require_POST
 @payer_staff_required
-def user_password_reset(request, user_uuid):
+def user_password_reset(request: HttpRequest, user_uuid: uuid.UUID) -> HttpResponse:
     user = _provider_user(user_uuid)
     try:
         password_reset_send(actor=request.user, user=user, request=request)
@@ -238,7 +241,7 @@ def user_password_reset(request, user_uuid):
 
 @require_GET
 @payer_staff_required
-def organizations(request):
+def organizations(request: HttpRequest) -> HttpResponse:
     from user_management.forms.management import OrganizationSearchForm, RegistrationDecisionForm
 
     form = OrganizationSearchForm(request.GET or None)
@@ -265,10 +268,9 @@ def organizations(request):
     )
 
 
-def _to_organizations(request, error: ValidationError | None = None, message: str = ""):
+def _to_organizations(request: HttpRequest, error: ValidationError | None = None, message: str = "") -> HttpResponse:
     if error is not None:
-        for text in error.messages:
-            messages.error(request, text)
+        to_messages(request, error)
     elif message:
         messages.success(request, message)
     return redirect("control_panel:organizations")
@@ -276,7 +278,7 @@ def _to_organizations(request, error: ValidationError | None = None, message: st
 
 @require_POST
 @payer_staff_required
-def registration_decide(request, registration_uuid):
+def registration_decide(request: HttpRequest, registration_uuid: uuid.UUID) -> HttpResponse:
     from user_management.forms.management import RegistrationDecisionForm
     from user_management.services.payer import payer_registration_approve, payer_registration_reject
 
@@ -309,7 +311,7 @@ def registration_decide(request, registration_uuid):
 
 @require_GET
 @payer_staff_required
-def organization_detail(request, organization_uuid):
+def organization_detail(request: HttpRequest, organization_uuid: uuid.UUID) -> HttpResponse:
     organization = get_object_or_404(Organization, uuid=organization_uuid)
     return render(
         request,
@@ -324,7 +326,7 @@ def organization_detail(request, organization_uuid):
 
 @require_POST
 @payer_staff_required
-def organization_verify(request, organization_uuid):
+def organization_verify(request: HttpRequest, organization_uuid: uuid.UUID) -> HttpResponse:
     from user_management.services.payer import organization_verify as verify
 
     organization = get_object_or_404(Organization, uuid=organization_uuid)

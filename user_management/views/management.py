@@ -1,9 +1,11 @@
 """User Management for account managers: the list with its Verification pending queue, the
 Update User screen of seed 004, and invitations. Everything is limited to the manager's TINs."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,6 +26,7 @@ from accounts.models import (
 from accounts.selectors import managed_status_counts, managed_users, shared_organizations
 from accounts.services import registration as registration_services
 from core.confirm import confirmation_declined, confirmation_page
+from core.errors import apply_to_form
 from core.pagination import keyset_page
 from user_management.forms.management import InvitationForm, UpdateUserForm, UserFilterForm
 from user_management.selectors import manager_work_queue
@@ -35,7 +38,7 @@ manager_required = level_required(AccessLevel.MANAGE_ACCOUNT)
 
 @require_GET
 @manager_required
-def user_list(request):
+def user_list(request: HttpRequest) -> HttpResponse:
     organizations = list(managed_organizations(manager=request.user))
     form = UserFilterForm(request.GET or None, organizations=organizations)
     q = status = ""
@@ -94,7 +97,7 @@ def _scope_in(user, organization) -> list[ProviderIdentifier]:
 
 @require_http_methods(["GET", "POST"])
 @manager_required
-def update_user(request, user_uuid):
+def update_user(request: HttpRequest, user_uuid: uuid.UUID) -> HttpResponse:
     """The Update User screen: one form, one Save, and the status buttons, which submit the same form
     (the Save is applied first, then the action), so nothing typed on the page is lost."""
     user = _managed_user(request, user_uuid)
@@ -151,14 +154,6 @@ def update_user(request, user_uuid):
     )
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _save(request, form, *, user, organization, own_page):
     """Apply the Save and the pressed button; ``None`` renders the form again with its errors."""
     data = form.cleaned_data
@@ -176,7 +171,7 @@ def _save(request, form, *, user, organization, own_page):
     try:
         plan = user_actions.user_changes_plan(**common, **changes)
     except ValidationError as error:
-        _form_errors(form, error)
+        apply_to_form(form, error)
         return None
     question = _confirmation(request, action=action, plan=plan, user=user, organization=organization)
     if question is not None:
@@ -189,7 +184,7 @@ def _save(request, form, *, user, organization, own_page):
         form.add_error(None, str(error))
         return None
     except ValidationError as error:
-        _form_errors(form, error)
+        apply_to_form(form, error)
         return None
     user = User.objects.get(pk=user.pk)
     if action == "remove":
@@ -297,7 +292,7 @@ def _confirmation(request, *, action, plan, user, organization):
 
 @require_http_methods(["GET", "POST"])
 @manager_required
-def invite(request):
+def invite(request: HttpRequest) -> HttpResponse:
     organizations = list(managed_organizations(manager=request.user))
     form = InvitationForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
@@ -313,11 +308,7 @@ def invite(request):
                 request=request,
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            apply_to_form(form, error)
         else:
             validity = registration_services.link_validity(LinkPurpose.INVITATION)
             messages.success(request, f"Invitation sent to {user.email}. It works for {validity}.")
