@@ -163,7 +163,7 @@ class TinProviderId:
 
 
 @dataclass
-class ReviewRow:
+class DecisionRow:
     """One requested ID as the analyst sees it, resolved against the claim system.
 
     An NPI, vendor or office ID resolves to that provider ID; a TIN resolves to the organization
@@ -250,7 +250,7 @@ def _tin_listings(organization_ids: list[int]) -> tuple[dict[int, list[ProviderI
     return listed, totals
 
 
-def review_rows(*, access_request: AccessRequest) -> list[ReviewRow]:
+def decision_rows(*, access_request: AccessRequest) -> list[DecisionRow]:
     """Every item resolved: found or not, organization, already granted, requester's levels there.
     A constant number of queries whatever the number of items and the size of a requested TIN."""
     items = list(access_request.items.select_related("provider_identifier__organization", "organization"))
@@ -294,7 +294,7 @@ def review_rows(*, access_request: AccessRequest) -> list[ReviewRow]:
             org_pk = org.pk if org else None
             count, held = totals.get(org_pk, 0), granted_per_org.get(org_pk, 0)
             rows.append(
-                ReviewRow(
+                DecisionRow(
                     item=item,
                     provider_identifier=None,
                     already_granted=count > 0 and held >= count,
@@ -308,7 +308,7 @@ def review_rows(*, access_request: AccessRequest) -> list[ReviewRow]:
             continue
         pid = item.provider_identifier or found.get((item.kind, item.value))
         rows.append(
-            ReviewRow(
+            DecisionRow(
                 item=item,
                 provider_identifier=pid,
                 already_granted=pid is not None and pid.pk in granted,
@@ -334,7 +334,7 @@ def _reason(text: str) -> str:
     return " ".join((text or "").split())
 
 
-def decision_problems(*, rows: list[ReviewRow], choices: dict[int, ItemChoice]) -> list[tuple[int, str, str]]:
+def decision_problems(*, rows: list[DecisionRow], choices: dict[int, ItemChoice]) -> list[tuple[int, str, str]]:
     """What is wrong with a decision, as (item id, part, message); part is one of "decision",
     "reason", "levels", "provider_ids". No query."""
     problems: list[tuple[int, str, str]] = []
@@ -424,7 +424,7 @@ def _mentions(text: str, value: str) -> bool:
     return value.isdigit() and value in groups
 
 
-def reply_problem(*, reply: str, rows: list[ReviewRow], choices: dict[int, ItemChoice]) -> str | None:
+def reply_problem(*, reply: str, rows: list[DecisionRow], choices: dict[int, ItemChoice]) -> str | None:
     """Why the reply cannot go with this decision, or None.
 
     A reply must never tell the provider that an ID was added when it was refused: a clause with
@@ -463,7 +463,7 @@ def reply_problem(*, reply: str, rows: list[ReviewRow], choices: dict[int, ItemC
     return None
 
 
-def _tin_line(row: ReviewRow, choice: ItemChoice, pids: list[ProviderIdentifier] | None = None) -> str:
+def _tin_line(row: DecisionRow, choice: ItemChoice, pids: list[ProviderIdentifier] | None = None) -> str:
     head = f"- TIN {row.item.value} ({row.organization.name})"
     if choice.whole_tin:
         count = row.tin_id_count
@@ -483,13 +483,13 @@ def _tin_line(row: ReviewRow, choice: ItemChoice, pids: list[ProviderIdentifier]
     return text
 
 
-def _levels_line(row: ReviewRow, levels: list[str]) -> str:
+def _levels_line(row: DecisionRow, levels: list[str]) -> str:
     org = row.target_organization
     labels = ", ".join(AccessLevel(level).label for level in AccessLevel.values if level in levels)
     return f"- TIN {org.tin} ({org.name}): {labels}"
 
 
-def decision_reply(*, access_request: AccessRequest, rows: list[ReviewRow], choices: dict[int, ItemChoice]) -> str:
+def decision_reply(*, access_request: AccessRequest, rows: list[DecisionRow], choices: dict[int, ItemChoice]) -> str:
     """The reply suggested for the decision the analyst chose: what is added, with which levels,
     what the requester already had, and what is refused with its reason. No query."""
     added, had, refused, levels_lines = [], [], [], []
@@ -535,7 +535,7 @@ def decision_reply(*, access_request: AccessRequest, rows: list[ReviewRow], choi
     return "\n".join(lines)
 
 
-def default_choices(*, rows: list[ReviewRow]) -> dict[int, ItemChoice]:
+def default_choices(*, rows: list[DecisionRow]) -> dict[int, ItemChoice]:
     """What the panel proposes before the analyst changes anything: approve what was found,
     refuse what was not."""
     return {
@@ -547,7 +547,7 @@ def default_choices(*, rows: list[ReviewRow]) -> dict[int, ItemChoice]:
 NOT_FOUND_REASON = "Not found in our claim system."
 
 
-def default_reply(*, access_request: AccessRequest, rows: list[ReviewRow]) -> str:
+def default_reply(*, access_request: AccessRequest, rows: list[DecisionRow]) -> str:
     """The reply prefilled for the analyst: the one for the panel's proposed decision."""
     return decision_reply(access_request=access_request, rows=rows, choices=default_choices(rows=rows))
 
@@ -594,7 +594,7 @@ def access_request_decide(
     items = {item.pk: item for item in access_request.items.all()}
     if set(choices) != set(items):
         raise ValidationError("Decide every requested ID, and only those.")
-    row_list = review_rows(access_request=access_request)
+    row_list = decision_rows(access_request=access_request)
     rows = {row.item.pk: row for row in row_list}
     problems = decision_problems(rows=row_list, choices=choices)
     if problems:

@@ -12,8 +12,8 @@ from access_requests.services import (
     ItemChoice,
     access_request_create,
     access_request_decide,
+    decision_rows,
     default_levels,
-    review_rows,
 )
 from accounts.access import provider_ids_in_scope, user_levels
 from accounts.models import AccessLevel
@@ -84,7 +84,7 @@ def test_review_rows_resolve_each_item(biller, pediatrics, hospital, npi, django
     )
     with django_assert_num_queries(4):
         # items; provider IDs matching any item; which of them are in scope; requester's levels
-        rows = review_rows(access_request=request)
+        rows = decision_rows(access_request=request)
     by_value = {row.item.value: row for row in rows}
     assert by_value["1245319599"].found and not by_value["1245319599"].already_granted
     assert not by_value["1245319599"].needs_levels  # biller holds levels on TIN 123456789
@@ -259,12 +259,12 @@ def test_two_analysts_deciding_at_once_apply_once(biller, pediatrics, payer_staf
 
 
 def _rows_and_choices(biller, approvals: dict[str, bool]):
-    from access_requests.services import ItemChoice, review_rows
+    from access_requests.services import ItemChoice, decision_rows
 
     org = biller.memberships.first().organization
     pids = [ProviderIdentifierFactory(organization=org, value=value) for value in approvals]
     request = access_request_create(requester=biller, items=[("npi", pid.value) for pid in pids])
-    rows = review_rows(access_request=request)
+    rows = decision_rows(access_request=request)
     choices = {row.item.pk: ItemChoice(approve=approvals[row.item.value], reason="No.") for row in rows}
     return rows, choices
 

@@ -18,8 +18,8 @@ from access_requests.selectors import payer_threads
 from access_requests.services import (
     AlreadyDecided,
     access_request_decide,
+    decision_rows,
     default_levels,
-    review_rows,
 )
 from accounts.decorators import payer_staff_required
 from core.errors import apply_to_form
@@ -79,7 +79,7 @@ def _thread_context(request, thread: Thread, *, decision_form=None, reply_form=N
     }
     if access_request is not None:
         # A form that failed comes back with the rows it was built on (they carry its fields).
-        rows = decision_form.rows if decision_form is not None else review_rows(access_request=access_request)
+        rows = decision_form.rows if decision_form is not None else decision_rows(access_request=access_request)
         context["rows"] = rows
         if access_request.is_open:
             context["decision_form"] = decision_form or DecisionForm(
@@ -132,7 +132,7 @@ def _open_request_form(request, thread: Thread):
     access_request = get_object_or_404(AccessRequest.objects.select_related("requester"), thread=thread)
     if not access_request.is_open:
         return access_request, None
-    rows = review_rows(access_request=access_request)
+    rows = decision_rows(access_request=access_request)
     form = DecisionForm(
         request.POST,
         access_request=access_request,
