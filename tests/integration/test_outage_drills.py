@@ -418,7 +418,7 @@ def test_smtp_refusing_is_retried_with_back_off_shown_in_the_admin_then_delivere
 
     admin_user = UserFactory(email="root@example.test", kind=UserKind.PAYER_STAFF, is_staff=True, is_superuser=True)
     verified_login(client, admin_user)
-    page = client.get("/admin/mailbox/outboundemail/", {"sent_at__isempty": "1"})
+    page = client.get("/admin/outbox/outboundemail/", {"sent_at__isempty": "1"})
     assert page.status_code == 200
     assert b"biller@example.test" in page.content
     assert b"ConnectionRefusedError: [Errno 111] Connection refused" in page.content
@@ -438,7 +438,7 @@ def test_smtp_refusing_is_retried_with_back_off_shown_in_the_admin_then_delivere
         assert len(sink.received) == 1
         assert sink.received[0]["to"] == ["<biller@example.test>"]
         assert "Subject: SMTP drill" in sink.received[0]["data"]
-        page = client.get("/admin/mailbox/outboundemail/", {"sent_at__isempty": "1"})
+        page = client.get("/admin/outbox/outboundemail/", {"sent_at__isempty": "1"})
         assert page.status_code == 200 and b"biller@example.test" not in page.content
         # Nothing else is due: the next sweep sends nothing more.
         assert worker.wait_result(publish(SWEEP, broker_url=redis.url, queue=drill.queue)) == "0"
