@@ -57,6 +57,9 @@ WALK: dict[str, frozenset[str]] = {
             "access_reviews:my_tasks",
             "access_reviews:task",
             "manager_audit",
+            "assessments:list",
+            "assessments:member",
+            "assessments:detail",
             "help:page",
         }
     ),
@@ -74,6 +77,8 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:reviews",
             "control_panel:review",
             "control_panel:audit",
+            "control_panel:assessments",
+            "control_panel:assessment",
             "help:index",
             "help:page",
         }

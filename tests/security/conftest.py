@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
@@ -25,6 +26,8 @@ from accounts.services.access import access_levels_set, scope_add
 from accounts.services.registration import registration_submit
 from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
+from assessments.models import Assessment
+from assessments.services import assessment_start, assessment_submit
 from claims.models import Claim, Member
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
 from conftest import make_provider, verified_login
@@ -71,6 +74,8 @@ class World:
     task: ReviewTask  # org's task of the campaign
     registration: Registration  # a registrant under org's TIN, routed to the payer
     passkey: WebAuthnCredential  # the biller's passkey
+    assessment: Assessment  # an NOP submitted by the manager under npi, for assessment_member
+    assessment_draft: Assessment  # an HRA draft started by the manager under npi
 
 
 def build_world() -> World:
@@ -120,6 +125,25 @@ def build_world() -> World:
         user=biller, name="Matrix key MX-4", credential_id=b"matrix-passkey-mx-4", public_key=b"\x00", confirmed=True
     )
 
+    call_command("assessments_load", verbosity=0)
+    assessment_member = MemberFactory(member_id="M900000002", first_name="Maude", last_name="Matrix")
+    assessment = assessment_start(actor=manager, member=assessment_member, provider_identifier=npi, code="NOP")
+    today = timezone.localdate()
+    assessment_submit(
+        actor=manager,
+        assessment=assessment,
+        answers={
+            "lmp": [today - datetime.timedelta(days=60)],
+            "first-visit": [today - datetime.timedelta(days=1)],
+            "gravida": [1],
+            "para": [0],
+            "multiple": [False],
+            "high-risk": ["no"],
+            "case-management": [False],
+        },
+    )
+    assessment_draft = assessment_start(actor=manager, member=assessment_member, provider_identifier=npi, code="HRA")
+
     return World(
         org=org,
         other_org=other_org,
@@ -139,6 +163,8 @@ def build_world() -> World:
         task=task,
         registration=registration,
         passkey=passkey,
+        assessment=assessment,
+        assessment_draft=assessment_draft,
     )
 
 

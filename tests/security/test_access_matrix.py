@@ -63,6 +63,7 @@ from accounts.models import (
     Registration,
     User,
 )
+from assessments.models import Assessment
 from mailbox.models import Message, Participant, Thread
 from outbox.models import OutboundEmail
 from tests.security.conftest import MEMBER_BIRTH_DATE, PERSONAS, World, sign_in
@@ -109,6 +110,15 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "eligibility-form":         ("200",  "403",             "200",         "200",         "200",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Any Eligibility holder may ask about any member: the birth date is the proof (claims.services).
     "eligibility-check":        ("200+", "403",             "200+",        "200+",        "200+",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Assessments (owner: the manager, who filed them under npi; level: Assessments)
+    "assessments-list":         ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "assessment-view":          ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "assessment-draft-save":    ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "assessment-print":         ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Control Panel: Assessments (every assessment; read-only)
+    "cp-assessments-list":      ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-assessments-export":    ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-assessment-view":       ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     # Control Panel: Users (owner: the biller)
     "cp-users-list":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-user-view":             ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
@@ -202,6 +212,8 @@ IN_30_DAYS = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
 _manager = {"owner": "manager", "level": MANAGE}
 _message_box = {"owner": "biller", "level": AccessLevel.MESSAGE_BOX}
 _cp_biller = {"owner": "biller", "control_panel": True}
+_assessments = {"owner": "manager", "level": AccessLevel.ASSESSMENTS}
+ASSESSMENT = lambda w: w.assessment.uuid  # noqa: E731
 _cp_manager = {"owner": "manager", "control_panel": True}
 
 PROBES: dict[str, Probe] = {
@@ -340,6 +352,33 @@ PROBES: dict[str, Probe] = {
         level=AccessLevel.ELIGIBILITY,
         data=lambda w: {"member_id": w.member.member_id, "date_of_birth": MEMBER_BIRTH_DATE.isoformat()},
         marker=lambda w: "Covered on",
+    ),
+    "assessments-list": Probe(
+        "get", _url("assessments:list"), **_assessments, marker=lambda w: w.assessment.member.member_id
+    ),
+    "assessment-view": Probe(
+        "get", _url("assessments:detail", ASSESSMENT), **_assessments, marker=lambda w: w.assessment.member.member_id
+    ),
+    "assessment-draft-save": Probe(
+        "post",
+        _url("assessments:detail", lambda w: w.assessment_draft.uuid),
+        **_assessments,
+        data=lambda w: {"height-in": "64", "action": "save"},
+        state=lambda w: Assessment.objects.values_list("response", flat=True).get(pk=w.assessment_draft.pk),
+    ),
+    # A PDF: the answer is the status only.
+    "assessment-print": Probe("get", _url("assessments:print", ASSESSMENT), **_assessments),
+    "cp-assessments-list": Probe(
+        "get", _url("control_panel:assessments"), **_cp_manager, marker=lambda w: w.assessment.member.member_id
+    ),
+    "cp-assessments-export": Probe(
+        "get", _url("control_panel:assessments_export"), **_cp_manager, marker=lambda w: str(w.assessment.uuid)
+    ),
+    "cp-assessment-view": Probe(
+        "get",
+        _url("control_panel:assessment", ASSESSMENT),
+        **_cp_manager,
+        marker=lambda w: w.assessment.member.member_id,
     ),
     "cp-users-list": Probe("get", _url("control_panel:users"), **_cp_biller, marker=lambda w: w.biller.email),
     "cp-user-view": Probe("get", _url("control_panel:user", BILLER), **_cp_biller, marker=lambda w: w.biller.email),
