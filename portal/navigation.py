@@ -41,6 +41,7 @@ PROVIDER_ITEMS = [
     NavItem("Claims", "claims:list", _level(AccessLevel.CLAIMS)),
     NavItem("Eligibility", "claims:eligibility", _level(AccessLevel.ELIGIBILITY)),
     NavItem("Assessments", "assessments:list", _level(AccessLevel.ASSESSMENTS)),
+    NavItem("Health Records", "health_records:index", _level(AccessLevel.HEALTH_RECORDS)),
     NavItem("User Management", "accounts:user_management", _level(AccessLevel.MANAGE_ACCOUNT)),
 ]
 PAYER_ITEMS = [
@@ -51,6 +52,7 @@ PAYER_ITEMS = [
     NavItem("Requests", "control_panel:requests", _payer),
     NavItem("Reviews", "control_panel:reviews", _payer),
     NavItem("Assessments", "control_panel:assessments", _payer),
+    NavItem("Health Records", "control_panel:health_records", _payer),
     NavItem("Audit", "control_panel:audit", _payer),
 ]
 

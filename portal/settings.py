@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "user_management",
     "access_reviews",
     "assessments",
+    "health_records",
     "devdata",
 ]
 

@@ -48,6 +48,8 @@ NOT_PAGES = {
     "assessments:start": POST_ONLY,
     "assessments:print": "a PDF download",
     "control_panel:assessments_export": "a CSV download",
+    "health_records:care_gaps_export": "a CSV download",
+    "control_panel:health_records_opt_out": POST_ONLY,
 }
 
 

@@ -57,6 +57,8 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     # Assessments (the manager holds every level)
     "assessments:list": ("manager", "assessments:list", NONE),
     "assessments:detail": ("manager", "assessments:detail", lambda w: {"assessment_uuid": w.assessment.uuid}),
+    "health_records:record": ("manager", "health_records:record", lambda w: {"member_uuid": w.hr_member.uuid}),
+    "health_records:care_gaps": ("manager", "health_records:care_gaps", NONE),
     # User Management and access reviews
     "accounts:user_management": ("manager", "accounts:user_management", NONE),
     "accounts:update_user": ("manager", "accounts:update_user", lambda w: {"user_uuid": w.biller.uuid}),

@@ -28,7 +28,7 @@ from accounts.models import Organization, ProviderIdKind, User, UserStatus
 from accounts.services.registration import registration_link_issue, registration_submit
 from accounts.services.users import user_create
 from assessments.models import Assessment
-from claims.models import Claim
+from claims.models import Claim, Member
 from devdata.management.commands.seed_demo import DEMO_PASSWORD
 from mailbox.services import thread_start_with_payer
 from tests.browser.axe import AxeAudit
@@ -412,6 +412,18 @@ def test_account_manager_pages(page, demo_data):
     page.goto(f"/assessments/{submitted.uuid}/")
     audit.check("Assessment, submitted")
 
+    homer = Member.objects.get(member_id="M100200301")
+    page.goto("/health-records/")
+    audit.check("Health Records")
+    page.goto(f"/health-records/members/{homer.uuid}/")
+    audit.check("Health record, care gaps")
+    page.goto(f"/health-records/members/{homer.uuid}/labs/")
+    audit.check("Health record, labs")
+    page.goto(f"/health-records/members/{Member.objects.get(member_id='M100200306').uuid}/")
+    audit.check("Health record, not available")
+    page.goto("/health-records/care-gaps/?sort=member")
+    audit.check("Care gaps")
+
     _check_on_a_phone(
         page,
         audit,
@@ -423,6 +435,8 @@ def test_account_manager_pages(page, demo_data):
             "/help/",
             "/assessments/",
             f"/assessments/{submitted.uuid}/",
+            f"/health-records/members/{homer.uuid}/",
+            "/health-records/care-gaps/",
         ],
     )
     _assert_walked(audit, "test_account_manager_pages")
@@ -494,6 +508,8 @@ def test_control_panel_pages(page, demo_data):
     audit.check("Assessments, late")
     page.goto(f"/control-panel/assessments/{Assessment.objects.first().uuid}/")
     audit.check("Assessment, Control Panel")
+    page.goto("/control-panel/health-records/?member_id=M100200306")
+    audit.check("Health Records, Control Panel")
     page.goto("/help/")
     audit.check("Help index, plan staff")
     page.goto("/help/mailbox/")

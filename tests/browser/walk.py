@@ -60,6 +60,10 @@ WALK: dict[str, frozenset[str]] = {
             "assessments:list",
             "assessments:member",
             "assessments:detail",
+            "health_records:index",
+            "health_records:record",
+            "health_records:record_section",
+            "health_records:care_gaps",
             "help:page",
         }
     ),
@@ -79,6 +83,7 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:audit",
             "control_panel:assessments",
             "control_panel:assessment",
+            "control_panel:health_records",
             "help:index",
             "help:page",
         }

@@ -31,6 +31,8 @@ from assessments.services import assessment_start, assessment_submit
 from claims.models import Claim, Member
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
 from conftest import make_provider, verified_login
+from health_records.models import BundleImport, CareGap, CareGapRule, Medication
+from health_records.services import care_gap_rules_load
 from mailbox.models import Thread
 from mailbox.services import message_reply, thread_start_with_member, thread_start_with_payer
 from user_management.services.users import user_remove_from_organization
@@ -76,6 +78,7 @@ class World:
     passkey: WebAuthnCredential  # the biller's passkey
     assessment: Assessment  # an NOP submitted by the manager under npi, for assessment_member
     assessment_draft: Assessment  # an HRA draft started by the manager under npi
+    hr_member: Member  # attributed to npi by the claim, with a medication and an open care gap
 
 
 def build_world() -> World:
@@ -144,6 +147,25 @@ def build_world() -> World:
     )
     assessment_draft = assessment_start(actor=manager, member=assessment_member, provider_identifier=npi, code="HRA")
 
+    care_gap_rules_load()
+    hr_member = MemberFactory(member_id=claim.member_id, first_name="Rhoda", last_name="Record")
+    bundle = BundleImport.objects.create(member=hr_member, source="matrix.json", sha256="0" * 64, resources=1)
+    Medication.objects.create(
+        member=hr_member,
+        resource_id="m1",
+        code_system="http://www.nlm.nih.gov/research/umls/rxnorm",
+        code="860975",
+        display="metformin MX-5",
+        status="active",
+        bundle=bundle,
+    )
+    CareGap.objects.create(
+        member=hr_member,
+        rule=CareGapRule.objects.get(code="diabetes-hba1c"),
+        evidence="No HbA1c MX-6",
+        computed_on=timezone.localdate(),
+    )
+
     return World(
         org=org,
         other_org=other_org,
@@ -165,6 +187,7 @@ def build_world() -> World:
         passkey=passkey,
         assessment=assessment,
         assessment_draft=assessment_draft,
+        hr_member=hr_member,
     )
 
 

@@ -134,4 +134,7 @@ class Command(BaseCommand):
         from devdata.assessments import seed_demo_assessments
 
         seed_demo_assessments()
+        from devdata.health_records import seed_demo_health_records
+
+        seed_demo_health_records()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))
