@@ -10,16 +10,8 @@ OPTED_OUT_MEMBER = "M100200306"  # Ned Flanders asked the plan not to share his 
 
 
 def seed_demo_health_records() -> None:
-    call_command("health_records_care_gaps", verbosity=0, stdout=_Quiet())
-    call_command("health_records_import", verbosity=0, stdout=_Quiet())
+    call_command("health_records_care_gaps", verbosity=0)
+    call_command("health_records_import", verbosity=0)
     member = Member.objects.filter(member_id=OPTED_OUT_MEMBER).first()
     if member is not None:
         RecordOptOut.objects.get_or_create(member=member)
-
-
-class _Quiet:
-    def write(self, *args, **kwargs):
-        return None
-
-    def flush(self):
-        return None

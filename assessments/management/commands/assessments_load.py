@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="*", help="Questionnaire JSON files")
 
     def handle(self, *args, **options):
+        say = self.stdout.write if options["verbosity"] >= 1 else (lambda message: None)
         paths = [Path(p) for p in options["paths"]] or sorted(SHIPPED.glob("*.json"))
         failed = False
         for path in paths:
@@ -36,8 +37,8 @@ class Command(BaseCommand):
             q = result.questionnaire
             if result.created:
                 retired = f", retired {result.retired} earlier version(s)" if result.retired else ""
-                self.stdout.write(f"{path.name}: loaded {q.code} version {q.version}{retired}")
+                say(f"{path.name}: loaded {q.code} version {q.version}{retired}")
             else:
-                self.stdout.write(f"{path.name}: {q.code} version {q.version} already loaded, unchanged")
+                say(f"{path.name}: {q.code} version {q.version} already loaded, unchanged")
         if failed:
             raise CommandError("Some definitions were not loaded; see above.")

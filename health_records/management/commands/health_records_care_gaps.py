@@ -12,4 +12,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rules = care_gap_rules_load()
         gaps = care_gaps_refresh()
-        self.stdout.write(f"{rules} rules; {gaps} open care gaps")
+        if options["verbosity"] >= 1:
+            self.stdout.write(f"{rules} rules; {gaps} open care gaps")

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="*", help="FHIR Bundle JSON files")
 
     def handle(self, *args, **options):
+        say = self.stdout.write if options["verbosity"] >= 1 else (lambda message: None)
         paths = [Path(p) for p in options["paths"]] or sorted(SHIPPED.glob("*.json"))
         refused = 0
         for path in paths:
@@ -35,6 +36,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"{path}: refused, nothing imported")
                 refused += 1
                 continue
-            self.stdout.write(f"{path.name}: imported {bundle.resources} resources for {bundle.member}")
+            say(f"{path.name}: imported {bundle.resources} resources for {bundle.member}")
         if refused:
             raise CommandError(f"{refused} bundle(s) refused; see above.")
