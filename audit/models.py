@@ -64,6 +64,19 @@ class AuditAction(models.TextChoices):
     ELIGIBILITY_CHECKED = "eligibility_checked", "Checked eligibility"
     ELIGIBILITY_THROTTLED = "eligibility_throttled", "Refused an eligibility lookup (too many)"
     AUDIT_EXPORTED = "audit_exported", "Exported the audit log"
+    QUESTIONNAIRE_LOADED = "questionnaire_loaded", "Loaded an assessment form version"
+    ASSESSMENT_MEMBER_LOOKUP = "assessment_member_lookup", "Looked up a member for an assessment"
+    ASSESSMENT_STARTED = "assessment_started", "Started an assessment"
+    ASSESSMENT_SAVED = "assessment_saved", "Saved an assessment draft"
+    ASSESSMENT_SUBMITTED = "assessment_submitted", "Submitted an assessment"
+    ASSESSMENT_VIEWED = "assessment_viewed", "Viewed an assessment"
+    ASSESSMENTS_EXPORTED = "assessments_exported", "Exported the assessments list"
+    HEALTH_RECORD_VIEWED = "health_record_viewed", "Viewed a member's health record"
+    HEALTH_RECORD_REFUSED = "health_record_refused", "Was refused a member's health record"
+    CARE_GAPS_VIEWED = "care_gaps_viewed", "Viewed the care gaps list"
+    CARE_GAPS_EXPORTED = "care_gaps_exported", "Exported the care gaps list"
+    FHIR_BUNDLE_IMPORTED = "fhir_bundle_imported", "Imported a FHIR bundle"
+    HEALTH_RECORD_OPT_OUT_SET = "health_record_opt_out_set", "Changed a member's health record opt-out"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -53,6 +53,12 @@ PAGES = [
         "Find a claim or check a member's coverage for the provider IDs on your login.",
     ),
     HelpPage(
+        "assessments-health-records",
+        "Assessments and Health Records",
+        PROVIDER,
+        "File a Health Risk Assessment or Notification of Pregnancy; open an attributed member's record and care gaps.",
+    ),
+    HelpPage(
         "user-management",
         "User Management for account managers",
         MANAGER,
@@ -108,6 +114,7 @@ def facts() -> dict:
     from user_management.services.users import COMMENT_MAX_LENGTH
 
     return {
+        "nop_timely_days": settings.NOP_TIMELY_DAYS,
         "idle_minutes": int(settings.SESSION_IDLE_TIMEOUT.total_seconds() // 60),
         "session_hours": int(settings.SESSION_MAX_AGE.total_seconds() // 3600),
         "failure_limit": settings.AXES_FAILURE_LIMIT,

@@ -40,6 +40,8 @@ PROVIDER_ITEMS = [
     NavItem("Message Box", "mailbox:inbox", _level(AccessLevel.MESSAGE_BOX)),
     NavItem("Claims", "claims:list", _level(AccessLevel.CLAIMS)),
     NavItem("Eligibility", "claims:eligibility", _level(AccessLevel.ELIGIBILITY)),
+    NavItem("Assessments", "assessments:list", _level(AccessLevel.ASSESSMENTS)),
+    NavItem("Health Records", "health_records:index", _level(AccessLevel.HEALTH_RECORDS)),
     NavItem("User Management", "accounts:user_management", _level(AccessLevel.MANAGE_ACCOUNT)),
 ]
 PAYER_ITEMS = [
@@ -49,6 +51,8 @@ PAYER_ITEMS = [
     NavItem("Organizations", "control_panel:organizations", _payer),
     NavItem("Requests", "control_panel:requests", _payer),
     NavItem("Reviews", "control_panel:reviews", _payer),
+    NavItem("Assessments", "control_panel:assessments", _payer),
+    NavItem("Health Records", "control_panel:health_records", _payer),
     NavItem("Audit", "control_panel:audit", _payer),
 ]
 

@@ -97,6 +97,10 @@ HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN")
 PAYER_NAME = env_str("PAYER_NAME", "Demo Health Plan")
 PAYER_SUPPORT_PHONE = env_str("PAYER_SUPPORT_PHONE", "1-800-555-0100")
 PAYER_SUPPORT_EMAIL = env_str("PAYER_SUPPORT_EMAIL", "support@demo.test")
+# A Notification of Pregnancy submitted within this many days of the first prenatal visit is on time.
+NOP_TIMELY_DAYS = env_int("NOP_TIMELY_DAYS", 5)
+if NOP_TIMELY_DAYS < 0:
+    raise ImproperlyConfigured("NOP_TIMELY_DAYS must be 0 or more.")
 
 # --- applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -122,6 +126,8 @@ INSTALLED_APPS = [
     "access_requests",
     "user_management",
     "access_reviews",
+    "assessments",
+    "health_records",
     "devdata",
 ]
 

@@ -7,7 +7,9 @@ from access_requests.views import mailbox as mailbox_views
 from access_requests.views import requests as access_request_views
 from access_reviews import views as review_views
 from accounts import urls as accounts_urls
+from assessments import views as assessment_views
 from claims import urls as claims_urls
+from health_records import views as health_record_views
 from portal import views
 from user_management import urls as user_management_urls
 from user_management.views import control_panel as user_views
@@ -77,6 +79,15 @@ control_panel_patterns = (
         path(
             "reviews/<uuid:campaign_uuid>/tasks/<uuid:task_uuid>/keep/", review_views.campaign_keep, name="review_keep"
         ),
+        path("assessments/", assessment_views.control_panel_list, name="assessments"),
+        path("assessments/export.csv", assessment_views.control_panel_export, name="assessments_export"),
+        path("assessments/<uuid:assessment_uuid>/", assessment_views.control_panel_detail, name="assessment"),
+        path("health-records/", health_record_views.control_panel_member, name="health_records"),
+        path(
+            "health-records/<uuid:member_uuid>/opt-out/",
+            health_record_views.control_panel_opt_out,
+            name="health_records_opt_out",
+        ),
         path("organizations/", user_views.organizations, name="organizations"),
         path(
             "organizations/registrations/<uuid:registration_uuid>/",
@@ -101,6 +112,8 @@ urlpatterns = [
     path("messages/", include("mailbox.urls")),
     path("control-panel/", include(control_panel_patterns)),
     path("", include(claims_patterns)),
+    path("assessments/", include("assessments.urls")),
+    path("health-records/", include("health_records.urls")),
     path("help/", include(help_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

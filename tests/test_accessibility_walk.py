@@ -45,6 +45,11 @@ NOT_PAGES = {
     "control_panel:review_keep": POST_ONLY,
     "control_panel:registration_decide": POST_ONLY,
     "control_panel:organization_verify": POST_ONLY,
+    "assessments:start": POST_ONLY,
+    "assessments:print": "a PDF download",
+    "control_panel:assessments_export": "a CSV download",
+    "health_records:care_gaps_export": "a CSV download",
+    "control_panel:health_records_opt_out": POST_ONLY,
 }
 
 

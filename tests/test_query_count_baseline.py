@@ -54,6 +54,11 @@ PAGES: dict[str, tuple[str, str, Args]] = {
         "access_requests:detail",
         lambda w: {"request_uuid": w.access_request.uuid},
     ),
+    # Assessments (the manager holds every level)
+    "assessments:list": ("manager", "assessments:list", NONE),
+    "assessments:detail": ("manager", "assessments:detail", lambda w: {"assessment_uuid": w.assessment.uuid}),
+    "health_records:record": ("manager", "health_records:record", lambda w: {"member_uuid": w.hr_member.uuid}),
+    "health_records:care_gaps": ("manager", "health_records:care_gaps", NONE),
     # User Management and access reviews
     "accounts:user_management": ("manager", "accounts:user_management", NONE),
     "accounts:update_user": ("manager", "accounts:update_user", lambda w: {"user_uuid": w.biller.uuid}),
@@ -81,6 +86,12 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     "control_panel:reviews": ("analyst", "control_panel:reviews", NONE),
     "control_panel:review": ("analyst", "control_panel:review", lambda w: {"campaign_uuid": w.campaign.uuid}),
     "control_panel:organizations": ("analyst", "control_panel:organizations", NONE),
+    "control_panel:assessments": ("analyst", "control_panel:assessments", NONE),
+    "control_panel:assessment": (
+        "analyst",
+        "control_panel:assessment",
+        lambda w: {"assessment_uuid": w.assessment.uuid},
+    ),
     "control_panel:organization": (
         "analyst",
         "control_panel:organization",

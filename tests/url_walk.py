@@ -35,6 +35,9 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
         "identifier_uuid": world.npi.uuid,
         "claim_number": world.claim.claim_number,
         "passkey_id": world.passkey.credential_id_sha256,
+        "assessment_uuid": world.assessment.uuid,
+        "member_uuid": world.hr_member.uuid,
+        "section": "medications",
     }
     if params == ["slug"]:
         return [{"slug": page.slug} for page in help_pages.PAGES]

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 SIZES = {"users": 150, "tins": 8, "provider_ids": 60, "messages": 500, "claims": 700, "events": 300}
 ANCHOR = datetime.date(2026, 6, 1)
 ANCHOR_TIME = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
-PERSONAS = 5  # seed_demo's
+PERSONAS = 6  # seed_demo's
 
 
 def generate(seed: int = 42, **overrides) -> str:

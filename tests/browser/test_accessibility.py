@@ -27,7 +27,8 @@ from access_reviews.services import campaign_open
 from accounts.models import Organization, ProviderIdKind, User, UserStatus
 from accounts.services.registration import registration_link_issue, registration_submit
 from accounts.services.users import user_create
-from claims.models import Claim
+from assessments.models import Assessment
+from claims.models import Claim, Member
 from devdata.management.commands.seed_demo import DEMO_PASSWORD
 from mailbox.services import thread_start_with_payer
 from tests.browser.axe import AxeAudit
@@ -391,8 +392,52 @@ def test_account_manager_pages(page, demo_data):
     page.goto("/help/user-management/")
     audit.check("Help, User Management")
 
+    page.goto("/assessments/")
+    audit.check("Assessments")
+    page.goto("/assessments/member/")
+    audit.check("Assessments, find a member")
+    page.get_by_label("Member ID").fill("M100200402")
+    page.get_by_label("Member's date of birth").fill("1994-02-20")
+    page.get_by_role("button", name="Find member").click()
+    audit.check("Assessments, member found")
+    page.locator("label", has_text="Notification of Pregnancy (version 1)").click()
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_role("heading", name="Notification of Pregnancy")).to_be_visible()
+    audit.check("Assessment form")
+    page.get_by_label("Number of pregnancies, this one included (gravida)").fill("99")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Nothing was saved")).to_be_visible()
+    audit.check("Assessment form, with errors")
+    submitted = Assessment.objects.filter(status="submitted").first()
+    page.goto(f"/assessments/{submitted.uuid}/")
+    audit.check("Assessment, submitted")
+
+    homer = Member.objects.get(member_id="M100200301")
+    page.goto("/health-records/")
+    audit.check("Health Records")
+    page.goto(f"/health-records/members/{homer.uuid}/")
+    audit.check("Health record, care gaps")
+    page.goto(f"/health-records/members/{homer.uuid}/labs/")
+    audit.check("Health record, labs")
+    page.goto(f"/health-records/members/{Member.objects.get(member_id='M100200306').uuid}/")
+    audit.check("Health record, not available")
+    page.goto("/health-records/care-gaps/?sort=member")
+    audit.check("Care gaps")
+
     _check_on_a_phone(
-        page, audit, ["/", "/users/", f"/users/{biller.uuid}/", f"/users/{_user('pending@demo.test').uuid}/", "/help/"]
+        page,
+        audit,
+        [
+            "/",
+            "/users/",
+            f"/users/{biller.uuid}/",
+            f"/users/{_user('pending@demo.test').uuid}/",
+            "/help/",
+            "/assessments/",
+            f"/assessments/{submitted.uuid}/",
+            f"/health-records/members/{homer.uuid}/",
+            "/health-records/care-gaps/",
+        ],
     )
     _assert_walked(audit, "test_account_manager_pages")
     audit.assert_clean()
@@ -459,6 +504,12 @@ def test_control_panel_pages(page, demo_data):
     audit.check("Review campaign")
     page.goto("/control-panel/audit/")
     audit.check("Audit")
+    page.goto("/control-panel/assessments/?late=late")
+    audit.check("Assessments, late")
+    page.goto(f"/control-panel/assessments/{Assessment.objects.first().uuid}/")
+    audit.check("Assessment, Control Panel")
+    page.goto("/control-panel/health-records/?member_id=M100200306")
+    audit.check("Health Records, Control Panel")
     page.goto("/help/")
     audit.check("Help index, plan staff")
     page.goto("/help/mailbox/")
@@ -476,6 +527,7 @@ def test_control_panel_pages(page, demo_data):
             "/control-panel/",
             f"/control-panel/mailbox/{access_request.thread.uuid}/",
             "/control-panel/audit/",
+            "/control-panel/assessments/",
             f"/control-panel/organizations/{organization.uuid}/",
         ],
     )

@@ -27,6 +27,7 @@ import base64
 import datetime
 import re
 import time
+from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -872,3 +873,51 @@ def test_one_string_per_field_typed_into_the_real_forms(page, live_server, demo_
 
     print(f"\n{len(TYPED)} fields typed; {watch.pages_probed} pages probed; {time.monotonic() - started:.1f} s")
     watch.assert_clean()
+
+
+# --- Assessments: the free-text answers -----------------------------------------------------------
+
+
+def test_assessment_free_text_answers_are_shown_as_text(page, live_server, demo_data):
+    """Every corpus string as the HRA's "Other needs" answer (a text item) and, sampled, the NOP's
+    "Planned delivery facility" (a string item), through the services; each submitted assessment
+    opened by the provider who filed it and by the analyst in the Control Panel."""
+    from assessments.models import Assessment
+    from assessments.services import assessment_start, assessment_submit
+    from claims.models import Member
+
+    manager = persona("manager@demo.test")
+    npi = manager_npi()
+    homer = Member.objects.get(member_id="M100200301")
+    filed = []
+    for i, text in enumerate(CORPUS):
+        hra = assessment_start(actor=manager, member=homer, provider_identifier=npi, code="HRA")
+        answers = {
+            "general-health": ["good"],
+            "height-in": [70],
+            "weight-lb": [Decimal("180")],
+            "tobacco": [False],
+            "exercise-days": [2],
+            "needs": [fit(text, 1000).strip() or "x"],
+        }
+        assessment_submit(actor=manager, assessment=hra, answers=answers)
+        filed.append((i, Assessment.objects.get(pk=hra.pk), answers["needs"][0]))
+
+    watch = Watch()
+    watch.attach(page)
+    sign_in(page, "manager@demo.test")
+    for i, assessment, text in filed:
+        seen = watch.look(page, f"/assessments/{assessment.uuid}/", f"assessment #{i}")
+        watch.expect(seen, seen.piece_equal(text), f"the answer is not shown as text: {text[:80]!r}")
+    analyst = new_page(page, live_server, watch)
+    sign_in(analyst, "analyst@demo.test")
+    for i, assessment, text in filed[:: max(1, len(filed) // 6)]:
+        seen = watch.look(analyst, f"/control-panel/assessments/{assessment.uuid}/", f"Control Panel assessment #{i}")
+        watch.expect(seen, seen.piece_equal(text), f"the answer is not shown as text: {text[:80]!r}")
+    watch.assert_clean()
+
+
+def manager_npi():
+    from accounts.models import ProviderIdentifier
+
+    return ProviderIdentifier.objects.get(kind="npi", value="1234567893")

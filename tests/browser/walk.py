@@ -57,6 +57,13 @@ WALK: dict[str, frozenset[str]] = {
             "access_reviews:my_tasks",
             "access_reviews:task",
             "manager_audit",
+            "assessments:list",
+            "assessments:member",
+            "assessments:detail",
+            "health_records:index",
+            "health_records:record",
+            "health_records:record_section",
+            "health_records:care_gaps",
             "help:page",
         }
     ),
@@ -74,6 +81,9 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:reviews",
             "control_panel:review",
             "control_panel:audit",
+            "control_panel:assessments",
+            "control_panel:assessment",
+            "control_panel:health_records",
             "help:index",
             "help:page",
         }

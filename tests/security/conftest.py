@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
@@ -25,9 +26,13 @@ from accounts.services.access import access_levels_set, scope_add
 from accounts.services.registration import registration_submit
 from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
+from assessments.models import Assessment
+from assessments.services import assessment_start, assessment_submit
 from claims.models import Claim, Member
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
 from conftest import make_provider, verified_login
+from health_records.models import BundleImport, CareGap, CareGapRule, Medication
+from health_records.services import care_gap_rules_load
 from mailbox.models import Thread
 from mailbox.services import message_reply, thread_start_with_member, thread_start_with_payer
 from user_management.services.users import user_remove_from_organization
@@ -71,6 +76,9 @@ class World:
     task: ReviewTask  # org's task of the campaign
     registration: Registration  # a registrant under org's TIN, routed to the payer
     passkey: WebAuthnCredential  # the biller's passkey
+    assessment: Assessment  # an NOP submitted by the manager under npi, for assessment_member
+    assessment_draft: Assessment  # an HRA draft started by the manager under npi
+    hr_member: Member  # attributed to npi by the claim, with a medication and an open care gap
 
 
 def build_world() -> World:
@@ -120,6 +128,44 @@ def build_world() -> World:
         user=biller, name="Matrix key MX-4", credential_id=b"matrix-passkey-mx-4", public_key=b"\x00", confirmed=True
     )
 
+    call_command("assessments_load", verbosity=0)
+    assessment_member = MemberFactory(member_id="M900000002", first_name="Maude", last_name="Matrix")
+    assessment = assessment_start(actor=manager, member=assessment_member, provider_identifier=npi, code="NOP")
+    today = timezone.localdate()
+    assessment_submit(
+        actor=manager,
+        assessment=assessment,
+        answers={
+            "lmp": [today - datetime.timedelta(days=60)],
+            "first-visit": [today - datetime.timedelta(days=1)],
+            "gravida": [1],
+            "para": [0],
+            "multiple": [False],
+            "high-risk": ["no"],
+            "case-management": [False],
+        },
+    )
+    assessment_draft = assessment_start(actor=manager, member=assessment_member, provider_identifier=npi, code="HRA")
+
+    care_gap_rules_load()
+    hr_member = MemberFactory(member_id=claim.member_id, first_name="Rhoda", last_name="Record")
+    bundle = BundleImport.objects.create(member=hr_member, source="matrix.json", sha256="0" * 64, resources=1)
+    Medication.objects.create(
+        member=hr_member,
+        resource_id="m1",
+        code_system="http://www.nlm.nih.gov/research/umls/rxnorm",
+        code="860975",
+        display="metformin MX-5",
+        status="active",
+        bundle=bundle,
+    )
+    CareGap.objects.create(
+        member=hr_member,
+        rule=CareGapRule.objects.get(code="diabetes-hba1c"),
+        evidence="No HbA1c MX-6",
+        computed_on=timezone.localdate(),
+    )
+
     return World(
         org=org,
         other_org=other_org,
@@ -139,6 +185,9 @@ def build_world() -> World:
         task=task,
         registration=registration,
         passkey=passkey,
+        assessment=assessment,
+        assessment_draft=assessment_draft,
+        hr_member=hr_member,
     )
 
 

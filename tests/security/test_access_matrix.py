@@ -63,6 +63,8 @@ from accounts.models import (
     Registration,
     User,
 )
+from assessments.models import Assessment
+from health_records.models import RecordOptOut
 from mailbox.models import Message, Participant, Thread
 from outbox.models import OutboundEmail
 from tests.security.conftest import MEMBER_BIRTH_DATE, PERSONAS, World, sign_in
@@ -109,6 +111,23 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "eligibility-form":         ("200",  "403",             "200",         "200",         "200",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Any Eligibility holder may ask about any member: the birth date is the proof (claims.services).
     "eligibility-check":        ("200+", "403",             "200+",        "200+",        "200+",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Assessments (owner: the manager, who filed them under npi; level: Assessments)
+    "assessments-list":         ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "assessment-view":          ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "assessment-draft-save":    ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "assessment-print":         ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Control Panel: Assessments (every assessment; read-only)
+    "cp-assessments-list":      ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-assessments-export":    ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-assessment-view":       ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    # Health Records (owner: the manager, npi billed the member's claim; level: Health Records).
+    # A member out of reach gets the "not available" page, with status 404.
+    "health-record-view":       ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "health-record-summary":    ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "care-gaps-list":           ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "care-gaps-export":         ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "cp-health-record-view":    ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-health-record-opt-out": ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     # Control Panel: Users (owner: the biller)
     "cp-users-list":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-user-view":             ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
@@ -202,6 +221,9 @@ IN_30_DAYS = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
 _manager = {"owner": "manager", "level": MANAGE}
 _message_box = {"owner": "biller", "level": AccessLevel.MESSAGE_BOX}
 _cp_biller = {"owner": "biller", "control_panel": True}
+_assessments = {"owner": "manager", "level": AccessLevel.ASSESSMENTS}
+_health_records = {"owner": "manager", "level": AccessLevel.HEALTH_RECORDS}
+ASSESSMENT = lambda w: w.assessment.uuid  # noqa: E731
 _cp_manager = {"owner": "manager", "control_panel": True}
 
 PROBES: dict[str, Probe] = {
@@ -340,6 +362,59 @@ PROBES: dict[str, Probe] = {
         level=AccessLevel.ELIGIBILITY,
         data=lambda w: {"member_id": w.member.member_id, "date_of_birth": MEMBER_BIRTH_DATE.isoformat()},
         marker=lambda w: "Covered on",
+    ),
+    "assessments-list": Probe(
+        "get", _url("assessments:list"), **_assessments, marker=lambda w: w.assessment.member.member_id
+    ),
+    "assessment-view": Probe(
+        "get", _url("assessments:detail", ASSESSMENT), **_assessments, marker=lambda w: w.assessment.member.member_id
+    ),
+    "assessment-draft-save": Probe(
+        "post",
+        _url("assessments:detail", lambda w: w.assessment_draft.uuid),
+        **_assessments,
+        data=lambda w: {"height-in": "64", "action": "save"},
+        state=lambda w: Assessment.objects.values_list("response", flat=True).get(pk=w.assessment_draft.pk),
+    ),
+    # A PDF: the answer is the status only.
+    "assessment-print": Probe("get", _url("assessments:print", ASSESSMENT), **_assessments),
+    "cp-assessments-list": Probe(
+        "get", _url("control_panel:assessments"), **_cp_manager, marker=lambda w: w.assessment.member.member_id
+    ),
+    "cp-assessments-export": Probe(
+        "get", _url("control_panel:assessments_export"), **_cp_manager, marker=lambda w: str(w.assessment.uuid)
+    ),
+    "cp-assessment-view": Probe(
+        "get",
+        _url("control_panel:assessment", ASSESSMENT),
+        **_cp_manager,
+        marker=lambda w: w.assessment.member.member_id,
+    ),
+    "health-record-view": Probe(
+        "get",
+        _url("health_records:record_section", lambda w: w.hr_member.uuid, lambda w: "medications"),
+        **_health_records,
+        marker=lambda w: "metformin MX-5",
+    ),
+    "health-record-summary": Probe(
+        "get", _url("health_records:record", lambda w: w.hr_member.uuid), **_health_records, marker=lambda w: "MX-6"
+    ),
+    "care-gaps-list": Probe("get", _url("health_records:care_gaps"), **_health_records, marker=lambda w: "MX-6"),
+    "care-gaps-export": Probe(
+        "get", _url("health_records:care_gaps_export"), **_health_records, marker=lambda w: "MX-6"
+    ),
+    "cp-health-record-view": Probe(
+        "get",
+        lambda w: reverse("control_panel:health_records") + f"?member_id={w.hr_member.member_id}",
+        **_cp_manager,
+        marker=lambda w: "MX-6",
+    ),
+    "cp-health-record-opt-out": Probe(
+        "post",
+        _url("control_panel:health_records_opt_out", lambda w: w.hr_member.uuid),
+        **_cp_manager,
+        data=lambda w: {"opted_out": "yes"},
+        state=lambda w: RecordOptOut.objects.filter(member=w.hr_member).exists(),
     ),
     "cp-users-list": Probe("get", _url("control_panel:users"), **_cp_biller, marker=lambda w: w.biller.email),
     "cp-user-view": Probe("get", _url("control_panel:user", BILLER), **_cp_biller, marker=lambda w: w.biller.email),

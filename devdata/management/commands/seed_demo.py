@@ -55,6 +55,12 @@ PERSONAS = [
         "scope": [("npi", "1234567893")],
     },
     {
+        "email": "nurse@demo.test",
+        "full_name": "Nora Nurse",
+        "levels": {"123456789": [AccessLevel.ASSESSMENTS, AccessLevel.HEALTH_RECORDS]},
+        "scope": [("npi", "1234567893")],
+    },
+    {
         "email": "outsider@demo.test",
         "full_name": "Otto Outsider",
         "levels": {"987654321": ALL_LEVELS},
@@ -124,4 +130,10 @@ class Command(BaseCommand):
         from devdata.claims import seed_demo_claims
 
         seed_demo_claims()
+        from devdata.assessments import seed_demo_assessments
+
+        seed_demo_assessments()
+        from devdata.health_records import seed_demo_health_records
+
+        seed_demo_health_records()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))

@@ -1,0 +1,84 @@
+"""Reads of Health Records. Attribution is the access rule: a member's record opens to a user with
+Health Records for a provider ID that billed a claim for the member in the last 24 months, unless
+the member opted out. Authorizations join the rule when that module exists: one more ``Exists``
+in ``_attribution``."""
+
+import datetime
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from accounts.models import AccessLevel, ProviderIdentifier, User
+from claims.models import Claim, Member
+from health_records.models import CareGap, Immunization, LabResult, Medication, RecordOptOut
+from health_records.rules import months_before
+
+ATTRIBUTION_MONTHS = 24
+
+
+def attribution_start(today: datetime.date | None = None) -> datetime.date:
+    return months_before(today or timezone.localdate(), ATTRIBUTION_MONTHS)
+
+
+def _attribution(user: User, provider_id_value: str = "") -> Exists:
+    """The condition "a claim of the member, under a provider ID the user may use with Health
+    Records, has a service date in the last 24 months"."""
+    claims = Claim.objects.restrict(user, AccessLevel.HEALTH_RECORDS).filter(
+        member_id=OuterRef("member_id"), service_date_from__gte=attribution_start()
+    )
+    if provider_id_value:
+        claims = claims.filter(provider_identifier__value=provider_id_value)
+    return Exists(claims)
+
+
+def opted_out() -> Exists:
+    return Exists(RecordOptOut.objects.filter(member=OuterRef("pk")))
+
+
+def attributed_members(*, user: User, provider_id_value: str = "") -> QuerySet[Member]:
+    """The members whose record the user may open: attributed and not opted out. One query."""
+    if not user.is_authenticated or user.is_payer_staff:
+        return Member.objects.none()
+    return Member.objects.filter(_attribution(user, provider_id_value)).exclude(opted_out())
+
+
+def member_by_lookup(*, user: User, member_id: str, date_of_birth: datetime.date) -> Member | None:
+    """The member with this ID and birth date, for a user holding Health Records anywhere. One query."""
+    return (
+        Member.objects.restrict(user, AccessLevel.HEALTH_RECORDS)
+        .filter(member_id=member_id, date_of_birth=date_of_birth)
+        .first()
+    )
+
+
+def health_record_provider_ids(*, user: User) -> QuerySet[ProviderIdentifier]:
+    return ProviderIdentifier.objects.restrict(user, AccessLevel.HEALTH_RECORDS).order_by("kind", "value")
+
+
+def visits(member: Member) -> QuerySet[Claim]:
+    """The member's claims as visits, newest first, with the provider ID joined. One query."""
+    return (
+        Claim.objects.filter(member_id=member.member_id)
+        .select_related("provider_identifier")
+        .order_by("-service_date_from", "-id")
+    )
+
+
+def section_rows(member: Member, section: str):
+    if section == "visits":
+        return visits(member)[:200]
+    if section == "medications":
+        return Medication.objects.filter(member=member)
+    if section == "immunizations":
+        return Immunization.objects.filter(member=member)
+    if section == "labs":
+        return LabResult.objects.filter(member=member)
+    return CareGap.objects.filter(member=member).select_related("rule")
+
+
+def care_gaps_for(*, user: User, provider_id_value: str = "", measure: str = "") -> QuerySet[CareGap]:
+    """Open care gaps of the user's attributed members, with member and rule joined. One query."""
+    gaps = CareGap.objects.filter(member__in=attributed_members(user=user, provider_id_value=provider_id_value))
+    if measure:
+        gaps = gaps.filter(rule__code=measure)
+    return gaps.select_related("member", "rule")
