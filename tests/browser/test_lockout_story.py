@@ -45,7 +45,9 @@ def test_guesses_pause_one_email_and_the_manager_sees_them(page):
     guess(page, "biller@demo.test")
     alert = page.get_by_role("alert").filter(has_text="Sign-in paused")
     expect(alert).to_contain_text("too many failed sign-in attempts for this email from your network")
-    expect(alert).to_contain_text(re.compile(r"Try again after \d{1,2}:\d\d [AP]M( on [A-Z][a-z]{2} \d{1,2})? \(in 1[45] minutes\)"))
+    expect(alert).to_contain_text(
+        re.compile(r"Try again after \d{1,2}:\d\d [AP]M( on [A-Z][a-z]{2} \d{1,2})? \(in 1[45] minutes\)")
+    )
     # The right password does not help during the pause; the email stays in the form.
     guess(page, "biller@demo.test", "Demo-Password-2026!")
     expect(page.get_by_text("Sign-in paused")).to_be_visible()
