@@ -14,9 +14,21 @@ SORTS = {
     "received_asc": ("Received date, oldest first", ("received_date", "id")),
     "service_desc": ("Service date, newest first", ("-service_date_from", "-id")),
     "service_asc": ("Service date, oldest first", ("service_date_from", "id")),
+    "billed_desc": ("Billed amount, highest first", ("-billed_amount", "-id")),
+    "billed_asc": ("Billed amount, lowest first", ("billed_amount", "id")),
     "paid_desc": ("Paid amount, highest first", ("-paid_amount", "-id")),
     "paid_asc": ("Paid amount, lowest first", ("paid_amount", "id")),
     "status": ("Status", ("status", "-id")),
+    "member_asc": ("Member ID", ("member_id", "id")),
+}
+# Column → (sort when first clicked, sort when clicked again): the column headers toggle.
+COLUMN_SORTS = {
+    "service": ("service_desc", "service_asc"),
+    "received": ("received_desc", "received_asc"),
+    "billed": ("billed_desc", "billed_asc"),
+    "paid": ("paid_desc", "paid_asc"),
+    "status": ("status", "status"),
+    "member": ("member_asc", "member_asc"),
 }
 DEFAULT_SORT = "received_desc"
 
@@ -92,6 +104,9 @@ class ClaimFilterForm(forms.Form):
             "member_id": data["member_id"],
             "claim_number": data["claim_number"],
         }
+
+    def sort_key(self) -> str:
+        return self.cleaned_data.get("sort") or DEFAULT_SORT
 
     def order(self) -> tuple[str, ...]:
         return SORTS[self.cleaned_data.get("sort") or DEFAULT_SORT][1]
