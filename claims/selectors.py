@@ -108,6 +108,7 @@ def remittances_visible_to(*, user: User) -> QuerySet:
         Remittance.objects.restrict(user, AccessLevel.CLAIMS)
         .filter(Exists(visible))
         .annotate(claim_count=Subquery(counted, output_field=IntegerField()))
+        .select_related("organization")
     )
 
 
