@@ -25,8 +25,10 @@ from accounts.services.access import access_levels_set, scope_add
 from accounts.services.registration import registration_submit
 from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
-from claims.models import Claim, Member
+from claims.models import Claim, Member, Remittance
+from claims.remittance import remittance_import
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
+from claims.tests.remittance_builder import file_for
 from conftest import make_provider, verified_login
 from mailbox.models import Thread
 from mailbox.services import message_reply, thread_start_with_member, thread_start_with_payer
@@ -66,6 +68,7 @@ class World:
     colleague_thread: Thread  # biller ↔ manager inside org
     access_request: AccessRequest  # biller's open Add Facility request for npi2, with its payer thread
     claim: Claim  # billed under npi
+    payment: Remittance  # an 835 payment to org paying claim
     member: Member  # covered today
     campaign: ReviewCampaign  # open, for org only
     task: ReviewTask  # org's task of the campaign
@@ -96,6 +99,8 @@ def build_world() -> World:
     access_request = access_request_create(requester=biller, items=[("npi", npi2.value)], note="New office")
 
     claim = ClaimFactory(provider_identifier=npi, claim_number="C2026MX0001")
+    remittance_import(text=file_for([claim], trace="EFTMX0005"))
+    payment = Remittance.objects.get(trace_number="EFTMX0005")
     member = MemberFactory(member_id="M900000001", date_of_birth=MEMBER_BIRTH_DATE)
     CoverageFactory(member=member)
 
@@ -134,6 +139,7 @@ def build_world() -> World:
         colleague_thread=colleague_thread,
         access_request=access_request,
         claim=claim,
+        payment=payment,
         member=member,
         campaign=campaign,
         task=task,

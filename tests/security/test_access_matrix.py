@@ -106,6 +106,11 @@ MATRIX: dict[str, tuple[str, ...]] = {
     # Claims and Eligibility (owner: the biller, npi in scope with Claims and Eligibility)
     "claims-list":              ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "claim-view":               ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claims-export":            ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "payments-list":            ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "payment-view":             ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "payment-835":              ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "payment-pdf":              ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "eligibility-form":         ("200",  "403",             "200",         "200",         "200",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Any Eligibility holder may ask about any member: the birth date is the proof (claims.services).
     "eligibility-check":        ("200+", "403",             "200+",        "200+",        "200+",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
@@ -195,6 +200,7 @@ def _url(name: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
 
 BILLER = lambda w: w.biller.uuid  # noqa: E731
 TASK = lambda w: w.task.uuid  # noqa: E731
+PAYMENT = lambda w: w.payment.uuid  # noqa: E731
 THREAD = lambda w: w.thread.uuid  # noqa: E731
 COLLEAGUE_THREAD = lambda w: w.colleague_thread.uuid  # noqa: E731
 IN_30_DAYS = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
@@ -332,6 +338,32 @@ PROBES: dict[str, Probe] = {
         level=AccessLevel.CLAIMS,
         marker=lambda w: w.claim.claim_number,
     ),
+    "claims-export": Probe(
+        "get", _url("claims:export"), owner="biller", level=AccessLevel.CLAIMS, marker=lambda w: w.claim.claim_number
+    ),
+    "payments-list": Probe(
+        "get",
+        _url("claims:payments"),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: w.payment.trace_number,
+    ),
+    "payment-view": Probe(
+        "get",
+        _url("claims:payment", PAYMENT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: w.claim.claim_number,
+    ),
+    "payment-835": Probe(
+        "get",
+        _url("claims:payment_835", PAYMENT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: f"CLP*{w.claim.claim_number}",
+    ),
+    # A PDF's text is compressed: the answer is the status; its content is tested in claims.tests.
+    "payment-pdf": Probe("get", _url("claims:payment_pdf", PAYMENT), owner="biller", level=AccessLevel.CLAIMS),
     "eligibility-form": Probe("get", _url("claims:eligibility"), owner="biller", level=AccessLevel.ELIGIBILITY),
     "eligibility-check": Probe(
         "post",
