@@ -34,6 +34,7 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
         "registration_uuid": world.registration.uuid,
         "identifier_uuid": world.npi.uuid,
         "claim_number": world.claim.claim_number,
+        "payment_uuid": world.payment.uuid,
         "passkey_id": world.passkey.credential_id_sha256,
     }
     if params == ["slug"]:

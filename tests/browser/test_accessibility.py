@@ -28,6 +28,7 @@ from accounts.models import Organization, ProviderIdKind, User, UserStatus
 from accounts.services.registration import registration_link_issue, registration_submit
 from accounts.services.users import user_create
 from claims.models import Claim
+from devdata.claims import DEMO_TRACE
 from devdata.management.commands.seed_demo import DEMO_PASSWORD
 from mailbox.services import thread_start_with_payer
 from tests.browser.axe import AxeAudit
@@ -273,6 +274,13 @@ def test_biller_pages(page, demo_data):
     audit.check("Claims, bad filter")
     page.goto(f"/claims/{claim.claim_number}/")
     audit.check("Claim detail")
+    page.goto("/claims/?sort=billed_desc&status=denied")
+    audit.check("Claims, sorted by a column")
+    page.goto("/claims/payments/")
+    audit.check("Payments")
+    page.get_by_role("link", name=DEMO_TRACE).click()
+    expect(page.get_by_role("heading", name=f"Payment {DEMO_TRACE}")).to_be_visible()
+    audit.check("Payment detail")
 
     page.goto("/eligibility/")
     audit.check("Eligibility, form")
@@ -313,7 +321,16 @@ def test_biller_pages(page, demo_data):
     audit.check("Help, Add Facility")
 
     _check_on_a_phone(
-        page, audit, ["/", "/profile/add-facility/", "/claims/?sort=received_desc", "/messages/", "/help/add-facility/"]
+        page,
+        audit,
+        [
+            "/",
+            "/profile/add-facility/",
+            "/claims/?sort=received_desc",
+            "/claims/payments/",
+            "/messages/",
+            "/help/add-facility/",
+        ],
     )
     _assert_walked(audit, "test_biller_pages")
     audit.assert_clean()

@@ -41,6 +41,8 @@ WALK: dict[str, frozenset[str]] = {
             "claims:list",
             "claims:detail",
             "claims:eligibility",
+            "claims:payments",
+            "claims:payment",
             "accounts:password_change",
             "help:index",
             "help:page",
