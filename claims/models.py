@@ -70,6 +70,12 @@ class Claim(models.Model):
             # The Claims list: one provider ID's claims, newest first, walked by keyset.
             models.Index(fields=["provider_identifier", "-received_date", "-id"], name="claim_pid_received_idx"),
             models.Index(fields=["member_id"], name="claim_member_id_idx"),
+            # The other sorts of the list, walked by keyset the same way (a backward scan serves
+            # the ascending twin of each).
+            models.Index(fields=["provider_identifier", "-service_date_from", "-id"], name="claim_pid_service_idx"),
+            models.Index(fields=["provider_identifier", "-billed_amount", "-id"], name="claim_pid_billed_idx"),
+            models.Index(fields=["provider_identifier", "-paid_amount", "-id"], name="claim_pid_paid_idx"),
+            models.Index(fields=["provider_identifier", "status", "-id"], name="claim_pid_status_idx"),
         ]
 
     def __str__(self) -> str:
