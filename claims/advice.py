@@ -75,3 +75,37 @@ def remittance_advice_pdf(*, remittance, claim_payments: list) -> bytes:
         blocks=blocks,
         footer=f"{remittance.payer_name} · payment {remittance.trace_number}",
     )
+
+
+def appeal_letter_pdf(*, appeal) -> bytes:
+    """The decision letter of a decided appeal: what was asked, what was decided and why."""
+    claim = appeal.claim
+    kind = appeal.get_kind_display().lower()
+    blocks = [
+        Paragraph(
+            f"To {claim.provider_identifier.organization.name} (TIN {claim.provider_identifier.organization.tin})."
+        ),
+        Heading(f"Claim {claim.claim_number}"),
+        Table(
+            header=["Member", "Service dates", "Billed", "Paid"],
+            rows=[
+                [
+                    f"{claim.member_name} ({claim.member_id})",
+                    f"{claim.service_date_from:%m/%d/%Y} – {claim.service_date_to:%m/%d/%Y}",
+                    _money(claim.billed_amount),
+                    _money(claim.paid_amount),
+                ]
+            ],
+        ),
+        Heading("What you asked"),
+        Paragraph(f"A {kind}, submitted {appeal.submitted_at:%m/%d/%Y}: {appeal.get_reason_display()}."),
+        Paragraph(appeal.note),
+        Heading(f"Decision: {appeal.get_status_display()}"),
+        Paragraph(f"Decided {appeal.decided_at:%m/%d/%Y}."),
+        Paragraph(appeal.decision_reason),
+    ]
+    return render_pdf(
+        title=f"Decision on your {kind}",
+        blocks=blocks,
+        footer="Demo Health Plan · Provider Services 1-800-555-0100",
+    )

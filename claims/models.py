@@ -424,3 +424,100 @@ class PaymentAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_code}-{self.reason_code} {self.amount}"
+
+
+# --- appeals and reconsiderations --------------------------------------------------------------------
+
+
+class AppealKind(models.TextChoices):
+    RECONSIDERATION = "reconsideration", "Reconsideration"
+    APPEAL = "appeal", "Appeal"
+
+
+class AppealReason(models.TextChoices):
+    MEDICAL_NECESSITY = "medical_necessity", "The service was medically necessary"
+    CODING = "coding", "Coding or bundling was applied wrongly"
+    AUTHORIZATION = "authorization", "An authorization was on file"
+    TIMELY_FILING = "timely_filing", "The claim was filed in time"
+    ELIGIBILITY = "eligibility", "The member was covered"
+    PAYMENT_AMOUNT = "payment_amount", "The payment does not match the contract"
+    OTHER = "other", "Another reason (explained in the note)"
+
+
+class AppealStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    UPHELD = "upheld", "Upheld: the decision stands"
+    OVERTURNED = "overturned", "Overturned"
+    PARTLY = "partly", "Partly overturned"
+
+
+APPEAL_OPEN = (AppealStatus.SUBMITTED, AppealStatus.IN_REVIEW)
+APPEAL_OUTCOMES = (AppealStatus.UPHELD, AppealStatus.OVERTURNED, AppealStatus.PARTLY)
+APPEAL_NOTE_MAX_LENGTH = 4000
+APPEAL_DECISION_MAX_LENGTH = 2000
+
+
+class Appeal(models.Model):
+    """A provider's request that the plan look at a claim's decision again, with its documents,
+    and the plan's decision."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appeals")
+    kind = models.CharField(max_length=16, choices=AppealKind.choices)
+    reason = models.CharField(max_length=20, choices=AppealReason.choices)
+    note = models.TextField(max_length=APPEAL_NOTE_MAX_LENGTH)
+    status = models.CharField(max_length=12, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED)
+    submitted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="appeals_submitted")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    due_on = models.DateField()
+    taken_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="appeals_taken"
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="appeals_decided"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=APPEAL_DECISION_MAX_LENGTH, blank=True)
+
+    objects = RestrictedManager()
+    access_provider_path = "claim__provider_identifier"
+    access_organization_path = "claim__provider_identifier__organization"
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AppealKind.values), name="appeal_kind_valid"),
+            models.CheckConstraint(condition=Q(reason__in=AppealReason.values), name="appeal_reason_valid"),
+            models.CheckConstraint(condition=Q(status__in=AppealStatus.values), name="appeal_status_valid"),
+            models.CheckConstraint(condition=~Q(note=""), name="appeal_note_not_empty"),
+            # One open appeal or reconsideration per claim at a time.
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(status__in=["submitted", "in_review"]), name="appeal_one_open_per_claim"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="appeal_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.claim_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in APPEAL_OPEN
+
+
+class AppealDocument(models.Model):
+    """A file sent with an appeal, stored under a random name (core.uploads)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="documents")
+    storage_name = models.CharField(max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["appeal", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

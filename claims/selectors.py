@@ -7,6 +7,8 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 
 from accounts.models import AccessLevel, ProviderIdentifier, User
 from claims.models import (
+    APPEAL_OPEN,
+    Appeal,
     Claim,
     ClaimLine,
     ClaimPayment,
@@ -141,3 +143,33 @@ def claim_payments(*, claim: Claim) -> list:
         .select_related("remittance")
         .order_by("-remittance__payment_date", "-id")
     )
+
+
+# --- appeals -------------------------------------------------------------------------------------------
+
+
+def appeals_visible_to(*, user: User) -> QuerySet:
+    """Appeals of the claims the user may see, with the claim and its TIN joined. One query."""
+    return Appeal.objects.restrict(user, AccessLevel.CLAIMS).select_related("claim__provider_identifier__organization")
+
+
+def claim_appeals(*, claim: Claim) -> list:
+    """A claim the user may see: its appeals, newest first, with their documents. Two queries
+    (one when it has none)."""
+    return list(Appeal.objects.filter(claim=claim).prefetch_related("documents").order_by("-submitted_at", "-id"))
+
+
+def claim_open_appeal(*, claim: Claim):
+    """The claim's open appeal or reconsideration, or None. One query."""
+    return Appeal.objects.filter(claim=claim, status__in=APPEAL_OPEN).first()
+
+
+def appeals_queue(*, decided: bool | None) -> QuerySet:
+    """Payer staff's queue: the open appeals (``decided=False``), the decided ones (True), or all
+    (None), with claim, TIN, filer and reviewer joined. One query."""
+    appeals = Appeal.objects.select_related(
+        "claim__provider_identifier__organization", "submitted_by", "taken_by", "decided_by"
+    )
+    if decided is None:
+        return appeals
+    return appeals.exclude(status__in=APPEAL_OPEN) if decided else appeals.filter(status__in=APPEAL_OPEN)

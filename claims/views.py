@@ -5,20 +5,28 @@ Eligibility lookup."""
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import level_required
+from accounts.decorators import level_required, payer_staff_required
 from accounts.models import AccessLevel
 from audit.models import AuditAction
 from audit.services import record
-from claims.advice import remittance_advice_pdf
+from claims.advice import appeal_letter_pdf, remittance_advice_pdf
+from claims.appeal_services import AppealError, appeal_decide, appeal_submit, appeal_take
 from claims.export import claims_csv_rows
-from claims.forms import COLUMN_SORTS, ClaimFilterForm, EligibilityForm
-from claims.models import GROUP_MEANING, AdjustmentGroup, ReasonCodeKind
+from claims.forms import COLUMN_SORTS, AppealDecisionForm, AppealForm, ClaimFilterForm, EligibilityForm
+from claims.models import GROUP_MEANING, AdjustmentGroup, AppealDocument, ReasonCodeKind
 from claims.selectors import (
+    appeals_queue,
+    appeals_visible_to,
+    claim_appeals,
     claim_lines,
+    claim_open_appeal,
     claim_payments,
     claim_provider_ids,
     claims_search,
@@ -31,6 +39,7 @@ from claims.selectors import (
 from claims.services import ELIGIBILITY_LIMITS, eligibility_check
 from claims.x12 import wrap_transaction
 from core.pagination import KeysetPage, _attr, encode_cursor, keyset_page
+from core.uploads import megabytes, upload_response
 
 PAGE_SIZE = 50
 # Past this many claims the list says "more than 10,000" rather than counting them all.
@@ -163,6 +172,7 @@ def claim_detail(request, claim_number: str):
         "responsibility": totals,
         "responsibility_total": sum(totals.values(), start=Decimal("0")),
         "payments": claim_payments(claim=claim),
+        "appeals": claim_appeals(claim=claim),
         "back_query": request.GET.get("back", ""),
     }
     return render(request, "claims/claim_detail.html", context)
@@ -290,3 +300,168 @@ def payment_pdf(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="remittance-advice-{remittance.trace_number}.pdf"'
     return response
+
+
+# --- appeals -----------------------------------------------------------------------------------------
+
+
+def _form_errors_from(form, error: AppealError) -> None:
+    for field, messages in error.message_dict.items():
+        form.add_error(None if field == "__all__" or field not in form.fields else field, messages)
+
+
+@require_http_methods(["GET", "POST"])
+@level_required(AccessLevel.CLAIMS)
+def appeal_new(request: HttpRequest, claim_number: str) -> HttpResponse:
+    claim = get_object_or_404(claims_visible_to(user=request.user), claim_number=claim_number)
+    open_appeal = claim_open_appeal(claim=claim)
+    if request.method == "POST" and open_appeal is None:
+        form = AppealForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                appeal_submit(
+                    actor=request.user,
+                    claim=claim,
+                    kind=form.cleaned_data["kind"],
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    files=form.cleaned_data["files"],
+                    request=request,
+                )
+            except AppealError as error:
+                _form_errors_from(form, error)
+            else:
+                return redirect(reverse("claims:detail", args=[claim.claim_number]) + "#appeals")
+    else:
+        form = AppealForm()
+    status = 400 if request.method == "POST" else 200
+    context = {"claim": claim, "form": form, "open_appeal": open_appeal, "limits": appeal_limits()}
+    return render(request, "claims/appeal_form.html", context, status=status)
+
+
+def appeal_limits() -> dict:
+    return {
+        "files": settings.APPEAL_MAX_FILES,
+        "file_size": megabytes(settings.UPLOAD_MAX_BYTES),
+        "total": megabytes(settings.APPEAL_MAX_TOTAL_BYTES),
+        "reconsideration_days": settings.RECONSIDERATION_DUE_DAYS,
+        "appeal_days": settings.APPEAL_DUE_DAYS,
+    }
+
+
+def _document_response(request: HttpRequest, appeal, document_uuid: uuid.UUID) -> HttpResponse:
+    document = get_object_or_404(AppealDocument.objects.filter(appeal=appeal), uuid=document_uuid)
+    record(
+        action=AuditAction.APPEAL_DOCUMENT_DOWNLOADED,
+        actor=request.user,
+        target=appeal,
+        organization=appeal.claim.provider_identifier.organization,
+        details={"claim_number": appeal.claim.claim_number, "document": document.original_name},
+        request=request,
+    )
+    return upload_response(document.storage_name, filename=document.original_name, content_type=document.content_type)
+
+
+def _letter_response(request: HttpRequest, appeal) -> HttpResponse:
+    if appeal.is_open:
+        raise Http404("The appeal is not decided yet.")
+    record(
+        action=AuditAction.APPEAL_DOCUMENT_DOWNLOADED,
+        actor=request.user,
+        target=appeal,
+        organization=appeal.claim.provider_identifier.organization,
+        details={"claim_number": appeal.claim.claim_number, "document": "decision letter"},
+        request=request,
+    )
+    response = HttpResponse(appeal_letter_pdf(appeal=appeal), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="appeal-decision-{appeal.claim.claim_number}.pdf"'
+    return response
+
+
+@require_GET
+@level_required(AccessLevel.CLAIMS)
+def appeal_document(request: HttpRequest, appeal_uuid: uuid.UUID, document_uuid: uuid.UUID) -> HttpResponse:
+    appeal = get_object_or_404(appeals_visible_to(user=request.user), uuid=appeal_uuid)
+    return _document_response(request, appeal, document_uuid)
+
+
+@require_GET
+@level_required(AccessLevel.CLAIMS)
+def appeal_letter(request: HttpRequest, appeal_uuid: uuid.UUID) -> HttpResponse:
+    appeal = get_object_or_404(appeals_visible_to(user=request.user), uuid=appeal_uuid)
+    return _letter_response(request, appeal)
+
+
+# The Control Panel's queue of appeals, for payer staff.
+
+
+@require_GET
+@payer_staff_required
+def cp_appeals(request: HttpRequest) -> HttpResponse:
+    show_decided = request.GET.get("decided") == "1"
+    page = keyset_page(
+        appeals_queue(decided=show_decided),
+        order=("-decided_at", "-id") if show_decided else ("due_on", "id"),
+        after=request.GET.get("after"),
+        page_size=PAGE_SIZE,
+    )
+    today = timezone.localdate()
+    return render(request, "claims/cp_appeals.html", {"page": page, "decided": show_decided, "today": today})
+
+
+@require_GET
+@payer_staff_required
+def cp_appeal(request: HttpRequest, appeal_uuid: uuid.UUID, form=None) -> HttpResponse:
+    appeal = get_object_or_404(appeals_queue(decided=None), uuid=appeal_uuid)
+    return _cp_appeal_page(request, appeal, form or AppealDecisionForm())
+
+
+def _cp_appeal_page(request: HttpRequest, appeal, form, status: int = 200) -> HttpResponse:
+    context = {
+        "appeal": appeal,
+        "form": form,
+        "documents": list(appeal.documents.all()),
+        "lines": claim_lines(claim=appeal.claim),
+    }
+    return render(request, "claims/cp_appeal.html", context, status=status)
+
+
+@require_POST
+@payer_staff_required
+def cp_appeal_take(request: HttpRequest, appeal_uuid: uuid.UUID) -> HttpResponse:
+    appeal = get_object_or_404(appeals_queue(decided=None), uuid=appeal_uuid)
+    try:
+        appeal_take(actor=request.user, appeal=appeal, request=request)
+    except AppealError as error:
+        form = AppealDecisionForm()
+        form.add_error(None, error.messages)
+        return _cp_appeal_page(request, appeal, form, status=400)
+    return redirect("control_panel:appeal", appeal_uuid=appeal.uuid)
+
+
+@require_POST
+@payer_staff_required
+def cp_appeal_decide(request: HttpRequest, appeal_uuid: uuid.UUID) -> HttpResponse:
+    appeal = get_object_or_404(appeals_queue(decided=None), uuid=appeal_uuid)
+    form = AppealDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            appeal_decide(
+                actor=request.user,
+                appeal=appeal,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except AppealError as error:
+            _form_errors_from(form, error)
+        else:
+            return redirect("control_panel:appeal", appeal_uuid=appeal.uuid)
+    return _cp_appeal_page(request, appeal, form, status=400)
+
+
+@require_GET
+@payer_staff_required
+def cp_appeal_document(request: HttpRequest, appeal_uuid: uuid.UUID, document_uuid: uuid.UUID) -> HttpResponse:
+    appeal = get_object_or_404(appeals_queue(decided=None), uuid=appeal_uuid)
+    return _document_response(request, appeal, document_uuid)

@@ -49,6 +49,7 @@ PAYER_ITEMS = [
     NavItem("Organizations", "control_panel:organizations", _payer),
     NavItem("Requests", "control_panel:requests", _payer),
     NavItem("Reviews", "control_panel:reviews", _payer),
+    NavItem("Appeals", "control_panel:appeals", _payer),
     NavItem("Audit", "control_panel:audit", _payer),
 ]
 

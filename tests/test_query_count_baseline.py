@@ -83,6 +83,8 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     "control_panel:reviews": ("analyst", "control_panel:reviews", NONE),
     "control_panel:review": ("analyst", "control_panel:review", lambda w: {"campaign_uuid": w.campaign.uuid}),
     "control_panel:organizations": ("analyst", "control_panel:organizations", NONE),
+    "control_panel:appeals": ("analyst", "control_panel:appeals", NONE),
+    "control_panel:appeal": ("analyst", "control_panel:appeal", lambda w: {"appeal_uuid": w.appeal.uuid}),
     "control_panel:organization": (
         "analyst",
         "control_panel:organization",

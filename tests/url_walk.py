@@ -35,6 +35,8 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
         "identifier_uuid": world.npi.uuid,
         "claim_number": world.claim.claim_number,
         "payment_uuid": world.payment.uuid,
+        "appeal_uuid": world.appeal.uuid,
+        "document_uuid": world.appeal.documents.get().uuid,
         "passkey_id": world.passkey.credential_id_sha256,
     }
     if params == ["slug"]:

@@ -189,6 +189,22 @@ def test_signed_out_pages_and_second_factor(page, demo_data):
     audit.assert_clean()
 
 
+def _open_appeal():
+    """A reconsideration the demo biller filed on a denied claim, as the service files it."""
+    from accounts.models import User
+    from claims.appeal_services import appeal_submit
+
+    claim = Claim.objects.filter(provider_identifier__value="1234567893", status="denied").order_by("claim_number")[0]
+    return appeal_submit(
+        actor=User.objects.get(email="biller@demo.test"),
+        claim=claim,
+        kind="reconsideration",
+        reason="medical_necessity",
+        note="The records show the service was needed.",
+        files=[],
+    )
+
+
 def test_biller_pages(page, demo_data):
     access_request = _open_request_for_biller()
     claim = Claim.objects.filter(provider_identifier__value="1234567893").order_by("claim_number").first()
@@ -276,6 +292,11 @@ def test_biller_pages(page, demo_data):
     audit.check("Claim detail")
     page.goto("/claims/?sort=billed_desc&status=denied")
     audit.check("Claims, sorted by a column")
+    page.goto(f"/claims/{claim.claim_number}/appeal/")
+    audit.check("Appeal form")
+    page.get_by_role("button", name=re.compile("^Send the")).click()
+    expect(page.get_by_role("heading", name="Correct the marked fields")).to_be_visible()
+    audit.check("Appeal form, with errors")
     page.goto("/claims/payments/")
     audit.check("Payments")
     page.get_by_role("link", name=DEMO_TRACE).click()
@@ -476,6 +497,15 @@ def test_control_panel_pages(page, demo_data):
     audit.check("Review campaign")
     page.goto("/control-panel/audit/")
     audit.check("Audit")
+    appeal = _open_appeal()
+    page.goto("/control-panel/appeals/")
+    audit.check("Appeals")
+    page.get_by_role("link", name=appeal.claim.claim_number).click()
+    audit.check("Appeal")
+    page.get_by_role("button", name=re.compile("^Take this")).click()
+    page.get_by_role("button", name="Decide").click()
+    expect(page.get_by_role("heading", name="Correct the marked fields")).to_be_visible()
+    audit.check("Appeal, decision with errors")
     page.goto("/help/")
     audit.check("Help index, plan staff")
     page.goto("/help/mailbox/")

@@ -4,7 +4,8 @@ Every string of ``injection_corpus.CORPUS`` goes, through the services, into eve
 a person can fill: Message Box subject, message, provider reply and payer reply, Add Facility
 note, the analyst's reason for refusing an ID and their reply, the account manager's comments
 (seed 004's Comments History, and the status reason they become), registration full name and
-telephone, invitation full name, access review name, passkey name; and into the search boxes and filters that
+telephone, invitation full name, access review name, passkey name, a claim line's adjudication
+note, a reason code's description and a payer's name from an 835; and into the search boxes and filters that
 echo what was typed (every string in My Profile's, a sample in the others). One string per field
 then goes through the real form in Chromium. Every page that shows them is opened in Chromium as
 the person who sees it, and must:
@@ -46,6 +47,8 @@ from accounts.models import Organization, User
 from accounts.services import registration as registration_services
 from accounts.services.mfa import totp_device_for_enrollment
 from accounts.services.passkeys import PASSKEY_NAME_MAX_LENGTH
+from claims.models import ClaimLine, ClaimPayment, LineAdjustment, ReasonCode, Remittance
+from devdata.claims import DEMO_TRACE
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Thread
 from mailbox.services import message_reply, thread_start_with_payer
 from mailbox.text import plain_preview
@@ -456,6 +459,26 @@ def check_provider_pages(watch: Watch, page, rows):
     watch.check_headers()
 
 
+def check_claim_pages(watch: Watch, page, rows):
+    """The biller's claim and payment pages: a service line's adjudication note and a reason
+    code's description (from the claim system's CSV files), the payer's name (from an 835 file)."""
+    claim_payment = ClaimPayment.objects.filter(remittance__trace_number=DEMO_TRACE).order_by("id").first()
+    claim, remittance = claim_payment.claim, claim_payment.remittance
+    line = ClaimLine.objects.filter(claim=claim).order_by("line_number").first()
+    codes = set(LineAdjustment.objects.filter(line=line).values_list("reason_code", flat=True))
+    for row in sampled(rows):
+        note, words = fit(row.text, 500), fit(row.text, 500)
+        ClaimLine.objects.filter(pk=line.pk).update(note=note)
+        ReasonCode.objects.filter(kind="carc", code__in=codes).update(description=words)
+        Remittance.objects.filter(pk=remittance.pk).update(payer_name=fit(row.text, 60))
+        seen = watch.look(page, f"/claims/{claim.claim_number}/", f"claim page #{row.i}")
+        watch.expect(seen, seen.piece_equal(f"Adjudication note: {note}"), f"line note #{row.i} not shown as text")
+        watch.expect(seen, seen.piece_containing(words), f"reason code words #{row.i} not shown as text")
+        seen = watch.look(page, f"/claims/payments/{remittance.uuid}/", f"payment page #{row.i}")
+        watch.expect(seen, seen.piece_equal(fit(row.text, 60)), f"payer name #{row.i} not shown as text")
+    watch.check_headers()
+
+
 def check_manager_pages(watch: Watch, page, rows):
     """The account manager: User Management, Update User, access reviews, their TINs' audit log."""
     manager = persona("manager@demo.test")
@@ -636,6 +659,9 @@ def test_every_string_in_every_field_is_shown_as_text(page, live_server, demo_da
     person = new_page(page, live_server, watch)
     sign_in_with_code(person, registrant.email, NEW_PASSWORD, codes[0])
     check_registrant_pages(watch, person, registrant, rows)
+    # Last: opening claims and payments writes the biller's audit events, which would push the
+    # events the Control Panel's trail is checked for out of its latest 50.
+    check_claim_pages(watch, page, rows)
 
     print(
         f"\n{len(CORPUS)} strings seeded in {seeded - started:.1f} s; {watch.pages_probed} pages probed, "

@@ -43,6 +43,7 @@ WALK: dict[str, frozenset[str]] = {
             "claims:eligibility",
             "claims:payments",
             "claims:payment",
+            "claims:appeal_new",
             "accounts:password_change",
             "help:index",
             "help:page",
@@ -76,6 +77,8 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:reviews",
             "control_panel:review",
             "control_panel:audit",
+            "control_panel:appeals",
+            "control_panel:appeal",
             "help:index",
             "help:page",
         }

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django_otp_webauthn.models import WebAuthnCredential
@@ -25,7 +26,8 @@ from accounts.services.access import access_levels_set, scope_add
 from accounts.services.registration import registration_submit
 from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
-from claims.models import Claim, Member, Remittance
+from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
+from claims.models import Appeal, Claim, Member, Remittance
 from claims.remittance import remittance_import
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
 from claims.tests.remittance_builder import file_for
@@ -69,6 +71,9 @@ class World:
     access_request: AccessRequest  # biller's open Add Facility request for npi2, with its payer thread
     claim: Claim  # billed under npi
     payment: Remittance  # an 835 payment to org paying claim
+    appeal: Appeal  # the biller's open reconsideration of another claim of npi, with one PDF
+    review_appeal: Appeal  # the biller's appeal of a third claim, taken by the analyst
+    decided_appeal: Appeal  # the biller's appeal of a fourth claim, overturned by the analyst
     member: Member  # covered today
     campaign: ReviewCampaign  # open, for org only
     task: ReviewTask  # org's task of the campaign
@@ -101,6 +106,22 @@ def build_world() -> World:
     claim = ClaimFactory(provider_identifier=npi, claim_number="C2026MX0001")
     remittance_import(text=file_for([claim], trace="EFTMX0005"))
     payment = Remittance.objects.get(trace_number="EFTMX0005")
+    appeals = []
+    for number in ("C2026MX0002", "C2026MX0003", "C2026MX0004"):
+        appeals.append(
+            appeal_submit(
+                actor=biller,
+                claim=ClaimFactory(provider_identifier=npi, claim_number=number),
+                kind="reconsideration",
+                reason="other",
+                note=f"Please look again at {number} (appeal MX-6).",
+                files=[SimpleUploadedFile("records.pdf", b"%PDF-1.4\n%matrix\n")] if number.endswith("2") else [],
+            )
+        )
+    appeal, review_appeal, decided_appeal = appeals
+    appeal_take(actor=analyst, appeal=review_appeal)
+    appeal_take(actor=analyst, appeal=decided_appeal)
+    appeal_decide(actor=analyst, appeal=decided_appeal, outcome="overturned", reason="Records support it.")
     member = MemberFactory(member_id="M900000001", date_of_birth=MEMBER_BIRTH_DATE)
     CoverageFactory(member=member)
 
@@ -140,6 +161,9 @@ def build_world() -> World:
         access_request=access_request,
         claim=claim,
         payment=payment,
+        appeal=appeal,
+        review_appeal=review_appeal,
+        decided_appeal=decided_appeal,
         member=member,
         campaign=campaign,
         task=task,
