@@ -57,6 +57,7 @@ def test_denied_claim_appealed_and_overturned(page, demo_data, tmp_path, setting
 
     sign_in(page, "analyst@demo.test")
     page.get_by_role("navigation", name="Primary navigation").get_by_role("link", name="Appeals").click()
+    _shoot(page, "cp-appeals")
     page.get_by_role("link", name=claim.claim_number).click()
     expect(page.get_by_role("link", name="records.pdf")).to_be_visible()
     page.get_by_role("button", name="Take this appeal").click()

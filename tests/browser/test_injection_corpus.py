@@ -5,7 +5,8 @@ a person can fill: Message Box subject, message, provider reply and payer reply,
 note, the analyst's reason for refusing an ID and their reply, the account manager's comments
 (seed 004's Comments History, and the status reason they become), registration full name and
 telephone, invitation full name, access review name, passkey name, a claim line's adjudication
-note, a reason code's description and a payer's name from an 835; and into the search boxes and filters that
+note, a reason code's description, a payer's name from an 835, an appeal's note and its decision;
+and into the search boxes and filters that
 echo what was typed (every string in My Profile's, a sample in the others). One string per field
 then goes through the real form in Chromium. Every page that shows them is opened in Chromium as
 the person who sees it, and must:
@@ -47,7 +48,16 @@ from accounts.models import Organization, User
 from accounts.services import registration as registration_services
 from accounts.services.mfa import totp_device_for_enrollment
 from accounts.services.passkeys import PASSKEY_NAME_MAX_LENGTH
-from claims.models import ClaimLine, ClaimPayment, LineAdjustment, ReasonCode, Remittance
+from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
+from claims.models import (
+    APPEAL_DECISION_MAX_LENGTH,
+    APPEAL_NOTE_MAX_LENGTH,
+    ClaimLine,
+    ClaimPayment,
+    LineAdjustment,
+    ReasonCode,
+    Remittance,
+)
 from devdata.claims import DEMO_TRACE
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Thread
 from mailbox.services import message_reply, thread_start_with_payer
@@ -459,7 +469,7 @@ def check_provider_pages(watch: Watch, page, rows):
     watch.check_headers()
 
 
-def check_claim_pages(watch: Watch, page, rows):
+def check_claim_pages(watch: Watch, page, analyst, rows):
     """The biller's claim and payment pages: a service line's adjudication note and a reason
     code's description (from the claim system's CSV files), the payer's name (from an 835 file)."""
     claim_payment = ClaimPayment.objects.filter(remittance__trace_number=DEMO_TRACE).order_by("id").first()
@@ -476,6 +486,23 @@ def check_claim_pages(watch: Watch, page, rows):
         watch.expect(seen, seen.piece_containing(words), f"reason code words #{row.i} not shown as text")
         seen = watch.look(page, f"/claims/payments/{remittance.uuid}/", f"payment page #{row.i}")
         watch.expect(seen, seen.piece_equal(fit(row.text, 60)), f"payer name #{row.i} not shown as text")
+    # Appeals: the biller's note and the analyst's decision, on both sides.
+    biller, staff = persona("biller@demo.test"), persona("analyst@demo.test")
+    for row in sampled(rows):
+        text = fit(row.text, APPEAL_NOTE_MAX_LENGTH)
+        if not text.strip():
+            continue
+        appeal = appeal_submit(actor=biller, claim=claim, kind="appeal", reason="other", note=text, files=[])
+        appeal_take(actor=staff, appeal=appeal)
+        appeal_decide(actor=staff, appeal=appeal, outcome="upheld", reason=fit(row.text, APPEAL_DECISION_MAX_LENGTH))
+        appeal.refresh_from_db()
+        seen = watch.look(analyst, f"/control-panel/appeals/{appeal.uuid}/", f"Control Panel appeal #{row.i}")
+        watch.expect(seen, seen.piece_equal(appeal.note), f"appeal note #{row.i} not shown as text")
+        watch.expect(seen, seen.piece_equal(appeal.decision_reason), f"decision #{row.i} not shown as text")
+        seen = watch.look(page, f"/claims/{claim.claim_number}/", f"claim page with appeal #{row.i}")
+        watch.expect(seen, seen.piece_equal(appeal.note), f"appeal note #{row.i} not shown as text on the claim")
+        decision = f"Decision: {appeal.decision_reason}"
+        watch.expect(seen, seen.piece_equal(decision), f"decision #{row.i} not shown as text on the claim")
     watch.check_headers()
 
 
@@ -661,7 +688,7 @@ def test_every_string_in_every_field_is_shown_as_text(page, live_server, demo_da
     check_registrant_pages(watch, person, registrant, rows)
     # Last: opening claims and payments writes the biller's audit events, which would push the
     # events the Control Panel's trail is checked for out of its latest 50.
-    check_claim_pages(watch, page, rows)
+    check_claim_pages(watch, page, analyst, rows)
 
     print(
         f"\n{len(CORPUS)} strings seeded in {seeded - started:.1f} s; {watch.pages_probed} pages probed, "
