@@ -215,3 +215,9 @@ def test_export_streams_the_filtered_claims_neutralised_and_audited(client, logi
     assert len(rows) == 2 and rows[1][3] == "'=HYPERLINK(1)"
     event = AuditEvent.objects.get(action=AuditAction.CLAIMS_EXPORTED)
     assert event.details["filters"] == {"status": "paid"}
+
+
+def test_export_with_a_sort_that_is_not_a_column_is_refused(client, login_as, biller):
+    login_as(biller)
+    response = client.get(reverse("claims:export"), {"sort": "claim_number; DROP TABLE"})
+    assert response.status_code == 400 and not AuditEvent.objects.filter(action=AuditAction.CLAIMS_EXPORTED).exists()
