@@ -311,7 +311,9 @@ def seed_demo_lines() -> ImportResult:
     from claims.models import Claim
 
     with open(DEMO_FILE, newline="", encoding="utf-8") as handle:
-        reason_codes_load(lines=handle)
+        codes = reason_codes_load(lines=handle)
+    if codes.rejected:
+        raise RuntimeError(f"Demo reason codes were rejected: {codes.errors[:5]}")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=LINE_COLUMNS)
     writer.writeheader()
