@@ -52,6 +52,8 @@ from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
 from claims.models import (
     APPEAL_DECISION_MAX_LENGTH,
     APPEAL_NOTE_MAX_LENGTH,
+    Appeal,
+    Claim,
     ClaimLine,
     ClaimPayment,
     LineAdjustment,
@@ -719,6 +721,8 @@ TYPED = {
     "invitation name": "<details open ontoggle=alert(1)>Ivy</details>",
     # Update User's "Add provider IDs" box: not an ID of the TIN, so it comes back with its error.
     "provider id": '"><img/src=x/onerror=alert(1)>',
+    "appeal note": "Line 1\n</p><script>alert(1)</script>\n{{7*7}} <a href=javascript:alert(1)>see</a>",
+    "appeal decision": '<iframe srcdoc="<script>alert(1)</script>"></iframe> Upheld {% now "Y" %}',
 }
 REGISTRANT_EMAIL = "nora.corpus@demo.test"
 
@@ -818,6 +822,30 @@ def test_one_string_per_field_typed_into_the_real_forms(page, live_server, demo_
     organizations = watch.look(analyst, "/control-panel/organizations/", "Organizations")
     cell = f"{TYPED['payer-routed name']} pat.corpus@demo.test · {TYPED['payer-routed phone']}"
     watch.expect(organizations, organizations.piece_equal(cell), "waiting registration not shown as text")
+
+    # The biller appeals a denied claim; the analyst takes and decides it.
+    denied = Claim.objects.filter(provider_identifier__value="1234567893", status="denied").order_by("claim_number")[0]
+    biller.goto(f"/claims/{denied.claim_number}/appeal/")
+    biller.locator("label", has_text=re.compile("^Appeal$")).click()
+    biller.get_by_label("Reason").select_option("other")
+    biller.get_by_label("Why the decision should change").fill(TYPED["appeal note"])
+    biller.get_by_role("button", name="Send to the plan").click()
+    expect(biller.get_by_role("heading", name=re.compile("^Appeal submitted"))).to_be_visible()
+    appeal = Appeal.objects.get(claim=denied)
+    seen = watch.look(biller, None, "claim page with the appeal")
+    watch.expect(seen, seen.piece_equal(appeal.note), "appeal note not shown as text on the claim")
+    analyst.goto(f"/control-panel/appeals/{appeal.uuid}/")
+    analyst.get_by_role("button", name="Take this appeal").click()
+    analyst.locator("label", has_text=re.compile("^Upheld")).click()
+    analyst.get_by_label("Reason for the decision").fill(TYPED["appeal decision"])
+    analyst.get_by_role("button", name="Decide").click()
+    expect(analyst.get_by_text(re.compile("^Upheld: the decision stands on"))).to_be_visible()
+    appeal.refresh_from_db()
+    seen = watch.look(analyst, None, "Control Panel appeal decided")
+    watch.expect(seen, seen.piece_equal(appeal.note), "appeal note not shown as text in the Control Panel")
+    watch.expect(seen, seen.piece_equal(appeal.decision_reason), "decision not shown as text in the Control Panel")
+    seen = watch.look(biller, f"/claims/{denied.claim_number}/", "claim page with the decision")
+    watch.expect(seen, seen.piece_equal(f"Decision: {appeal.decision_reason}"), "decision not shown as text")
 
     # The account manager verifies the registrant with seed 004's three comments and invites someone.
     manager = new_page(page, live_server, watch)
