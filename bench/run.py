@@ -235,6 +235,11 @@ def probe(explain: bool) -> dict:
         ("thread", "Message Box thread (12 messages)", "biller", f"/messages/{thread.uuid}/"),
         ("claims_first", "Claims list, page 1", "biller", "/claims/"),
         ("claims_deep", f"Claims list, page {page_number} (cursor)", "biller", deep),
+        *[
+            (f"claims_{sort}", f"Claims list sorted {sort}", "biller", f"/claims/?sort={sort}")
+            for sort in ("service_desc", "billed_desc", "paid_asc", "status", "member_asc")
+        ],
+        ("claims_filtered", "Claims list, status denied (count)", "biller", "/claims/?status=denied"),
         ("users_list", "User Management list", "manager", "/users/"),
         ("users_search", f"User Management search ({surname})", "manager", f"/users/?q={surname}"),
         ("update_user", "Update User", "manager", f"/users/{subject.uuid}/"),

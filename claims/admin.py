@@ -1,9 +1,24 @@
 """Claims, members and coverage in the admin, read-only: the claim and eligibility systems own
-them, and ``import_claims`` and ``import_members`` load them."""
+them, and ``import_claims`` and ``import_members`` load them. So are service lines, the code
+tables, remittances (``import_remittance``) and appeals (changed only through their pages, which
+audit every step)."""
 
 from django.contrib import admin
 
-from claims.models import Claim, Coverage, Member
+from claims.models import (
+    Appeal,
+    AppealDocument,
+    Claim,
+    ClaimLine,
+    ClaimPayment,
+    Coverage,
+    LineAdjustment,
+    Member,
+    PaymentAdjustment,
+    ReasonCode,
+    Remittance,
+    ServicePayment,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,3 +83,82 @@ class CoverageAdmin(ReadOnlyAdmin):
     list_select_related = ("member",)
     ordering = ("member__member_id", "-coverage_start")
     show_full_result_count = False
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "code", "description")
+    list_filter = ("kind",)
+    search_fields = ("code", "description")
+
+
+class LineAdjustmentInline(admin.TabularInline):
+    model = LineAdjustment
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ClaimLine)
+class ClaimLineAdmin(ReadOnlyAdmin):
+    list_display = ("claim", "line_number", "procedure_code", "modifiers", "billed_amount", "paid_amount")
+    search_fields = ("claim__claim_number", "procedure_code")
+    list_select_related = ("claim",)
+    ordering = ("claim", "line_number")
+    show_full_result_count = False
+    inlines = [LineAdjustmentInline]
+
+
+@admin.register(LineAdjustment)
+class LineAdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ("line", "group_code", "reason_code", "amount")
+    list_select_related = ("line__claim",)
+    show_full_result_count = False
+
+
+@admin.register(Remittance)
+class RemittanceAdmin(ReadOnlyAdmin):
+    list_display = ("trace_number", "payment_date", "amount", "payee_name", "payee_tin", "imported_at")
+    search_fields = ("trace_number", "payee_tin")
+    exclude = ("segments", "envelope")
+
+
+@admin.register(ClaimPayment)
+class ClaimPaymentAdmin(ReadOnlyAdmin):
+    list_display = ("remittance", "claim", "status_code", "charge_amount", "paid_amount")
+    search_fields = ("claim__claim_number", "remittance__trace_number")
+    list_select_related = ("remittance", "claim")
+    show_full_result_count = False
+
+
+@admin.register(ServicePayment)
+class ServicePaymentAdmin(ReadOnlyAdmin):
+    list_display = ("claim_payment", "procedure_code", "charge_amount", "paid_amount")
+    list_select_related = ("claim_payment__remittance", "claim_payment__claim")
+    show_full_result_count = False
+
+
+@admin.register(PaymentAdjustment)
+class PaymentAdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ("claim_payment", "group_code", "reason_code", "amount")
+    list_select_related = ("claim_payment__remittance", "claim_payment__claim")
+    show_full_result_count = False
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ("claim", "kind", "status", "submitted_at", "due_on")
+    list_filter = ("status", "kind")
+    search_fields = ("claim__claim_number",)
+    list_select_related = ("claim",)
+
+
+@admin.register(AppealDocument)
+class AppealDocumentAdmin(ReadOnlyAdmin):
+    list_display = ("appeal", "original_name", "content_type", "size")
+    list_select_related = ("appeal__claim",)

@@ -5,7 +5,16 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from claims.models import MEMBER_ID_REGEX, ClaimStatus
+from claims.models import (
+    APPEAL_DECISION_MAX_LENGTH,
+    APPEAL_NOTE_MAX_LENGTH,
+    APPEAL_OUTCOMES,
+    MEMBER_ID_REGEX,
+    AppealKind,
+    AppealReason,
+    AppealStatus,
+    ClaimStatus,
+)
 from core import normalize
 from core.forms import Form
 
@@ -15,9 +24,21 @@ SORTS = {
     "received_asc": ("Received date, oldest first", ("received_date", "id")),
     "service_desc": ("Service date, newest first", ("-service_date_from", "-id")),
     "service_asc": ("Service date, oldest first", ("service_date_from", "id")),
+    "billed_desc": ("Billed amount, highest first", ("-billed_amount", "-id")),
+    "billed_asc": ("Billed amount, lowest first", ("billed_amount", "id")),
     "paid_desc": ("Paid amount, highest first", ("-paid_amount", "-id")),
     "paid_asc": ("Paid amount, lowest first", ("paid_amount", "id")),
     "status": ("Status", ("status", "-id")),
+    "member_asc": ("Member ID", ("member_id", "id")),
+}
+# Column → (sort when first clicked, sort when clicked again): the column headers toggle.
+COLUMN_SORTS = {
+    "service": ("service_desc", "service_asc"),
+    "received": ("received_desc", "received_asc"),
+    "billed": ("billed_desc", "billed_asc"),
+    "paid": ("paid_desc", "paid_asc"),
+    "status": ("status", "status"),
+    "member": ("member_asc", "member_asc"),
 }
 DEFAULT_SORT = "received_desc"
 
@@ -89,6 +110,9 @@ class ClaimFilterForm(Form):
             "claim_number": data["claim_number"],
         }
 
+    def sort_key(self) -> str:
+        return self.cleaned_data.get("sort") or DEFAULT_SORT
+
     def order(self) -> tuple[str, ...]:
         return SORTS[self.cleaned_data.get("sort") or DEFAULT_SORT][1]
 
@@ -131,3 +155,60 @@ class EligibilityForm(Form):
     def lookup(self) -> dict:
         """The cleaned input as keyword arguments of ``eligibility_check``."""
         return {name: self.cleaned_data[name] for name in ("member_id", "date_of_birth", "date_of_service")}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the service (core.uploads)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"class": "usa-file-input", "accept": ".pdf,.tif,.tiff,.jpg,.jpeg,.png"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class AppealForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What you ask for",
+        choices=AppealKind.choices,
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+        help_text="A reconsideration is a first look again; an appeal is the formal review.",
+    )
+    reason = forms.ChoiceField(label="Reason", choices=[("", "- Select -"), *AppealReason.choices])
+    note = forms.CharField(
+        label="Why the decision should change",
+        max_length=APPEAL_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 6}),
+    )
+    files = MultipleFileField(
+        label="Documents",
+        required=False,
+        help_text="PDF, TIFF, JPEG or PNG; up to 5 files.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs["class"] = "usa-select"
+
+
+class AppealDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Decision",
+        choices=[(value, label) for value, label in AppealStatus.choices if value in APPEAL_OUTCOMES],
+        widget=forms.RadioSelect(attrs={"class": "usa-radio__input"}),
+    )
+    reason = forms.CharField(
+        label="Reason for the decision",
+        max_length=APPEAL_DECISION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 5}),
+        help_text="The provider reads this in the decision letter.",
+    )

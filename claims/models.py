@@ -70,6 +70,12 @@ class Claim(models.Model):
             # The Claims list: one provider ID's claims, newest first, walked by keyset.
             models.Index(fields=["provider_identifier", "-received_date", "-id"], name="claim_pid_received_idx"),
             models.Index(fields=["member_id"], name="claim_member_id_idx"),
+            # The other sorts of the list, walked by keyset the same way (a backward scan serves
+            # the ascending twin of each).
+            models.Index(fields=["provider_identifier", "-service_date_from", "-id"], name="claim_pid_service_idx"),
+            models.Index(fields=["provider_identifier", "-billed_amount", "-id"], name="claim_pid_billed_idx"),
+            models.Index(fields=["provider_identifier", "-paid_amount", "-id"], name="claim_pid_paid_idx"),
+            models.Index(fields=["provider_identifier", "status", "-id"], name="claim_pid_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -162,3 +168,356 @@ class Coverage(models.Model):
         if self.status == CoverageStatus.PENDING:
             return False
         return self.coverage_start <= day and (self.coverage_end is None or day <= self.coverage_end)
+
+
+# --- service lines and adjudication ---------------------------------------------------------------
+
+
+class AdjustmentGroup(models.TextChoices):
+    """Who carries an adjustment (the X12 claim adjustment group codes)."""
+
+    CO = "CO", "Contractual obligation"
+    PR = "PR", "Patient responsibility"
+    OA = "OA", "Other adjustment"
+    PI = "PI", "Payer-initiated reduction"
+    CR = "CR", "Correction or reversal"
+
+
+# What each group means for the provider, in the words the claim page uses.
+GROUP_MEANING = {
+    AdjustmentGroup.CO: "The provider writes this off under the contract; the member is not billed for it.",
+    AdjustmentGroup.PR: "The member owes this amount.",
+    AdjustmentGroup.OA: "Adjusted for another reason; neither the provider's contract nor the member is named.",
+    AdjustmentGroup.PI: "The plan reduced the payment; the member is not billed for it.",
+    AdjustmentGroup.CR: "Corrects or reverses an earlier payment of this claim.",
+}
+
+
+class ReasonCodeKind(models.TextChoices):
+    CARC = "carc", "Claim adjustment reason code"
+    RARC = "rarc", "Remittance advice remark code"
+
+
+# CARCs are 1 to 3 characters (45, 253, A1, P12); RARCs a letter or two and digits (N130, MA01, M15).
+REASON_CODE_REGEX = r"^[A-Z0-9]{1,5}$"
+
+
+class ReasonCode(models.Model):
+    """A published claim adjustment reason code (CARC) or remark code (RARC) with the plan's wording,
+    loaded from CSV by ``load_reason_codes``."""
+
+    kind = models.CharField(max_length=4, choices=ReasonCodeKind.choices)
+    code = models.CharField(max_length=5)
+    description = models.CharField(max_length=500)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="reason_code_kind_code_unique"),
+            models.CheckConstraint(condition=Q(kind__in=ReasonCodeKind.values), name="reason_code_kind_valid"),
+            models.CheckConstraint(condition=Q(code__regex=REASON_CODE_REGEX), name="reason_code_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code}"
+
+
+class ClaimLine(models.Model):
+    """One service line of a claim as adjudicated: the procedure billed and what the plan allowed,
+    paid and left to the member."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    line_number = models.PositiveSmallIntegerField()
+    procedure_code = models.CharField("CPT/HCPCS code", max_length=5)
+    modifiers = models.CharField(max_length=11, blank=True, help_text="Up to four, separated by commas.")
+    units = models.DecimalField(max_digits=7, decimal_places=2)
+    service_date = models.DateField()
+    billed_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    allowed_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    deductible = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    coinsurance = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    copay = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    remark_codes = models.CharField("remark codes (RARC)", max_length=60, blank=True)
+    note = models.CharField("adjudication note", max_length=500, blank=True)
+
+    objects = RestrictedManager()
+    access_provider_path = "claim__provider_identifier"
+    access_organization_path = "claim__provider_identifier__organization"
+
+    class Meta:
+        ordering = ["claim", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "line_number"], name="claim_line_number_unique"),
+            models.CheckConstraint(condition=Q(line_number__gte=1), name="claim_line_number_positive"),
+            models.CheckConstraint(condition=Q(units__gt=0), name="claim_line_units_positive"),
+            models.CheckConstraint(
+                condition=Q(billed_amount__gte=0)
+                & Q(allowed_amount__gte=0)
+                & Q(paid_amount__gte=0)
+                & Q(deductible__gte=0)
+                & Q(coinsurance__gte=0)
+                & Q(copay__gte=0),
+                name="claim_line_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} line {self.line_number}"
+
+    @property
+    def modifier_list(self) -> list[str]:
+        return [m for m in self.modifiers.split(",") if m]
+
+    @property
+    def remark_code_list(self) -> list[str]:
+        return [m for m in self.remark_codes.split(",") if m]
+
+    @property
+    def member_responsibility(self):
+        return self.deductible + self.coinsurance + self.copay
+
+
+class LineAdjustment(models.Model):
+    """One adjustment of a service line: its group, its reason (CARC) and its amount."""
+
+    line = models.ForeignKey(ClaimLine, on_delete=models.CASCADE, related_name="adjustments")
+    group_code = models.CharField(max_length=2, choices=AdjustmentGroup.choices)
+    reason_code = models.CharField("reason code (CARC)", max_length=5)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["line", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(group_code__in=AdjustmentGroup.values), name="line_adj_group_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_code}-{self.reason_code} {self.amount}"
+
+
+# --- remittance (X12 835) ---------------------------------------------------------------------------
+
+
+class PaymentMethod(models.TextChoices):
+    """BPR04: how the money moved."""
+
+    ACH = "ACH", "EFT (ACH)"
+    CHK = "CHK", "Check"
+    BOP = "BOP", "Financial institution option"
+    FWT = "FWT", "Wire transfer"
+    NON = "NON", "No payment"
+
+
+class Remittance(models.Model):
+    """One payment to one payee (an 835 transaction set): the check or EFT, its trace number and
+    the original segments, kept so the payee can download them."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # TRN02: the check number or EFT trace number; the import's idempotency key.
+    trace_number = models.CharField("check or EFT trace number", max_length=50, unique=True)
+    payment_method = models.CharField(max_length=3, choices=PaymentMethod.choices)
+    payment_date = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    payer_name = models.CharField(max_length=60)
+    payer_id = models.CharField("payer identifier", max_length=50, blank=True)
+    payee_name = models.CharField(max_length=60)
+    payee_tin = models.CharField("payee TIN", max_length=9)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="remittances")
+    segments = models.TextField(help_text="The ST to SE segments of this payment, as received.")
+    envelope = models.TextField(help_text="The ISA and GS segments the payment came in.")
+    source_name = models.CharField(max_length=200, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedManager()
+    access_organization_path = "organization"
+
+    class Meta:
+        ordering = ["-payment_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(payment_method__in=PaymentMethod.values), name="remit_method_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-payment_date", "-id"], name="remit_org_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.trace_number}"
+
+
+class ClaimPayment(models.Model):
+    """What one payment says about one claim (the CLP loop)."""
+
+    remittance = models.ForeignKey(Remittance, on_delete=models.CASCADE, related_name="claim_payments")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payments")
+    status_code = models.CharField("claim status code (CLP02)", max_length=2)
+    charge_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    patient_responsibility = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    payer_claim_number = models.CharField(max_length=50, blank=True)
+
+    objects = RestrictedManager()
+    access_provider_path = "claim__provider_identifier"
+    access_organization_path = "claim__provider_identifier__organization"
+
+    class Meta:
+        ordering = ["remittance", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.remittance_id} pays {self.claim_id}"
+
+    @property
+    def status_words(self) -> str:
+        return CLAIM_PAYMENT_STATUS.get(self.status_code, f"status {self.status_code}")
+
+
+# CLP02, as the pages say it.
+CLAIM_PAYMENT_STATUS = {
+    "1": "Processed as primary",
+    "2": "Processed as secondary",
+    "3": "Processed as tertiary",
+    "4": "Denied",
+    "19": "Processed as primary, forwarded to another payer",
+    "20": "Processed as secondary, forwarded to another payer",
+    "21": "Processed as tertiary, forwarded to another payer",
+    "22": "Reversal of a previous payment",
+    "23": "Not our claim, forwarded to another payer",
+    "25": "Predetermination only, no payment",
+}
+
+
+class ServicePayment(models.Model):
+    """What one payment says about one service line (the SVC loop)."""
+
+    claim_payment = models.ForeignKey(ClaimPayment, on_delete=models.CASCADE, related_name="services")
+    line = models.ForeignKey(ClaimLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments")
+    procedure_code = models.CharField(max_length=5)
+    modifiers = models.CharField(max_length=11, blank=True)
+    charge_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    paid_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    allowed_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    units = models.DecimalField(max_digits=7, decimal_places=2, default=1)
+    service_date = models.DateField(null=True, blank=True)
+    remark_codes = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["claim_payment", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_code} paid {self.paid_amount}"
+
+
+class PaymentAdjustment(models.Model):
+    """One CAS adjustment of a payment: of the whole claim (no service) or of one service."""
+
+    claim_payment = models.ForeignKey(ClaimPayment, on_delete=models.CASCADE, related_name="adjustments")
+    service = models.ForeignKey(
+        ServicePayment, on_delete=models.CASCADE, null=True, blank=True, related_name="adjustments"
+    )
+    group_code = models.CharField(max_length=2, choices=AdjustmentGroup.choices)
+    reason_code = models.CharField(max_length=5)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["claim_payment", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.group_code}-{self.reason_code} {self.amount}"
+
+
+# --- appeals and reconsiderations --------------------------------------------------------------------
+
+
+class AppealKind(models.TextChoices):
+    RECONSIDERATION = "reconsideration", "Reconsideration"
+    APPEAL = "appeal", "Appeal"
+
+
+class AppealReason(models.TextChoices):
+    MEDICAL_NECESSITY = "medical_necessity", "The service was medically necessary"
+    CODING = "coding", "Coding or bundling was applied wrongly"
+    AUTHORIZATION = "authorization", "An authorization was on file"
+    TIMELY_FILING = "timely_filing", "The claim was filed in time"
+    ELIGIBILITY = "eligibility", "The member was covered"
+    PAYMENT_AMOUNT = "payment_amount", "The payment does not match the contract"
+    OTHER = "other", "Another reason (explained in the note)"
+
+
+class AppealStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    UPHELD = "upheld", "Upheld: the decision stands"
+    OVERTURNED = "overturned", "Overturned"
+    PARTLY = "partly", "Partly overturned"
+
+
+APPEAL_OPEN = (AppealStatus.SUBMITTED, AppealStatus.IN_REVIEW)
+APPEAL_OUTCOMES = (AppealStatus.UPHELD, AppealStatus.OVERTURNED, AppealStatus.PARTLY)
+APPEAL_NOTE_MAX_LENGTH = 4000
+APPEAL_DECISION_MAX_LENGTH = 2000
+
+
+class Appeal(models.Model):
+    """A provider's request that the plan look at a claim's decision again, with its documents,
+    and the plan's decision."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appeals")
+    kind = models.CharField(max_length=16, choices=AppealKind.choices)
+    reason = models.CharField(max_length=20, choices=AppealReason.choices)
+    note = models.TextField(max_length=APPEAL_NOTE_MAX_LENGTH)
+    status = models.CharField(max_length=12, choices=AppealStatus.choices, default=AppealStatus.SUBMITTED)
+    submitted_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="appeals_submitted")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    due_on = models.DateField()
+    taken_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="appeals_taken"
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="appeals_decided"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=APPEAL_DECISION_MAX_LENGTH, blank=True)
+
+    objects = RestrictedManager()
+    access_provider_path = "claim__provider_identifier"
+    access_organization_path = "claim__provider_identifier__organization"
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AppealKind.values), name="appeal_kind_valid"),
+            models.CheckConstraint(condition=Q(reason__in=AppealReason.values), name="appeal_reason_valid"),
+            models.CheckConstraint(condition=Q(status__in=AppealStatus.values), name="appeal_status_valid"),
+            models.CheckConstraint(condition=~Q(note=""), name="appeal_note_not_empty"),
+            # One open appeal or reconsideration per claim at a time.
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(status__in=["submitted", "in_review"]), name="appeal_one_open_per_claim"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="appeal_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.claim_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in APPEAL_OPEN
+
+
+class AppealDocument(models.Model):
+    """A file sent with an appeal, stored under a random name (core.uploads)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="documents")
+    storage_name = models.CharField(max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["appeal", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -3,10 +3,23 @@ Each answers in one query (the member, with its coverage spans, in two)."""
 
 import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import AccessLevel, ProviderIdentifier, User
-from claims.models import Claim, Coverage, Member
+from claims.models import (
+    APPEAL_OPEN,
+    Appeal,
+    Claim,
+    ClaimLine,
+    ClaimPayment,
+    Coverage,
+    Member,
+    PaymentAdjustment,
+    ReasonCode,
+    ReasonCodeKind,
+    Remittance,
+    ServicePayment,
+)
 
 
 def claims_visible_to(*, user: User) -> QuerySet[Claim]:
@@ -58,3 +71,105 @@ def member_for_eligibility(*, member_id: str, date_of_birth: datetime.date, user
     spans = Prefetch("coverages", queryset=Coverage.objects.order_by("-coverage_start", "plan_code"))
     members = Member.objects.all() if user is None else Member.objects.restrict(user, AccessLevel.ELIGIBILITY)
     return members.filter(member_id=member_id, date_of_birth=date_of_birth).prefetch_related(spans).first()
+
+
+# --- service lines, code tables and remittance ---------------------------------------------------------
+
+
+def claim_lines(*, claim: Claim) -> list:
+    """The claim's service lines in order, each with its adjustments. Two queries."""
+    return list(ClaimLine.objects.filter(claim=claim).prefetch_related("adjustments").order_by("line_number"))
+
+
+def reason_code_words(*, carcs: set[str], rarcs: set[str]) -> dict[tuple[str, str], str]:
+    """{(kind, code): description} of the codes asked for. One query, none when nothing is asked."""
+
+    if not carcs and not rarcs:
+        return {}
+    condition = Q(kind=ReasonCodeKind.CARC, code__in=carcs) | Q(kind=ReasonCodeKind.RARC, code__in=rarcs)
+    return {
+        (kind, code): text
+        for kind, code, text in ReasonCode.objects.filter(condition).values_list("kind", "code", "description")
+    }
+
+
+def remittances_visible_to(*, user: User) -> QuerySet:
+    """Payments to a TIN where the user holds Claims that pay at least one claim in the user's
+    scope, with the number of those claims. One query."""
+
+    visible = ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS).filter(remittance=OuterRef("pk"))
+    counted = (
+        ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS)
+        .filter(remittance=OuterRef("pk"))
+        .order_by()
+        .values("remittance")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Remittance.objects.restrict(user, AccessLevel.CLAIMS)
+        .filter(Exists(visible))
+        .annotate(claim_count=Subquery(counted, output_field=IntegerField()))
+        .select_related("organization")
+    )
+
+
+def remittance_claims(*, user: User, remittance) -> list:
+    """The payment's claims the user may see, with their services and adjustments. Three queries."""
+
+    return list(
+        ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS)
+        .filter(remittance=remittance)
+        .select_related("claim")
+        .prefetch_related(
+            Prefetch("adjustments", queryset=PaymentAdjustment.objects.order_by("id")),
+            Prefetch("services", queryset=ServicePayment.objects.select_related("line").order_by("id")),
+        )
+        .order_by("id")
+    )
+
+
+def remittance_hides_claims(*, user: User, remittance) -> bool:
+    """Whether the payment pays claims outside the user's reach (then its 835 is not the user's to
+    download whole). One query."""
+    visible = ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS).values("pk")
+    return ClaimPayment.objects.filter(remittance=remittance).exclude(pk__in=visible).exists()
+
+
+def claim_payments(*, claim: Claim) -> list:
+    """The payments of a claim the user already may see, newest first. One query."""
+    return list(
+        ClaimPayment.objects.filter(claim=claim)
+        .select_related("remittance")
+        .order_by("-remittance__payment_date", "-id")
+    )
+
+
+# --- appeals -------------------------------------------------------------------------------------------
+
+
+def appeals_visible_to(*, user: User) -> QuerySet:
+    """Appeals of the claims the user may see, with the claim and its TIN joined. One query."""
+    return Appeal.objects.restrict(user, AccessLevel.CLAIMS).select_related("claim__provider_identifier__organization")
+
+
+def claim_appeals(*, claim: Claim) -> list:
+    """A claim the user may see: its appeals, newest first, with their documents. Two queries
+    (one when it has none)."""
+    return list(Appeal.objects.filter(claim=claim).prefetch_related("documents").order_by("-submitted_at", "-id"))
+
+
+def claim_open_appeal(*, claim: Claim):
+    """The claim's open appeal or reconsideration, or None. One query."""
+    return Appeal.objects.filter(claim=claim, status__in=APPEAL_OPEN).first()
+
+
+def appeals_queue(*, decided: bool | None) -> QuerySet:
+    """Payer staff's queue: the open appeals (``decided=False``), the decided ones (True), or all
+    (None), with claim, TIN, filer and reviewer joined. One query."""
+    appeals = Appeal.objects.select_related(
+        "claim__provider_identifier__organization", "submitted_by", "taken_by", "decided_by"
+    )
+    if decided is None:
+        return appeals
+    return appeals.exclude(status__in=APPEAL_OPEN) if decided else appeals.filter(status__in=APPEAL_OPEN)

@@ -1,5 +1,5 @@
-"""The Claims pages under /claims/, and the Eligibility page, which the site mounts at
-/eligibility/ in the same "claims" namespace (see portal/urls.py)."""
+"""The Claims pages under /claims/ (with the payments under /claims/payments/), and the Eligibility
+page, which the site mounts at /eligibility/ in the same "claims" namespace (see portal/urls.py)."""
 
 from django.urls import path
 
@@ -9,7 +9,28 @@ app_name = "claims"
 
 urlpatterns = [
     path("", views.claim_list, name="list"),
+    path("export.csv", views.claim_export, name="export"),
+    path("payments/", views.payment_list, name="payments"),
+    path("payments/<uuid:payment_uuid>/", views.payment_detail, name="payment"),
+    path("payments/<uuid:payment_uuid>/835/", views.payment_835, name="payment_835"),
+    path("payments/<uuid:payment_uuid>/advice.pdf", views.payment_pdf, name="payment_pdf"),
+    path("appeals/<uuid:appeal_uuid>/letter.pdf", views.appeal_letter, name="appeal_letter"),
+    path("appeals/<uuid:appeal_uuid>/documents/<uuid:document_uuid>/", views.appeal_document, name="appeal_document"),
     path("<str:claim_number>/", views.claim_detail, name="detail"),
+    path("<str:claim_number>/appeal/", views.appeal_new, name="appeal_new"),
+]
+
+# The payer's queue of appeals, mounted in the Control Panel's namespace (see portal/urls.py).
+control_panel_urlpatterns = [
+    path("appeals/", views.cp_appeals, name="appeals"),
+    path("appeals/<uuid:appeal_uuid>/", views.cp_appeal, name="appeal"),
+    path("appeals/<uuid:appeal_uuid>/take/", views.cp_appeal_take, name="appeal_take"),
+    path("appeals/<uuid:appeal_uuid>/decide/", views.cp_appeal_decide, name="appeal_decide"),
+    path(
+        "appeals/<uuid:appeal_uuid>/documents/<uuid:document_uuid>/",
+        views.cp_appeal_document,
+        name="appeal_document",
+    ),
 ]
 
 eligibility_urlpatterns = [

@@ -11,6 +11,7 @@ import datetime
 import io
 import random
 from decimal import Decimal
+from pathlib import Path
 
 from accounts.models import ProviderIdentifier, ProviderIdKind
 from claims.models import ClaimStatus, CoverageStatus
@@ -219,4 +220,172 @@ def seed_demo_claims() -> ImportResult:
     result = claims_import(lines=buffer)
     if result.rejected:
         raise RuntimeError(f"Demo claims were rejected: {result.errors[:5]}")
+    seed_demo_lines()
+    if ProviderIdentifier.objects.filter(value="1234567893").exists():
+        seed_demo_remittance()
     return result
+
+
+# --- service lines, code tables and the demo remittance ---------------------------------------------
+
+LINES_SEED = 2027
+# Procedures of an office practice: (code, modifiers, share of the claim's charge).
+PROCEDURES = [
+    ("99213", "", "office visit, established patient"),
+    ("99214", "25", "office visit, established patient, separate service"),
+    ("36415", "", "drawing blood"),
+    ("80053", "", "metabolic panel"),
+    ("97110", "GP", "therapeutic exercise"),
+    ("J1100", "", "dexamethasone injection"),
+]
+DEMO_REMITTANCE = Path(__file__).resolve().parent / "data" / "demo_remittance.835"
+DEMO_TRACE = "EFT2026120100001"
+DENIED_NOTE = "Denied as billed; see the reason and remark codes."
+
+
+def _split(total: Decimal, parts: int) -> list[Decimal]:
+    """``total`` in ``parts`` amounts of whole cents that add up to it exactly."""
+    cents = int(total * 100)
+    shares = [cents // parts] * parts
+    shares[0] += cents - sum(shares)
+    return [Decimal(share) / 100 for share in shares]
+
+
+def _line_rows(claim) -> list[dict]:
+    rng = random.Random(f"{LINES_SEED}-{claim.claim_number}")
+    count = rng.choice([1, 1, 2, 2, 3])
+    picked = rng.sample(PROCEDURES, count)
+    billed = _split(claim.billed_amount, count)
+    allowed = _split(claim.allowed_amount, count)
+    paid = _split(claim.paid_amount, count)
+    rows = []
+    for number, ((code, modifiers, _words), b, a, p) in enumerate(zip(picked, billed, allowed, paid, strict=True), 1):
+        deductible = coinsurance = copay = Decimal("0.00")
+        adjustments, remarks = [], []
+        if claim.status in (ClaimStatus.PAID, ClaimStatus.ADJUSTED):
+            owed = a - p
+            copay = min(owed, Decimal("25.00")) if code.startswith("992") else Decimal("0.00")
+            coinsurance = owed - copay
+            if b > a:
+                adjustments.append(f"CO-45:{b - a:.2f}")
+            if coinsurance:
+                adjustments.append(f"PR-2:{coinsurance:.2f}")
+            if copay:
+                adjustments.append(f"PR-3:{copay:.2f}")
+            if claim.status == ClaimStatus.ADJUSTED:
+                remarks.append("N432")
+        elif claim.status == ClaimStatus.DENIED:
+            code_word = claim.denial_reason[3:5].rstrip(":")
+            adjustments.append(f"CO-{code_word}:{b:.2f}")
+            remarks.append("MA01")
+            a = p = Decimal("0.00")
+        else:
+            a = p = Decimal("0.00")
+        rows.append(
+            {
+                "claim_number": claim.claim_number,
+                "line_number": number,
+                "procedure_code": code,
+                "modifiers": modifiers,
+                "units": "1",
+                "service_date": claim.service_date_from.isoformat(),
+                "billed_amount": f"{b:.2f}",
+                "allowed_amount": f"{a:.2f}",
+                "paid_amount": f"{p:.2f}",
+                "deductible": f"{deductible:.2f}",
+                "coinsurance": f"{coinsurance:.2f}",
+                "copay": f"{copay:.2f}",
+                "remark_codes": ",".join(remarks),
+                "adjustments": ";".join(adjustments),
+                "note": DENIED_NOTE if claim.status == ClaimStatus.DENIED else "",
+            }
+        )
+    return rows
+
+
+def seed_demo_lines() -> ImportResult:
+    """The CARC/RARC demo table, then service lines for every demo claim, built from the claim's
+    own amounts so lines add up to the claim. Idempotent."""
+    from claims.line_services import LINE_COLUMNS, claim_lines_import, reason_codes_load
+    from claims.management.commands.load_reason_codes import DEMO_FILE
+    from claims.models import Claim
+
+    with open(DEMO_FILE, newline="", encoding="utf-8") as handle:
+        codes = reason_codes_load(lines=handle)
+    if codes.rejected:
+        raise RuntimeError(f"Demo reason codes were rejected: {codes.errors[:5]}")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LINE_COLUMNS)
+    writer.writeheader()
+    for claim in Claim.objects.filter(claim_number__startswith="C2026").order_by("claim_number").iterator():
+        for row in _line_rows(claim):
+            writer.writerow(row)
+    buffer.seek(0)
+    result = claim_lines_import(lines=buffer)
+    if result.rejected:
+        raise RuntimeError(f"Demo lines were rejected: {result.errors[:5]}")
+    return result
+
+
+def demo_remittance_text() -> str:
+    """The demo 835: one EFT to Springfield Family Clinic paying its first paid, adjusted and denied
+    demo claims of NPI 1234567893, line by line, built with claims.x12 from the seeded rows."""
+    from claims import x12
+    from claims.models import Claim
+
+    claims = list(
+        Claim.objects.filter(provider_identifier__value="1234567893", claim_number__startswith="C2026")
+        .exclude(status__in=[ClaimStatus.RECEIVED, ClaimStatus.IN_PROCESS])
+        .prefetch_related("lines__adjustments")
+        .order_by("claim_number")[:6]
+    )
+    paid = []
+    for claim in claims:
+        first, _space, last = claim.member_name.partition(" ")
+        services = [
+            x12.Service(
+                procedure_code=line.procedure_code,
+                modifiers=line.modifier_list,
+                charge=line.billed_amount,
+                paid=line.paid_amount,
+                units=line.units,
+                service_date=line.service_date,
+                allowed=line.allowed_amount if claim.status != ClaimStatus.DENIED else None,
+                adjustments=[x12.Adjustment(a.group_code, a.reason_code, a.amount) for a in line.adjustments.all()],
+                remark_codes=line.remark_code_list,
+            )
+            for line in claim.lines.all()
+        ]
+        paid.append(
+            x12.ClaimPaid(
+                claim_number=claim.claim_number,
+                status_code="4" if claim.status == ClaimStatus.DENIED else "1",
+                charge=claim.billed_amount,
+                paid=claim.paid_amount,
+                patient_responsibility=sum((line.member_responsibility for line in claim.lines.all()), Decimal("0")),
+                member_last_name=last.upper(),
+                member_first_name=first.upper(),
+                member_id=claim.member_id,
+                service_date=claim.service_date_from,
+                services=services,
+            )
+        )
+    payment = x12.Payment(
+        trace_number=DEMO_TRACE,
+        amount=sum((c.paid for c in paid), Decimal("0")),
+        payment_date=datetime.date(2026, 12, 1),
+        payer_name="DEMO HEALTH PLAN",
+        payer_id="999888777",
+        payee_name="SPRINGFIELD FAMILY CLINIC",
+        payee_tin="123456789",
+        claims=paid,
+    )
+    return x12.build_835(payments=[payment])
+
+
+def seed_demo_remittance():
+    """Imports the committed demo 835 (``DEMO_REMITTANCE``), as ``import_remittance`` would; a
+    second run skips its trace number."""
+    from claims.remittance import remittance_import
+
+    return remittance_import(text=DEMO_REMITTANCE.read_text(encoding="ascii"), source_name=DEMO_REMITTANCE.name)

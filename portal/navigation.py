@@ -53,6 +53,7 @@ PAYER_ITEMS = [
     NavItem("Reviews", "control_panel:reviews", _payer),
     NavItem("Assessments", "control_panel:assessments", _payer),
     NavItem("Health Records", "control_panel:health_records", _payer),
+    NavItem("Appeals", "control_panel:appeals", _payer),
     NavItem("Audit", "control_panel:audit", _payer),
 ]
 

@@ -361,6 +361,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"] + [
 # UPLOAD_STORAGE=s3, django-storages' S3 backend keeps them in a private bucket (AWS_* variables).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10) * 1024 * 1024
+# Claim appeals: days the plan gives itself to decide, and the documents one appeal may carry.
+RECONSIDERATION_DUE_DAYS = env_int("RECONSIDERATION_DUE_DAYS", 30)
+APPEAL_DUE_DAYS = env_int("APPEAL_DUE_DAYS", 60)
+APPEAL_MAX_FILES = 5
+APPEAL_MAX_TOTAL_BYTES = env_int("APPEAL_MAX_TOTAL_MB", 25) * 1024 * 1024
+if min(RECONSIDERATION_DUE_DAYS, APPEAL_DUE_DAYS) < 1:
+    raise ImproperlyConfigured("RECONSIDERATION_DUE_DAYS and APPEAL_DUE_DAYS must be at least 1")
 UPLOAD_STORAGE = env_str("UPLOAD_STORAGE", "local")
 if UPLOAD_STORAGE not in ("local", "s3"):
     raise ImproperlyConfigured("UPLOAD_STORAGE must be local or s3")

@@ -98,6 +98,7 @@ control_panel_patterns = (
         path(
             "organizations/<uuid:organization_uuid>/verify/", user_views.organization_verify, name="organization_verify"
         ),
+        *claims_urls.control_panel_urlpatterns,
     ],
     "control_panel",
 )

@@ -49,6 +49,8 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     "claims:list": ("biller", "claims:list", NONE),
     "claims:detail": ("biller", "claims:detail", lambda w: {"claim_number": w.claim.claim_number}),
     "claims:eligibility": ("biller", "claims:eligibility", NONE),
+    "claims:payments": ("biller", "claims:payments", NONE),
+    "claims:payment": ("biller", "claims:payment", lambda w: {"payment_uuid": w.payment.uuid}),
     "access_requests:detail": (
         "biller",
         "access_requests:detail",
@@ -92,6 +94,8 @@ PAGES: dict[str, tuple[str, str, Args]] = {
         "control_panel:assessment",
         lambda w: {"assessment_uuid": w.assessment.uuid},
     ),
+    "control_panel:appeals": ("analyst", "control_panel:appeals", NONE),
+    "control_panel:appeal": ("analyst", "control_panel:appeal", lambda w: {"appeal_uuid": w.appeal.uuid}),
     "control_panel:organization": (
         "analyst",
         "control_panel:organization",

@@ -300,8 +300,9 @@ def list_queries(client, django_assert_num_queries):
     # 4. the access levels held anywhere (level_required; the navigation reuses them)
     # 5. the provider IDs whose claims the user may see (the provider ID choices)
     # 6. one page of claims with provider ID and organization joined, EXISTS on scope and level
-    # 7. the unread Message Box count of the navigation badge (the biller holds Message Box)
-    with django_assert_num_queries(7):
+    # 7. the count, on a subquery LIMITed to COUNT_BOUND + 1 rows
+    # 8. the unread Message Box count of the navigation badge (the biller holds Message Box)
+    with django_assert_num_queries(8):
         response = client.get(LIST, {"sort": "paid_desc"})
     assert response.status_code == 200
     return response
@@ -323,8 +324,11 @@ def test_detail_query_count(client, login_as, biller, claim, django_assert_num_q
     # 5. the claim with provider ID and organization joined, EXISTS on scope and level
     # 6.-7. the CLAIM_VIEWED audit event: the chain's tail hash, then the INSERT (on PostgreSQL
     #       an advisory lock comes first: one more)
-    # 8. the unread Message Box count of the navigation badge
-    with django_assert_num_queries(6 + audit_record_queries()):
+    # 8. the claim's service lines (their adjustments and the code words: none without lines)
+    # 9. the claim's payments with their remittance joined
+    # 10. the claim's appeals (their documents only when there are appeals)
+    # 11. the unread Message Box count of the navigation badge
+    with django_assert_num_queries(9 + audit_record_queries()):
         assert client.get(detail_url(claim)).status_code == 200
 
 

@@ -41,6 +41,11 @@ class CsvImportCommand(BaseCommand):
     def handle(self, *args, file, batch_size, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        self.import_file(file, importer=self.run_import, import_error=self.import_error, batch_size=batch_size)
+
+    def import_file(self, file: str, *, importer: Callable[..., Any], import_error: type[Exception], batch_size: int):
+        """Open one CSV file, run ``importer`` on it and report; a command with a second file (the
+        claims' service lines) calls this once more."""
         try:
             # utf-8-sig drops the byte-order mark spreadsheet programs write.
             handle = open(file, newline="", encoding="utf-8-sig")  # noqa: SIM115  (closed below)
@@ -49,7 +54,7 @@ class CsvImportCommand(BaseCommand):
         on_error: Callable[[str], None] = self.stderr.write
         with handle:
             try:
-                result = self.run_import(
+                result = importer(
                     lines=handle,
                     batch_size=batch_size,
                     on_error=on_error,
@@ -57,7 +62,7 @@ class CsvImportCommand(BaseCommand):
                     # that is most of the file again in memory. Nothing here needs that log.
                     on_batch=lambda _result: reset_queries(),
                 )
-            except self.import_error as exc:
+            except import_error as exc:
                 raise CommandError(f"{file}: {exc}")
         style = self.style.WARNING if result.rejected else self.style.SUCCESS
         self.stdout.write(

@@ -29,6 +29,7 @@ from accounts.services.registration import registration_link_issue, registration
 from accounts.services.users import user_create
 from assessments.models import Assessment
 from claims.models import Claim, Member
+from devdata.claims import DEMO_TRACE
 from devdata.management.commands.seed_demo import DEMO_PASSWORD
 from mailbox.services import thread_start_with_payer
 from tests.browser.axe import AxeAudit
@@ -189,6 +190,22 @@ def test_signed_out_pages_and_second_factor(page, demo_data):
     audit.assert_clean()
 
 
+def _open_appeal():
+    """A reconsideration the demo biller filed on a denied claim, as the service files it."""
+    from accounts.models import User
+    from claims.appeal_services import appeal_submit
+
+    claim = Claim.objects.filter(provider_identifier__value="1234567893", status="denied").order_by("claim_number")[0]
+    return appeal_submit(
+        actor=User.objects.get(email="biller@demo.test"),
+        claim=claim,
+        kind="reconsideration",
+        reason="medical_necessity",
+        note="The records show the service was needed.",
+        files=[],
+    )
+
+
 def test_biller_pages(page, demo_data):
     access_request = _open_request_for_biller()
     claim = Claim.objects.filter(provider_identifier__value="1234567893").order_by("claim_number").first()
@@ -274,6 +291,18 @@ def test_biller_pages(page, demo_data):
     audit.check("Claims, bad filter")
     page.goto(f"/claims/{claim.claim_number}/")
     audit.check("Claim detail")
+    page.goto("/claims/?sort=billed_desc&status=denied")
+    audit.check("Claims, sorted by a column")
+    page.goto(f"/claims/{claim.claim_number}/appeal/")
+    audit.check("Appeal form")
+    page.get_by_role("button", name="Send to the plan").click()
+    expect(page.get_by_role("heading", name="Correct the marked fields")).to_be_visible()
+    audit.check("Appeal form, with errors")
+    page.goto("/claims/payments/")
+    audit.check("Payments")
+    page.get_by_role("link", name=DEMO_TRACE).click()
+    expect(page.get_by_role("heading", name=f"Payment {DEMO_TRACE}")).to_be_visible()
+    audit.check("Payment detail")
 
     page.goto("/eligibility/")
     audit.check("Eligibility, form")
@@ -314,7 +343,16 @@ def test_biller_pages(page, demo_data):
     audit.check("Help, Add Facility")
 
     _check_on_a_phone(
-        page, audit, ["/", "/profile/add-facility/", "/claims/?sort=received_desc", "/messages/", "/help/add-facility/"]
+        page,
+        audit,
+        [
+            "/",
+            "/profile/add-facility/",
+            "/claims/?sort=received_desc",
+            "/claims/payments/",
+            "/messages/",
+            "/help/add-facility/",
+        ],
     )
     _assert_walked(audit, "test_biller_pages")
     audit.assert_clean()
@@ -510,6 +548,15 @@ def test_control_panel_pages(page, demo_data):
     audit.check("Assessment, Control Panel")
     page.goto("/control-panel/health-records/?member_id=M100200306")
     audit.check("Health Records, Control Panel")
+    appeal = _open_appeal()
+    page.goto("/control-panel/appeals/")
+    audit.check("Appeals")
+    page.get_by_role("link", name=appeal.claim.claim_number).click()
+    audit.check("Appeal")
+    page.get_by_role("button", name=re.compile("^Take this")).click()
+    page.get_by_role("button", name="Decide").click()
+    expect(page.get_by_role("heading", name="Correct the marked fields")).to_be_visible()
+    audit.check("Appeal, decision with errors")
     page.goto("/help/")
     audit.check("Help index, plan staff")
     page.goto("/help/mailbox/")

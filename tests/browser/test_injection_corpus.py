@@ -4,7 +4,9 @@ Every string of ``injection_corpus.CORPUS`` goes, through the services, into eve
 a person can fill: Message Box subject, message, provider reply and payer reply, Add Facility
 note, the analyst's reason for refusing an ID and their reply, the account manager's comments
 (seed 004's Comments History, and the status reason they become), registration full name and
-telephone, invitation full name, access review name, passkey name; and into the search boxes and filters that
+telephone, invitation full name, access review name, passkey name, a claim line's adjudication
+note, a reason code's description, a payer's name from an 835, an appeal's note and its decision;
+and into the search boxes and filters that
 echo what was typed (every string in My Profile's, a sample in the others). One string per field
 then goes through the real form in Chromium. Every page that shows them is opened in Chromium as
 the person who sees it, and must:
@@ -47,6 +49,19 @@ from accounts.models import Organization, User
 from accounts.services import registration as registration_services
 from accounts.services.mfa import totp_device_for_enrollment
 from accounts.services.passkeys import PASSKEY_NAME_MAX_LENGTH
+from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
+from claims.models import (
+    APPEAL_DECISION_MAX_LENGTH,
+    APPEAL_NOTE_MAX_LENGTH,
+    Appeal,
+    Claim,
+    ClaimLine,
+    ClaimPayment,
+    LineAdjustment,
+    ReasonCode,
+    Remittance,
+)
+from devdata.claims import DEMO_TRACE
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Thread
 from mailbox.services import message_reply, thread_start_with_payer
 from mailbox.text import plain_preview
@@ -457,6 +472,43 @@ def check_provider_pages(watch: Watch, page, rows):
     watch.check_headers()
 
 
+def check_claim_pages(watch: Watch, page, analyst, rows):
+    """The biller's claim and payment pages: a service line's adjudication note and a reason
+    code's description (from the claim system's CSV files), the payer's name (from an 835 file)."""
+    claim_payment = ClaimPayment.objects.filter(remittance__trace_number=DEMO_TRACE).order_by("id").first()
+    claim, remittance = claim_payment.claim, claim_payment.remittance
+    line = ClaimLine.objects.filter(claim=claim).order_by("line_number").first()
+    codes = set(LineAdjustment.objects.filter(line=line).values_list("reason_code", flat=True))
+    for row in sampled(rows):
+        note, words = fit(row.text, 500), fit(row.text, 500)
+        ClaimLine.objects.filter(pk=line.pk).update(note=note)
+        ReasonCode.objects.filter(kind="carc", code__in=codes).update(description=words)
+        Remittance.objects.filter(pk=remittance.pk).update(payer_name=fit(row.text, 60))
+        seen = watch.look(page, f"/claims/{claim.claim_number}/", f"claim page #{row.i}")
+        watch.expect(seen, seen.piece_equal(f"Adjudication note: {note}"), f"line note #{row.i} not shown as text")
+        watch.expect(seen, seen.piece_containing(words), f"reason code words #{row.i} not shown as text")
+        seen = watch.look(page, f"/claims/payments/{remittance.uuid}/", f"payment page #{row.i}")
+        watch.expect(seen, seen.piece_equal(fit(row.text, 60)), f"payer name #{row.i} not shown as text")
+    # Appeals: the biller's note and the analyst's decision, on both sides.
+    biller, staff = persona("biller@demo.test"), persona("analyst@demo.test")
+    for row in sampled(rows):
+        text = fit(row.text, APPEAL_NOTE_MAX_LENGTH)
+        if not text.strip():
+            continue
+        appeal = appeal_submit(actor=biller, claim=claim, kind="appeal", reason="other", note=text, files=[])
+        appeal_take(actor=staff, appeal=appeal)
+        appeal_decide(actor=staff, appeal=appeal, outcome="upheld", reason=fit(row.text, APPEAL_DECISION_MAX_LENGTH))
+        appeal.refresh_from_db()
+        seen = watch.look(analyst, f"/control-panel/appeals/{appeal.uuid}/", f"Control Panel appeal #{row.i}")
+        watch.expect(seen, seen.piece_equal(appeal.note), f"appeal note #{row.i} not shown as text")
+        watch.expect(seen, seen.piece_equal(appeal.decision_reason), f"decision #{row.i} not shown as text")
+        seen = watch.look(page, f"/claims/{claim.claim_number}/", f"claim page with appeal #{row.i}")
+        watch.expect(seen, seen.piece_equal(appeal.note), f"appeal note #{row.i} not shown as text on the claim")
+        decision = f"Decision: {appeal.decision_reason}"
+        watch.expect(seen, seen.piece_equal(decision), f"decision #{row.i} not shown as text on the claim")
+    watch.check_headers()
+
+
 def check_manager_pages(watch: Watch, page, rows):
     """The account manager: User Management, Update User, access reviews, their TINs' audit log."""
     manager = persona("manager@demo.test")
@@ -637,6 +689,9 @@ def test_every_string_in_every_field_is_shown_as_text(page, live_server, demo_da
     person = new_page(page, live_server, watch)
     sign_in_with_code(person, registrant.email, NEW_PASSWORD, codes[0])
     check_registrant_pages(watch, person, registrant, rows)
+    # Last: opening claims and payments writes the biller's audit events, which would push the
+    # events the Control Panel's trail is checked for out of its latest 50.
+    check_claim_pages(watch, page, analyst, rows)
 
     print(
         f"\n{len(CORPUS)} strings seeded in {seeded - started:.1f} s; {watch.pages_probed} pages probed, "
@@ -667,6 +722,8 @@ TYPED = {
     "invitation name": "<details open ontoggle=alert(1)>Ivy</details>",
     # Update User's "Add provider IDs" box: not an ID of the TIN, so it comes back with its error.
     "provider id": '"><img/src=x/onerror=alert(1)>',
+    "appeal note": "Line 1\n</p><script>alert(1)</script>\n{{7*7}} <a href=javascript:alert(1)>see</a>",
+    "appeal decision": '<iframe srcdoc="<script>alert(1)</script>"></iframe> Upheld {% now "Y" %}',
 }
 REGISTRANT_EMAIL = "nora.corpus@demo.test"
 
@@ -766,6 +823,30 @@ def test_one_string_per_field_typed_into_the_real_forms(page, live_server, demo_
     organizations = watch.look(analyst, "/control-panel/organizations/", "Organizations")
     cell = f"{TYPED['payer-routed name']} pat.corpus@demo.test · {TYPED['payer-routed phone']}"
     watch.expect(organizations, organizations.piece_equal(cell), "waiting registration not shown as text")
+
+    # The biller appeals a denied claim; the analyst takes and decides it.
+    denied = Claim.objects.filter(provider_identifier__value="1234567893", status="denied").order_by("claim_number")[0]
+    biller.goto(f"/claims/{denied.claim_number}/appeal/")
+    biller.locator("label", has_text=re.compile("^Appeal$")).click()
+    biller.get_by_label("Reason").select_option("other")
+    biller.get_by_label("Why the decision should change").fill(TYPED["appeal note"])
+    biller.get_by_role("button", name="Send to the plan").click()
+    expect(biller.get_by_role("heading", name=re.compile("^Appeal submitted"))).to_be_visible()
+    appeal = Appeal.objects.get(claim=denied)
+    seen = watch.look(biller, None, "claim page with the appeal")
+    watch.expect(seen, seen.piece_equal(appeal.note), "appeal note not shown as text on the claim")
+    analyst.goto(f"/control-panel/appeals/{appeal.uuid}/")
+    analyst.get_by_role("button", name="Take this appeal").click()
+    analyst.locator("label", has_text=re.compile("^Upheld")).click()
+    analyst.get_by_label("Reason for the decision").fill(TYPED["appeal decision"])
+    analyst.get_by_role("button", name="Decide").click()
+    expect(analyst.get_by_text(re.compile("^Upheld: the decision stands on"))).to_be_visible()
+    appeal.refresh_from_db()
+    seen = watch.look(analyst, None, "Control Panel appeal decided")
+    watch.expect(seen, seen.piece_equal(appeal.note), "appeal note not shown as text in the Control Panel")
+    watch.expect(seen, seen.piece_equal(appeal.decision_reason), "decision not shown as text in the Control Panel")
+    seen = watch.look(biller, f"/claims/{denied.claim_number}/", "claim page with the decision")
+    watch.expect(seen, seen.piece_equal(f"Decision: {appeal.decision_reason}"), "decision not shown as text")
 
     # The account manager verifies the registrant with seed 004's three comments and invites someone.
     manager = new_page(page, live_server, watch)

@@ -41,6 +41,9 @@ WALK: dict[str, frozenset[str]] = {
             "claims:list",
             "claims:detail",
             "claims:eligibility",
+            "claims:payments",
+            "claims:payment",
+            "claims:appeal_new",
             "accounts:password_change",
             "help:index",
             "help:page",
@@ -84,6 +87,8 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:assessments",
             "control_panel:assessment",
             "control_panel:health_records",
+            "control_panel:appeals",
+            "control_panel:appeal",
             "help:index",
             "help:page",
         }

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -28,8 +29,11 @@ from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
 from assessments.models import Assessment
 from assessments.services import assessment_start, assessment_submit
-from claims.models import Claim, Member
+from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
+from claims.models import Appeal, Claim, Member, Remittance
+from claims.remittance import remittance_import
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
+from claims.tests.remittance_builder import file_for
 from conftest import make_provider, verified_login
 from health_records.models import BundleImport, CareGap, CareGapRule, Medication
 from health_records.services import care_gap_rules_load
@@ -71,6 +75,10 @@ class World:
     colleague_thread: Thread  # biller ↔ manager inside org
     access_request: AccessRequest  # biller's open Add Facility request for npi2, with its payer thread
     claim: Claim  # billed under npi
+    payment: Remittance  # an 835 payment to org paying claim
+    appeal: Appeal  # the biller's open reconsideration of another claim of npi, with one PDF
+    review_appeal: Appeal  # the biller's appeal of a third claim, taken by the analyst
+    decided_appeal: Appeal  # the biller's appeal of a fourth claim, overturned by the analyst
     member: Member  # covered today
     campaign: ReviewCampaign  # open, for org only
     task: ReviewTask  # org's task of the campaign
@@ -104,6 +112,24 @@ def build_world() -> World:
     access_request = access_request_create(requester=biller, items=[("npi", npi2.value)], note="New office")
 
     claim = ClaimFactory(provider_identifier=npi, claim_number="C2026MX0001")
+    remittance_import(text=file_for([claim], trace="EFTMX0005"))
+    payment = Remittance.objects.get(trace_number="EFTMX0005")
+    appeals = []
+    for number in ("C2026MX0002", "C2026MX0003", "C2026MX0004"):
+        appeals.append(
+            appeal_submit(
+                actor=biller,
+                claim=ClaimFactory(provider_identifier=npi, claim_number=number),
+                kind="reconsideration",
+                reason="other",
+                note=f"Please look again at {number} (appeal MX-6).",
+                files=[SimpleUploadedFile("records.pdf", b"%PDF-1.4\n%matrix\n")] if number.endswith("2") else [],
+            )
+        )
+    appeal, review_appeal, decided_appeal = appeals
+    appeal_take(actor=analyst, appeal=review_appeal)
+    appeal_take(actor=analyst, appeal=decided_appeal)
+    appeal_decide(actor=analyst, appeal=decided_appeal, outcome="overturned", reason="Records support it.")
     member = MemberFactory(member_id="M900000001", date_of_birth=MEMBER_BIRTH_DATE)
     CoverageFactory(member=member)
 
@@ -180,6 +206,10 @@ def build_world() -> World:
         colleague_thread=colleague_thread,
         access_request=access_request,
         claim=claim,
+        payment=payment,
+        appeal=appeal,
+        review_appeal=review_appeal,
+        decided_appeal=decided_appeal,
         member=member,
         campaign=campaign,
         task=task,

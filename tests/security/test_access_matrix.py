@@ -64,6 +64,7 @@ from accounts.models import (
     User,
 )
 from assessments.models import Assessment
+from claims.models import Appeal
 from health_records.models import RecordOptOut
 from mailbox.models import Message, Participant, Thread
 from outbox.models import OutboundEmail
@@ -108,6 +109,15 @@ MATRIX: dict[str, tuple[str, ...]] = {
     # Claims and Eligibility (owner: the biller, npi in scope with Claims and Eligibility)
     "claims-list":              ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "claim-view":               ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claims-export":            ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "payments-list":            ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "payment-view":             ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "payment-835":              ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "payment-pdf":              ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "appeal-form":              ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "appeal-submit":            ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "appeal-document":          ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "appeal-letter":            ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "eligibility-form":         ("200",  "403",             "200",         "200",         "200",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Any Eligibility holder may ask about any member: the birth date is the proof (claims.services).
     "eligibility-check":        ("200+", "403",             "200+",        "200+",        "200+",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
@@ -157,6 +167,11 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "cp-audit-export":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-reviews-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-review-open":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-appeals-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-appeal-view":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-appeal-document":       ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200"),
+    "cp-appeal-take":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-appeal-decide":         ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-review-view":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-review-keep":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
 }
@@ -214,6 +229,9 @@ def _url(name: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
 
 BILLER = lambda w: w.biller.uuid  # noqa: E731
 TASK = lambda w: w.task.uuid  # noqa: E731
+PAYMENT = lambda w: w.payment.uuid  # noqa: E731
+APPEAL = lambda w: w.appeal.uuid  # noqa: E731
+DOCUMENT = lambda w: w.appeal.documents.get().uuid  # noqa: E731
 THREAD = lambda w: w.thread.uuid  # noqa: E731
 COLLEAGUE_THREAD = lambda w: w.colleague_thread.uuid  # noqa: E731
 IN_30_DAYS = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
@@ -353,6 +371,59 @@ PROBES: dict[str, Probe] = {
         owner="biller",
         level=AccessLevel.CLAIMS,
         marker=lambda w: w.claim.claim_number,
+    ),
+    "claims-export": Probe(
+        "get", _url("claims:export"), owner="biller", level=AccessLevel.CLAIMS, marker=lambda w: w.claim.claim_number
+    ),
+    "payments-list": Probe(
+        "get",
+        _url("claims:payments"),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: w.payment.trace_number,
+    ),
+    "payment-view": Probe(
+        "get",
+        _url("claims:payment", PAYMENT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: w.claim.claim_number,
+    ),
+    "payment-835": Probe(
+        "get",
+        _url("claims:payment_835", PAYMENT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: f"CLP*{w.claim.claim_number}",
+    ),
+    # A PDF's text is compressed: the answer is the status; its content is tested in claims.tests.
+    "payment-pdf": Probe("get", _url("claims:payment_pdf", PAYMENT), owner="biller", level=AccessLevel.CLAIMS),
+    "appeal-form": Probe(
+        "get",
+        _url("claims:appeal_new", lambda w: w.claim.claim_number),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: w.claim.claim_number,
+    ),
+    "appeal-submit": Probe(
+        "post",
+        _url("claims:appeal_new", lambda w: w.claim.claim_number),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        data=lambda w: {"kind": "appeal", "reason": "coding", "note": "Modifier 25 applies."},
+        state=lambda w: Appeal.objects.filter(claim=w.claim).count(),
+    ),
+    "appeal-document": Probe(
+        "get",
+        _url("claims:appeal_document", APPEAL, DOCUMENT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+    ),
+    "appeal-letter": Probe(
+        "get",
+        _url("claims:appeal_letter", lambda w: w.decided_appeal.uuid),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
     ),
     "eligibility-form": Probe("get", _url("claims:eligibility"), owner="biller", level=AccessLevel.ELIGIBILITY),
     "eligibility-check": Probe(
@@ -541,6 +612,27 @@ PROBES: dict[str, Probe] = {
         **_cp_manager,
         data=lambda w: {"name": "Second round", "due_on": IN_30_DAYS, "grace_days": "14", "tins": ""},
         state=lambda w: ReviewCampaign.objects.count(),
+    ),
+    "cp-appeals-list": Probe(
+        "get", _url("control_panel:appeals"), **_cp_biller, marker=lambda w: w.appeal.claim.claim_number
+    ),
+    "cp-appeal-view": Probe(
+        "get", _url("control_panel:appeal", APPEAL), **_cp_biller, marker=lambda w: w.appeal.claim.claim_number
+    ),
+    "cp-appeal-document": Probe("get", _url("control_panel:appeal_document", APPEAL, DOCUMENT), **_cp_biller),
+    "cp-appeal-take": Probe(
+        "post",
+        _url("control_panel:appeal_take", APPEAL),
+        **_cp_biller,
+        data=lambda w: {},
+        state=lambda w: Appeal.objects.values_list("status", flat=True).get(pk=w.appeal.pk),
+    ),
+    "cp-appeal-decide": Probe(
+        "post",
+        _url("control_panel:appeal_decide", lambda w: w.review_appeal.uuid),
+        **_cp_biller,
+        data=lambda w: {"outcome": "upheld", "reason": "The records do not support it."},
+        state=lambda w: Appeal.objects.values_list("status", flat=True).get(pk=w.review_appeal.pk),
     ),
     "cp-review-view": Probe(
         "get", _url("control_panel:review", lambda w: w.campaign.uuid), **_cp_manager, marker=lambda w: w.campaign.name
