@@ -21,6 +21,7 @@ LAYERS = [
     "user_management",  # account managers' and payer staff's user pages, nightly jobs
     "access_reviews",  # periodic access reviews
     "claims",  # claims and eligibility
+    "authorizations",  # prior authorizations: requests, the payer's review, decision letters, metrics
     "devdata",  # demo and load data: writes every app's rows
     "portal",
 ]
