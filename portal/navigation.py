@@ -40,6 +40,7 @@ PROVIDER_ITEMS = [
     NavItem("Message Box", "mailbox:inbox", _level(AccessLevel.MESSAGE_BOX)),
     NavItem("Claims", "claims:list", _level(AccessLevel.CLAIMS)),
     NavItem("Eligibility", "claims:eligibility", _level(AccessLevel.ELIGIBILITY)),
+    NavItem("Authorizations", "authorizations:list", _level(AccessLevel.AUTHORIZATIONS)),
     NavItem("User Management", "accounts:user_management", _level(AccessLevel.MANAGE_ACCOUNT)),
 ]
 PAYER_ITEMS = [

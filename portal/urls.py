@@ -101,6 +101,7 @@ urlpatterns = [
     path("messages/", include("mailbox.urls")),
     path("control-panel/", include(control_panel_patterns)),
     path("", include(claims_patterns)),
+    path("authorizations/", include("authorizations.urls")),
     path("help/", include(help_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

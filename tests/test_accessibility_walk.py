@@ -45,6 +45,8 @@ NOT_PAGES = {
     "control_panel:review_keep": POST_ONLY,
     "control_panel:registration_decide": POST_ONLY,
     "control_panel:organization_verify": POST_ONLY,
+    "authorizations:letter": "a PDF download (the decision letter)",
+    "authorizations:attachment": "a file download (PDF, TIFF, JPEG or PNG)",
 }
 
 
@@ -69,6 +71,7 @@ def test_the_walk_and_the_exemptions_name_real_urls():
         "test_signed_out_pages_and_second_factor",
         "test_biller_pages",
         "test_account_manager_pages",
+        "test_authorizations_pages",
         "test_control_panel_pages",
     }
 

@@ -35,7 +35,14 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
         "identifier_uuid": world.npi.uuid,
         "claim_number": world.claim.claim_number,
         "passkey_id": world.passkey.credential_id_sha256,
+        "authorization_uuid": world.authorization.uuid,
+        "attachment_uuid": world.attachment.uuid,
+        "step": "review",
     }
+    if name.startswith("authorizations:draft_"):
+        values["authorization_uuid"] = world.authorization_draft.uuid
+    elif name == "authorizations:letter":
+        values["authorization_uuid"] = world.decided_authorization.uuid
     if params == ["slug"]:
         return [{"slug": page.slug} for page in help_pages.PAGES]
     missing = [p for p in params if p not in values]

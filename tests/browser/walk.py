@@ -60,6 +60,18 @@ WALK: dict[str, frozenset[str]] = {
             "help:page",
         }
     ),
+    "test_authorizations_pages": frozenset(
+        {
+            "authorizations:list",
+            "authorizations:needed",
+            "authorizations:new",
+            "authorizations:draft_step",
+            "authorizations:draft_delete",  # its confirmation page
+            "authorizations:detail",
+            "authorizations:information",
+            "authorizations:withdraw",  # its confirmation page
+        }
+    ),
     "test_control_panel_pages": frozenset(
         {
             "control_panel:home",

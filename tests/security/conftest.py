@@ -25,6 +25,8 @@ from accounts.services.access import access_levels_set, scope_add
 from accounts.services.registration import registration_submit
 from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
+from authorizations.models import Attachment, AuthorizationRequest
+from authorizations.tests.builders import matrix_authorizations
 from claims.models import Claim, Member
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
 from conftest import make_provider, verified_login
@@ -71,6 +73,10 @@ class World:
     task: ReviewTask  # org's task of the campaign
     registration: Registration  # a registrant under org's TIN, routed to the payer
     passkey: WebAuthnCredential  # the biller's passkey
+    authorization: AuthorizationRequest  # manager's request under npi, the plan waiting for information
+    attachment: Attachment  # of that request
+    decided_authorization: AuthorizationRequest  # manager's decided request under npi, with its letter
+    authorization_draft: AuthorizationRequest  # manager's draft under npi, at the review step
 
 
 def build_world() -> World:
@@ -120,6 +126,10 @@ def build_world() -> World:
         user=biller, name="Matrix key MX-4", credential_id=b"matrix-passkey-mx-4", public_key=b"\x00", confirmed=True
     )
 
+    authorization, decided_authorization, authorization_draft = matrix_authorizations(
+        requester=manager, provider=npi, member=member, analyst=analyst
+    )
+
     return World(
         org=org,
         other_org=other_org,
@@ -139,6 +149,10 @@ def build_world() -> World:
         task=task,
         registration=registration,
         passkey=passkey,
+        authorization=authorization,
+        attachment=authorization.attachments.get(),
+        decided_authorization=decided_authorization,
+        authorization_draft=authorization_draft,
     )
 
 

@@ -125,4 +125,7 @@ class Command(BaseCommand):
         from devdata.claims import seed_demo_claims
 
         seed_demo_claims()
+        from devdata.authorizations import seed_demo_authorizations
+
+        seed_demo_authorizations()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))
