@@ -49,6 +49,7 @@ PAYER_ITEMS = [
     NavItem("Users", "control_panel:users", _payer),
     NavItem("Organizations", "control_panel:organizations", _payer),
     NavItem("Requests", "control_panel:requests", _payer),
+    NavItem("Authorizations", "control_panel:authorizations", _payer),
     NavItem("Reviews", "control_panel:reviews", _payer),
     NavItem("Audit", "control_panel:audit", _payer),
 ]

@@ -47,6 +47,11 @@ NOT_PAGES = {
     "control_panel:organization_verify": POST_ONLY,
     "authorizations:letter": "a PDF download (the decision letter)",
     "authorizations:attachment": "a file download (PDF, TIFF, JPEG or PNG)",
+    "control_panel:authorization_letter": "a PDF download (the decision letter)",
+    "control_panel:authorization_attachment": "a file download (PDF, TIFF, JPEG or PNG)",
+    "control_panel:authorization_take": POST_ONLY,
+    "control_panel:authorization_information": "a POST; with errors it answers with the review page, walked",
+    "control_panel:authorization_extend": "a POST; with errors it answers with the review page, walked",
 }
 
 

@@ -8,7 +8,8 @@ from devdata.authorizations import draft_for, load_demo_tables
 
 
 def matrix_authorizations(*, requester, provider, member, analyst):
-    """(a request waiting for information, a decided request with its letter, a draft)."""
+    """(a request waiting for information, a decided request with its letter, a draft, a request
+    just submitted)."""
     load_demo_tables()
     waiting = services.authorization_submit(
         actor=requester, draft=draft_for(requester=requester, provider=provider, member=member, codes=("72148",))
@@ -23,6 +24,9 @@ def matrix_authorizations(*, requester, provider, member, analyst):
         analyst=analyst, authorization=decided, choices={1: services.LineChoice(decision=LineDecision.APPROVED)}
     )
     draft = draft_for(requester=requester, provider=provider, member=member, codes=("K0823",))
+    fresh = services.authorization_submit(
+        actor=requester, draft=draft_for(requester=requester, provider=provider, member=member, codes=("L1832",))
+    )
     waiting.refresh_from_db()
     decided.refresh_from_db()
-    return waiting, decided, draft
+    return waiting, decided, draft, fresh

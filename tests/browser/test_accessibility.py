@@ -506,6 +506,22 @@ def test_control_panel_pages(page, demo_data):
     audit.check("Review campaign")
     page.goto("/control-panel/audit/")
     audit.check("Audit")
+    from authorizations.models import AuthorizationRequest, RequestStatus
+
+    page.goto("/control-panel/authorizations/")
+    audit.check("Authorizations queue")
+    waiting = AuthorizationRequest.objects.get(status=RequestStatus.INFO_REQUESTED)
+    page.goto(f"/control-panel/authorizations/{waiting.uuid}/")
+    audit.check("Authorization review")
+    page.get_by_role("button", name="Decide and send the letter").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Authorization review, decision with errors")
+    page.get_by_role("button", name="Extend").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Authorization review, extension with errors")
+    decided = AuthorizationRequest.objects.get(status=RequestStatus.PARTIALLY_APPROVED)
+    page.goto(f"/control-panel/authorizations/{decided.uuid}/")
+    audit.check("Authorization review, decided")
     page.goto("/help/")
     audit.check("Help index, plan staff")
     page.goto("/help/mailbox/")
@@ -524,6 +540,8 @@ def test_control_panel_pages(page, demo_data):
             f"/control-panel/mailbox/{access_request.thread.uuid}/",
             "/control-panel/audit/",
             f"/control-panel/organizations/{organization.uuid}/",
+            "/control-panel/authorizations/",
+            f"/control-panel/authorizations/{waiting.uuid}/",
         ],
     )
     _assert_walked(audit, "test_control_panel_pages")

@@ -83,6 +83,8 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:organizations",
             "control_panel:organization",
             "control_panel:requests",
+            "control_panel:authorizations",
+            "control_panel:authorization",
             "control_panel:reviews",
             "control_panel:review",
             "control_panel:audit",

@@ -77,6 +77,7 @@ class World:
     attachment: Attachment  # of that request
     decided_authorization: AuthorizationRequest  # manager's decided request under npi, with its letter
     authorization_draft: AuthorizationRequest  # manager's draft under npi, at the review step
+    new_authorization: AuthorizationRequest  # manager's request under npi, just submitted, taken by nobody
 
 
 def build_world() -> World:
@@ -126,7 +127,7 @@ def build_world() -> World:
         user=biller, name="Matrix key MX-4", credential_id=b"matrix-passkey-mx-4", public_key=b"\x00", confirmed=True
     )
 
-    authorization, decided_authorization, authorization_draft = matrix_authorizations(
+    authorization, decided_authorization, authorization_draft, new_authorization = matrix_authorizations(
         requester=manager, provider=npi, member=member, analyst=analyst
     )
 
@@ -153,6 +154,7 @@ def build_world() -> World:
         attachment=authorization.attachments.get(),
         decided_authorization=decided_authorization,
         authorization_draft=authorization_draft,
+        new_authorization=new_authorization,
     )
 
 

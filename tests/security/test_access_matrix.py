@@ -155,6 +155,15 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "auth-draft-view":          ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "auth-draft-save":          ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "auth-draft-delete":        ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Control Panel: prior authorizations (the object: the manager's requests).
+    "cp-auth-queue":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-auth-view":             ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-auth-take":             ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-auth-information":      ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-auth-extend":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-auth-decide":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-auth-letter":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200"),
+    "cp-auth-attachment":       ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200"),
 }
 # fmt: on
 
@@ -221,6 +230,7 @@ _cp_manager = {"owner": "manager", "control_panel": True}
 _authorizations = {"owner": "manager", "level": AccessLevel.AUTHORIZATIONS}
 AUTH = lambda w: w.authorization.uuid  # noqa: E731
 DRAFT = lambda w: w.authorization_draft.uuid  # noqa: E731
+NEW_AUTH = lambda w: w.new_authorization.uuid  # noqa: E731
 
 
 def _auth_status(authorization) -> str:
@@ -548,6 +558,48 @@ PROBES: dict[str, Probe] = {
         **_authorizations,
         data=lambda w: {"confirmed": "yes"},
         state=lambda w: AuthorizationRequest.objects.filter(pk=w.authorization_draft.pk).exists(),
+    ),
+    "cp-auth-queue": Probe(
+        "get", _url("control_panel:authorizations"), **_cp_manager, marker=lambda w: w.authorization.reference
+    ),
+    "cp-auth-view": Probe(
+        "get", _url("control_panel:authorization", AUTH), **_cp_manager, marker=lambda w: w.authorization.reference
+    ),
+    "cp-auth-take": Probe(
+        "post",
+        _url("control_panel:authorization_take", NEW_AUTH),
+        **_cp_manager,
+        data=lambda w: {},
+        state=lambda w: AuthorizationRequest.objects.values_list("assigned_to", flat=True).get(
+            pk=w.new_authorization.pk
+        ),
+    ),
+    "cp-auth-information": Probe(
+        "post",
+        _url("control_panel:authorization_information", NEW_AUTH),
+        **_cp_manager,
+        data=lambda w: {"needed": "Therapy notes", "deadline": IN_30_DAYS},
+        state=lambda w: _auth_status(w.new_authorization),
+    ),
+    "cp-auth-extend": Probe(
+        "post",
+        _url("control_panel:authorization_extend", AUTH),
+        **_cp_manager,
+        data=lambda w: {"days": "5", "reason": "Waiting for records"},
+        state=lambda w: AuthorizationRequest.objects.values_list("due_at", flat=True).get(pk=w.authorization.pk),
+    ),
+    "cp-auth-decide": Probe(
+        "post",
+        _url("control_panel:authorization", AUTH),
+        **_cp_manager,
+        data=lambda w: {"line1-decision": "denied", "line1-reason_code": "DOC01"},
+        state=lambda w: _auth_status(w.authorization),
+    ),
+    "cp-auth-letter": Probe(
+        "get", _url("control_panel:authorization_letter", lambda w: w.decided_authorization.uuid), **_cp_manager
+    ),
+    "cp-auth-attachment": Probe(
+        "get", _url("control_panel:authorization_attachment", AUTH, lambda w: w.attachment.uuid), **_cp_manager
     ),
 }
 
