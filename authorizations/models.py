@@ -108,6 +108,10 @@ class AuthorizationService(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.description}"
 
+    @property
+    def category_labels(self) -> list[str]:
+        return [Category(value).label for value in self.categories]
+
     def applies_to(self, *, category: str = "", plan_code: str = "") -> bool:
         """Whether a request is needed for this category and plan (empty lists mean every one)."""
         if not self.requires_authorization:

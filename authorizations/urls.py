@@ -22,3 +22,9 @@ urlpatterns = [
         name="attachment",
     ),
 ]
+
+# Public pages (no sign-in), mounted at /prior-authorization/ in the "prior_authorization" namespace.
+public_urlpatterns = [
+    path("metrics/", views.public_metrics, name="metrics"),
+    path("services/", views.public_services, name="services"),
+]

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -472,3 +473,50 @@ def draft_delete(request: HttpRequest, authorization_uuid: uuid.UUID) -> HttpRes
         return redirect(step_url)
     messages.success(request, f"The draft {draft.reference} was deleted.")
     return redirect("authorizations:list")
+
+
+# --- public pages (no sign-in) ---------------------------------------------------------------------
+
+METRIC_LABELS = {
+    "standard_requests_received": "Standard requests received",
+    "standard_requests_decided": "Standard requests decided",
+    "standard_approved_percent": "Standard requests approved (%)",
+    "standard_denied_percent": "Standard requests denied (%)",
+    "standard_approved_after_extension_percent": "Standard requests approved after an extended time frame (%)",
+    "standard_average_hours_to_decision": "Standard: average time from receipt to decision (hours)",
+    "standard_median_hours_to_decision": "Standard: median time from receipt to decision (hours)",
+    "expedited_requests_received": "Expedited requests received",
+    "expedited_requests_decided": "Expedited requests decided",
+    "expedited_approved_percent": "Expedited requests approved (%)",
+    "expedited_denied_percent": "Expedited requests denied (%)",
+    "expedited_average_hours_to_decision": "Expedited: average time from receipt to decision (hours)",
+    "expedited_median_hours_to_decision": "Expedited: median time from receipt to decision (hours)",
+    "approved_after_appeal_percent": "Requests approved after appeal (%)",
+}
+FIRST_METRICS_YEAR = 2026
+
+
+@login_not_required
+@require_GET
+def public_metrics(request: HttpRequest) -> HttpResponse:
+    """The figures CMS-0057-F asks the plan to publish, for a calendar year, from the records."""
+    this_year = timezone.localdate().year
+    years = list(range(this_year, FIRST_METRICS_YEAR - 1, -1))
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        year = this_year
+    if year not in years:
+        year = this_year
+    metrics = selectors.metrics_for_year(year=year)
+    rows = [(METRIC_LABELS[key], value) for key, value in metrics.rows() if key in METRIC_LABELS]
+    return render(
+        request, "authorizations/public_metrics.html", {"metrics": metrics, "rows": rows, "years": years, "year": year}
+    )
+
+
+@login_not_required
+@require_GET
+def public_services(request: HttpRequest) -> HttpResponse:
+    """The public list of services that need prior authorization."""
+    return render(request, "authorizations/public_services.html", {"services": list(selectors.public_services())})

@@ -7,6 +7,7 @@ from access_requests.views import mailbox as mailbox_views
 from access_requests.views import requests as access_request_views
 from access_reviews import views as review_views
 from accounts import urls as accounts_urls
+from authorizations import urls as authorization_urls
 from authorizations import views_control_panel as authorization_views
 from claims import urls as claims_urls
 from portal import views
@@ -122,6 +123,7 @@ urlpatterns = [
     path("control-panel/", include(control_panel_patterns)),
     path("", include(claims_patterns)),
     path("authorizations/", include("authorizations.urls")),
+    path("prior-authorization/", include((authorization_urls.public_urlpatterns, "prior_authorization"))),
     path("help/", include(help_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -220,3 +220,19 @@ def test_same_tin_user_with_the_level_sees_submitted_not_drafts(client, org, npi
     login_as(colleague)
     content = client.get(reverse("authorizations:list")).content.decode()
     assert authorization.reference in content and draft.reference not in content
+
+
+def test_public_metrics_and_services_need_no_login(client, submitted, analyst):
+    authorization = submitted(urgency=Urgency.EXPEDITED)
+    services.authorization_decide(
+        analyst=analyst,
+        authorization=authorization,
+        choices={n: services.LineChoice(decision=LineDecision.APPROVED) for n in (1, 2)},
+    )
+    year = timezone.now().year
+    content = client.get(reverse("prior_authorization:metrics"), {"year": year}).content.decode()
+    assert f"Prior authorization metrics, {year}" in content
+    assert 'Expedited requests approved (%)</th><td data-label="Value">100.0' in content
+    assert client.get(reverse("prior_authorization:metrics"), {"year": "abc"}).status_code == 200
+    listing = client.get(reverse("prior_authorization:services")).content.decode()
+    assert "E0601" in listing and "Durable medical equipment" in listing and "99213" not in listing

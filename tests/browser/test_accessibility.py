@@ -153,6 +153,10 @@ def test_signed_out_pages_and_second_factor(page, demo_data):
 
     page.goto("/help/signing-in/")
     audit.check("Help, signing in, signed out")
+    page.goto("/prior-authorization/metrics/")
+    audit.check("Prior authorization metrics, public")
+    page.goto("/prior-authorization/services/")
+    audit.check("Services that need prior authorization, public")
 
     page.goto("/this-page-does-not-exist/")
     audit.check("404, signed out")

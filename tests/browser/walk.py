@@ -18,6 +18,8 @@ WALK: dict[str, frozenset[str]] = {
             "accounts:register_complete",
             "accounts:register_mfa",
             "help:page",
+            "prior_authorization:metrics",
+            "prior_authorization:services",
             "accounts:mfa",
             "accounts:mfa_enroll",
         }
