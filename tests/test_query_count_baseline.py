@@ -54,6 +54,13 @@ PAGES: dict[str, tuple[str, str, Args]] = {
         "access_requests:detail",
         lambda w: {"request_uuid": w.access_request.uuid},
     ),
+    # Prior authorizations (the manager requested them under npi)
+    "authorizations:list": ("manager", "authorizations:list", NONE),
+    "authorizations:detail": (
+        "manager",
+        "authorizations:detail",
+        lambda w: {"authorization_uuid": w.authorization.uuid},
+    ),
     # User Management and access reviews
     "accounts:user_management": ("manager", "accounts:user_management", NONE),
     "accounts:update_user": ("manager", "accounts:update_user", lambda w: {"user_uuid": w.biller.uuid}),
@@ -80,6 +87,12 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     "control_panel:audit": ("analyst", "control_panel:audit", NONE),
     "control_panel:reviews": ("analyst", "control_panel:reviews", NONE),
     "control_panel:review": ("analyst", "control_panel:review", lambda w: {"campaign_uuid": w.campaign.uuid}),
+    "control_panel:authorizations": ("analyst", "control_panel:authorizations", NONE),
+    "control_panel:authorization": (
+        "analyst",
+        "control_panel:authorization",
+        lambda w: {"authorization_uuid": w.authorization.uuid},
+    ),
     "control_panel:organizations": ("analyst", "control_panel:organizations", NONE),
     "control_panel:organization": (
         "analyst",
