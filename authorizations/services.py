@@ -826,8 +826,6 @@ def decision_letter_pdf(authorization: AuthorizationRequest, lines: list[Service
         else:
             outcome = line.get_decision_display()
             approved = f"{line.approved_units} units, {line.approved_from:%m/%d/%Y} to {line.approved_to:%m/%d/%Y}"
-        if line.decision_note:
-            outcome += f" {line.decision_note}"
         requested = f"{line.units} units, {line.date_from:%m/%d/%Y} to {line.date_to:%m/%d/%Y}"
         code = f"{line.code} {line.modifiers}".strip()
         rows.append([str(line.line_number), code, requested, approved, outcome])
@@ -856,6 +854,10 @@ def decision_letter_pdf(authorization: AuthorizationRequest, lines: list[Service
             )
         )
     blocks.append(pdf.Table(header=["Line", "Code", "Requested", "Approved", "Decision"], rows=rows))
+    # Notes are the reviewer's own words: paragraphs below the table, which wrap whatever they hold.
+    for line in lines:
+        if line.decision_note:
+            blocks.append(pdf.Paragraph(f"Line {line.line_number}, note from the reviewer: {line.decision_note}"))
     if any(line.decision == LineDecision.DENIED for line in lines):
         blocks.append(
             pdf.Paragraph(

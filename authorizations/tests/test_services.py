@@ -475,3 +475,12 @@ def test_access_rule_reaches_requests_through_the_provider_id(submitted, request
     # Another TIN, the same TIN without the level, and payer staff (Control Panel only) see nothing.
     for user in (outsider, biller, analyst):
         assert not AuthorizationRequest.objects.restrict(user, level).exists()
+
+
+def test_the_letter_survives_long_unbroken_words(submitted, analyst):
+    authorization = submitted(codes=("E0601",))
+    note = "<b>" + "x" * 1990 + "</b>"
+    choices = {1: services.LineChoice(decision=LineDecision.DENIED, reason_code="DOC01", note=note)}
+    services.authorization_decide(analyst=analyst, authorization=authorization, choices=choices)
+    authorization.refresh_from_db()
+    assert default_storage.open(authorization.letter_name).read(5) == b"%PDF-"
