@@ -2,8 +2,9 @@
 live in authorizations.services, whose ValidationErrors the views put back on the form."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 
 from authorizations.models import (
     EXPEDITED_ATTESTATION,
@@ -304,8 +305,15 @@ class InformationRequestForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    days = forms.IntegerField(label="More days", min_value=1, max_value=14, widget=forms.NumberInput(attrs=TEXT))
+    days = forms.IntegerField(label="More days", min_value=1, widget=forms.NumberInput(attrs=TEXT))
     reason = forms.CharField(label="Reason (the provider is told)", max_length=2000, widget=forms.Textarea(attrs=AREA))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        maximum = settings.AUTH_EXTENSION_MAX_DAYS
+        self.fields["days"].max_value = maximum
+        self.fields["days"].validators.append(MaxValueValidator(maximum))
+        self.fields["days"].widget.attrs["max"] = maximum
 
 
 class LineDecisionForm(forms.Form):

@@ -53,6 +53,12 @@ PAGES = [
         "Find a claim or check a member's coverage for the provider IDs on your login.",
     ),
     HelpPage(
+        "authorizations",
+        "Prior authorizations",
+        PROVIDER,
+        "Check whether a service needs authorization, request it in steps, follow its decision and letter.",
+    ),
+    HelpPage(
         "user-management",
         "User Management for account managers",
         MANAGER,
@@ -69,6 +75,12 @@ PAGES = [
         "Mailbox: reviewing requests and messages",
         PAYER,
         "The team's shared inbox, taking a thread, deciding an Add Facility request.",
+    ),
+    HelpPage(
+        "authorizations-review",
+        "Reviewing prior authorizations",
+        PAYER,
+        "The queue by due time, taking a request, asking for information, extending, deciding each line.",
     ),
     HelpPage("users", "Users", PAYER, "Find a provider user, change status, levels and provider IDs."),
     HelpPage(
