@@ -86,6 +86,18 @@ class AuditAction(models.TextChoices):
     CARE_GAPS_EXPORTED = "care_gaps_exported", "Exported the care gaps list"
     FHIR_BUNDLE_IMPORTED = "fhir_bundle_imported", "Imported a FHIR bundle"
     HEALTH_RECORD_OPT_OUT_SET = "health_record_opt_out_set", "Changed a member's health record opt-out"
+    AUTH_DRAFT_SAVED = "auth_draft_saved", "Saved a prior authorization draft"
+    AUTH_DRAFT_DELETED = "auth_draft_deleted", "Deleted a prior authorization draft"
+    AUTH_SUBMITTED = "auth_submitted", "Submitted a prior authorization"
+    AUTH_WITHDRAWN = "auth_withdrawn", "Withdrew a prior authorization"
+    AUTH_TAKEN = "auth_taken", "Took a prior authorization for review"
+    AUTH_INFO_REQUESTED = "auth_info_requested", "Asked for information on a prior authorization"
+    AUTH_INFO_SENT = "auth_info_sent", "Sent information for a prior authorization"
+    AUTH_EXTENDED = "auth_extended", "Extended a prior authorization's time frame"
+    AUTH_DECIDED = "auth_decided", "Decided a prior authorization"
+    AUTH_ATTACHMENT_ADDED = "auth_attachment_added", "Attached a document to a prior authorization"
+    AUTH_ATTACHMENT_VIEWED = "auth_attachment_viewed", "Opened a prior authorization attachment"
+    AUTH_LETTER_VIEWED = "auth_letter_viewed", "Opened a prior authorization decision letter"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -47,4 +47,8 @@ def policy_context() -> dict:
         "REGISTRATION_LINK_HOURS": settings.REGISTRATION_LINK_HOURS,
         "INVITATION_DAYS": settings.INVITATION_DAYS,
         "SESSION_IDLE_MINUTES": idle_minutes(),
+        "AUTH_EXPEDITED_HOURS": settings.AUTH_EXPEDITED_HOURS,
+        "AUTH_STANDARD_DAYS": settings.AUTH_STANDARD_DAYS,
+        "AUTH_EXTENSION_MAX_DAYS": settings.AUTH_EXTENSION_MAX_DAYS,
+        "AUTH_DUE_SOON_HOURS": settings.AUTH_DUE_SOON_HOURS,
     }

@@ -59,6 +59,12 @@ PAGES = [
         "File a Health Risk Assessment or Notification of Pregnancy; open an attributed member's record and care gaps.",
     ),
     HelpPage(
+        "authorizations",
+        "Prior authorizations",
+        PROVIDER,
+        "Check whether a service needs authorization, request it in steps, follow its decision and letter.",
+    ),
+    HelpPage(
         "user-management",
         "User Management for account managers",
         MANAGER,
@@ -75,6 +81,12 @@ PAGES = [
         "Mailbox: reviewing requests and messages",
         PAYER,
         "The team's shared inbox, taking a thread, deciding an Add Facility request.",
+    ),
+    HelpPage(
+        "authorizations-review",
+        "Reviewing prior authorizations",
+        PAYER,
+        "The queue by due time, taking a request, asking for information, extending, deciding each line.",
     ),
     HelpPage("users", "Users", PAYER, "Find a provider user, change status, levels and provider IDs."),
     HelpPage(

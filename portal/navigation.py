@@ -42,6 +42,7 @@ PROVIDER_ITEMS = [
     NavItem("Eligibility", "claims:eligibility", _level(AccessLevel.ELIGIBILITY)),
     NavItem("Assessments", "assessments:list", _level(AccessLevel.ASSESSMENTS)),
     NavItem("Health Records", "health_records:index", _level(AccessLevel.HEALTH_RECORDS)),
+    NavItem("Authorizations", "authorizations:list", _level(AccessLevel.AUTHORIZATIONS)),
     NavItem("User Management", "accounts:user_management", _level(AccessLevel.MANAGE_ACCOUNT)),
 ]
 PAYER_ITEMS = [
@@ -50,6 +51,7 @@ PAYER_ITEMS = [
     NavItem("Users", "control_panel:users", _payer),
     NavItem("Organizations", "control_panel:organizations", _payer),
     NavItem("Requests", "control_panel:requests", _payer),
+    NavItem("Authorizations", "control_panel:authorizations", _payer),
     NavItem("Reviews", "control_panel:reviews", _payer),
     NavItem("Assessments", "control_panel:assessments", _payer),
     NavItem("Health Records", "control_panel:health_records", _payer),

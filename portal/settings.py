@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "accounts",
     "mailbox",
     "claims",
+    "authorizations",
     "access_requests",
     "user_management",
     "access_reviews",
@@ -397,6 +398,27 @@ STORAGES = {
     },
 }
 
+# --- prior authorizations ----------------------------------------------------------------------------
+# The decision clocks of CMS-0057-F: an expedited request is decided within AUTH_EXPEDITED_HOURS of
+# receipt, a standard one within AUTH_STANDARD_DAYS calendar days; a standard request may be
+# extended once by up to AUTH_EXTENSION_MAX_DAYS more days, with a reason. With
+# AUTH_INFO_REQUEST_PAUSES_CLOCK (off by default: the federal time frames run from receipt whatever
+# is asked), the clock stops while the plan waits for the information it asked for, and the due
+# time moves by the time waited once the provider answers.
+AUTH_EXPEDITED_HOURS = env_int("AUTH_EXPEDITED_HOURS", 72)
+AUTH_STANDARD_DAYS = env_int("AUTH_STANDARD_DAYS", 7)
+AUTH_EXTENSION_MAX_DAYS = env_int("AUTH_EXTENSION_MAX_DAYS", 14)
+AUTH_INFO_REQUEST_PAUSES_CLOCK = env_bool("AUTH_INFO_REQUEST_PAUSES_CLOCK", False)
+# Attachments of one request together (each file is limited by UPLOAD_MAX_MB).
+AUTH_REQUEST_MAX_BYTES = env_int("AUTH_REQUEST_MAX_MB", 50) * 1024 * 1024
+# The daily warning goes out for open requests due within this many hours.
+AUTH_DUE_SOON_HOURS = env_int("AUTH_DUE_SOON_HOURS", 24)
+for _name in ("AUTH_EXPEDITED_HOURS", "AUTH_STANDARD_DAYS", "AUTH_DUE_SOON_HOURS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1")
+if AUTH_EXTENSION_MAX_DAYS < 0:
+    raise ImproperlyConfigured("AUTH_EXTENSION_MAX_DAYS must be 0 or more")
+
 # --- background tasks ----------------------------------------------------------------------------
 # Without a broker (the embedded default) tasks run inline; the outbox still records every email.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
@@ -433,6 +455,11 @@ CELERY_BEAT_SCHEDULE = {
     "access-reviews-daily": {
         "task": "access_reviews.tasks.reviews_daily",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Prior authorizations: warns payer staff of open requests due within AUTH_DUE_SOON_HOURS.
+    "authorizations-due-soon": {
+        "task": "authorizations.tasks.authorizations_due_soon",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

@@ -8,6 +8,8 @@ from access_requests.views import requests as access_request_views
 from access_reviews import views as review_views
 from accounts import urls as accounts_urls
 from assessments import views as assessment_views
+from authorizations import urls as authorization_urls
+from authorizations import views_control_panel as authorization_views
 from claims import urls as claims_urls
 from health_records import views as health_record_views
 from portal import views
@@ -72,6 +74,25 @@ control_panel_patterns = (
         path("users/<uuid:user_uuid>/status/", user_views.user_status, name="user_status"),
         path("users/<uuid:user_uuid>/password-reset/", user_views.user_password_reset, name="user_password_reset"),
         path("requests/", access_request_views.control_panel_requests, name="requests"),
+        path("authorizations/", authorization_views.queue, name="authorizations"),
+        path("authorizations/<uuid:authorization_uuid>/", authorization_views.review, name="authorization"),
+        path("authorizations/<uuid:authorization_uuid>/take/", authorization_views.take, name="authorization_take"),
+        path(
+            "authorizations/<uuid:authorization_uuid>/information/",
+            authorization_views.information_request,
+            name="authorization_information",
+        ),
+        path(
+            "authorizations/<uuid:authorization_uuid>/extend/", authorization_views.extend, name="authorization_extend"
+        ),
+        path(
+            "authorizations/<uuid:authorization_uuid>/letter/", authorization_views.letter, name="authorization_letter"
+        ),
+        path(
+            "authorizations/<uuid:authorization_uuid>/attachments/<uuid:attachment_uuid>/",
+            authorization_views.attachment_download,
+            name="authorization_attachment",
+        ),
         path("audit/", views.control_panel_audit, name="audit"),
         path("audit/export.csv", views.control_panel_audit_export, name="audit_export"),
         path("reviews/", review_views.campaigns, name="reviews"),
@@ -115,6 +136,8 @@ urlpatterns = [
     path("", include(claims_patterns)),
     path("assessments/", include("assessments.urls")),
     path("health-records/", include("health_records.urls")),
+    path("authorizations/", include("authorizations.urls")),
+    path("prior-authorization/", include((authorization_urls.public_urlpatterns, "prior_authorization"))),
     path("help/", include(help_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

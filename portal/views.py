@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import payer_staff_required, request_levels
 from audit.pages import SCOPE_ALL, audit_export, audit_page
 from audit.selectors import audit_events_all
+from authorizations import selectors as authorization_selectors
 from core.charts import weekly_bars
 from portal import help as help_pages
 from portal import selectors
@@ -36,6 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @payer_staff_required
 def control_panel_home(request: HttpRequest) -> HttpResponse:
     context = selectors.payer_dashboard()
+    context["overdue_authorizations"] = authorization_selectors.overdue(limit=10)
     context["bars"] = weekly_bars(context["chart"])
     return render(request, "portal/dashboard_payer.html", context)
 

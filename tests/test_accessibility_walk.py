@@ -58,6 +58,13 @@ NOT_PAGES = {
     "control_panel:assessments_export": "a CSV download",
     "health_records:care_gaps_export": "a CSV download",
     "control_panel:health_records_opt_out": POST_ONLY,
+    "authorizations:letter": "a PDF download (the decision letter)",
+    "authorizations:attachment": "a file download (PDF, TIFF, JPEG or PNG)",
+    "control_panel:authorization_letter": "a PDF download (the decision letter)",
+    "control_panel:authorization_attachment": "a file download (PDF, TIFF, JPEG or PNG)",
+    "control_panel:authorization_take": POST_ONLY,
+    "control_panel:authorization_information": "a POST; with errors it answers with the review page, walked",
+    "control_panel:authorization_extend": "a POST; with errors it answers with the review page, walked",
 }
 
 
@@ -82,6 +89,7 @@ def test_the_walk_and_the_exemptions_name_real_urls():
         "test_signed_out_pages_and_second_factor",
         "test_biller_pages",
         "test_account_manager_pages",
+        "test_authorizations_pages",
         "test_control_panel_pages",
     }
 

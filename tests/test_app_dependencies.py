@@ -21,6 +21,7 @@ LAYERS = [
     "user_management",  # account managers' and payer staff's user pages, nightly jobs
     "access_reviews",  # periodic access reviews
     "claims",  # claims and eligibility
+    "authorizations",  # prior authorizations: requests, the payer's review, decision letters, metrics
     "assessments",  # HRA and NOP forms (FHIR Questionnaire) and the assessments filed with them
     "health_records",  # clinical data from FHIR bundles, attribution, opt-out, care gaps
     "devdata",  # demo and load data: writes every app's rows

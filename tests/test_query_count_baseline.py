@@ -61,6 +61,13 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     "assessments:detail": ("manager", "assessments:detail", lambda w: {"assessment_uuid": w.assessment.uuid}),
     "health_records:record": ("manager", "health_records:record", lambda w: {"member_uuid": w.hr_member.uuid}),
     "health_records:care_gaps": ("manager", "health_records:care_gaps", NONE),
+    # Prior authorizations (the manager requested them under npi)
+    "authorizations:list": ("manager", "authorizations:list", NONE),
+    "authorizations:detail": (
+        "manager",
+        "authorizations:detail",
+        lambda w: {"authorization_uuid": w.authorization.uuid},
+    ),
     # User Management and access reviews
     "accounts:user_management": ("manager", "accounts:user_management", NONE),
     "accounts:update_user": ("manager", "accounts:update_user", lambda w: {"user_uuid": w.biller.uuid}),
@@ -87,6 +94,12 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     "control_panel:audit": ("analyst", "control_panel:audit", NONE),
     "control_panel:reviews": ("analyst", "control_panel:reviews", NONE),
     "control_panel:review": ("analyst", "control_panel:review", lambda w: {"campaign_uuid": w.campaign.uuid}),
+    "control_panel:authorizations": ("analyst", "control_panel:authorizations", NONE),
+    "control_panel:authorization": (
+        "analyst",
+        "control_panel:authorization",
+        lambda w: {"authorization_uuid": w.authorization.uuid},
+    ),
     "control_panel:organizations": ("analyst", "control_panel:organizations", NONE),
     "control_panel:assessments": ("analyst", "control_panel:assessments", NONE),
     "control_panel:assessment": (

@@ -41,7 +41,14 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
         "assessment_uuid": world.assessment.uuid,
         "member_uuid": world.hr_member.uuid,
         "section": "medications",
+        "authorization_uuid": world.authorization.uuid,
+        "attachment_uuid": world.attachment.uuid,
+        "step": "review",
     }
+    if name.startswith("authorizations:draft_"):
+        values["authorization_uuid"] = world.authorization_draft.uuid
+    elif name in ("authorizations:letter", "control_panel:authorization_letter"):
+        values["authorization_uuid"] = world.decided_authorization.uuid
     if params == ["slug"]:
         return [{"slug": page.slug} for page in help_pages.PAGES]
     missing = [p for p in params if p not in values]

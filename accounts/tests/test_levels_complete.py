@@ -90,7 +90,8 @@ def test_no_hand_list_of_the_levels_outside_the_enum():
     offenders = []
     for path in paths:
         relative = path.relative_to(root)
-        if "migrations" in relative.parts or relative == Path("accounts/models.py"):  # history; the enum itself
+        # Migrations are history, the enum is the list, and tests name each level where they use it.
+        if {"migrations", "tests"} & set(relative.parts) or relative == Path("accounts/models.py"):
             continue
         text = path.read_text(errors="ignore")
         if all(level.value in text for level in AccessLevel) or all(level.label in text for level in AccessLevel):

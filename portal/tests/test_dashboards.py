@@ -384,8 +384,8 @@ def test_control_panel_home_query_count_is_pinned(
     # session, user, OTP device; navigation: Mailbox unread badge; user statuses, requests (open and
     # overdue), threads (unread and unassigned), organizations (all and unverified), without an
     # active manager, provider IDs, registrations waiting, late review tasks, chart received,
-    # chart decided, recent events.
-    with django_assert_num_queries(16):
+    # chart decided, recent events; overdue prior authorizations.
+    with django_assert_num_queries(17):
         assert client.get(reverse("control_panel:home")).status_code == 200
 
 

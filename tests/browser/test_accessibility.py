@@ -155,6 +155,10 @@ def test_signed_out_pages_and_second_factor(page, demo_data):
 
     page.goto("/help/signing-in/")
     audit.check("Help, signing in, signed out")
+    page.goto("/prior-authorization/metrics/")
+    audit.check("Prior authorization metrics, public")
+    page.goto("/prior-authorization/services/")
+    audit.check("Services that need prior authorization, public")
 
     page.goto("/this-page-does-not-exist/")
     audit.check("404, signed out")
@@ -358,6 +362,53 @@ def test_biller_pages(page, demo_data):
     audit.assert_clean()
 
 
+def test_authorizations_pages(page, demo_data):
+    from authorizations.models import AuthorizationRequest, RequestStatus
+
+    waiting = AuthorizationRequest.objects.get(status=RequestStatus.INFO_REQUESTED)
+    decided = AuthorizationRequest.objects.get(status=RequestStatus.PARTIALLY_APPROVED)
+    draft = AuthorizationRequest.objects.get(status=RequestStatus.DRAFT)
+    audit = AxeAudit(page)
+    sign_in(page, "manager@demo.test")
+    expect(page.get_by_role("heading", name="Welcome, Marge Manager")).to_be_visible()
+    page.goto("/authorizations/")
+    audit.check("Authorizations list")
+    page.goto("/authorizations/?created_from=not-a-date")
+    audit.check("Authorizations list, bad filter")
+    page.goto("/authorizations/needed/?codes=72148+99213+ZZZZZ")
+    audit.check("Is an authorization needed, answer")
+    page.goto("/authorizations/needed/?codes=")
+    audit.check("Is an authorization needed, with errors")
+    page.goto("/authorizations/new/")
+    audit.check("New request, member")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("New request, member with errors")
+    for step in ("member", "providers", "diagnoses", "services", "attachments", "review"):
+        page.goto(f"/authorizations/drafts/{draft.uuid}/{step}/")
+        audit.check(f"Draft, {step}")
+    page.goto(f"/authorizations/drafts/{draft.uuid}/diagnoses/")
+    page.get_by_label("Diagnosis 1 (primary)").fill("E11")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Draft, diagnoses with errors")
+    page.goto(f"/authorizations/drafts/{draft.uuid}/review/")
+    page.get_by_role("button", name="Delete the draft").click()
+    audit.check("Delete the draft, confirm")
+    page.goto(f"/authorizations/{decided.uuid}/")
+    audit.check("Authorization, decided")
+    page.goto(f"/authorizations/{waiting.uuid}/")
+    audit.check("Authorization, information requested")
+    page.goto(f"/authorizations/{waiting.uuid}/information/")
+    audit.check("Send information")
+    page.goto(f"/authorizations/{waiting.uuid}/")
+    page.get_by_role("button", name="Withdraw the request").click()
+    audit.check("Withdraw, confirm")
+    _check_on_a_phone(page, audit, ["/authorizations/", f"/authorizations/{decided.uuid}/"])
+    _assert_walked(audit, "test_authorizations_pages")
+    audit.assert_clean()
+
+
 def test_account_manager_pages(page, demo_data):
     _open_campaign()
     registration_submit(full_name="Pat Pending", email="pending@demo.test", phone="(217) 555-0199", tin="123456789")
@@ -557,6 +608,22 @@ def test_control_panel_pages(page, demo_data):
     page.get_by_role("button", name="Decide").click()
     expect(page.get_by_role("heading", name="Correct the marked fields")).to_be_visible()
     audit.check("Appeal, decision with errors")
+    from authorizations.models import AuthorizationRequest, RequestStatus
+
+    page.goto("/control-panel/authorizations/")
+    audit.check("Authorizations queue")
+    waiting = AuthorizationRequest.objects.get(status=RequestStatus.INFO_REQUESTED)
+    page.goto(f"/control-panel/authorizations/{waiting.uuid}/")
+    audit.check("Authorization review")
+    page.get_by_role("button", name="Decide and send the letter").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Authorization review, decision with errors")
+    page.get_by_role("button", name="Extend").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Authorization review, extension with errors")
+    decided = AuthorizationRequest.objects.get(status=RequestStatus.PARTIALLY_APPROVED)
+    page.goto(f"/control-panel/authorizations/{decided.uuid}/")
+    audit.check("Authorization review, decided")
     page.goto("/help/")
     audit.check("Help index, plan staff")
     page.goto("/help/mailbox/")
@@ -576,6 +643,8 @@ def test_control_panel_pages(page, demo_data):
             "/control-panel/audit/",
             "/control-panel/assessments/",
             f"/control-panel/organizations/{organization.uuid}/",
+            "/control-panel/authorizations/",
+            f"/control-panel/authorizations/{waiting.uuid}/",
         ],
     )
     _assert_walked(audit, "test_control_panel_pages")

@@ -25,7 +25,7 @@ def test_analyst_opens_an_organization_and_removes_a_provider_id_after_confirmin
     expect(page.get_by_text("123456789").first).to_be_visible()
     expect(page.get_by_role("heading", name="Active account managers (1)")).to_be_visible()
     expect(page.get_by_role("link", name="Marge Manager").first).to_be_visible()
-    expect(page.get_by_role("heading", name="Users (2)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Users (3)")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Marge Manager")).get_by_text("Account manager")).to_be_visible()
     expect(page.get_by_role("heading", name="Provider IDs (3)")).to_be_visible()
     expect(page.get_by_role("link", name="Audit log for TIN 123456789")).to_be_visible()

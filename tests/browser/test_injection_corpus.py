@@ -1002,3 +1002,67 @@ def manager_npi():
     from accounts.models import ProviderIdentifier
 
     return ProviderIdentifier.objects.get(kind="npi", value="1234567893")
+
+
+# --- prior authorizations --------------------------------------------------------------------------
+
+
+def test_authorization_fields_show_strings_as_text(page, live_server, demo_data):
+    """The prior authorization free-text fields (servicing provider name, the plan's request for
+    information and the provider's answer, the extension reason, the decision note) hold a sample
+    of the corpus; the provider's detail and the analyst's review show each as text."""
+    from accounts.models import ProviderIdentifier
+    from authorizations import services as authorizations
+    from authorizations.models import Category, LineDecision, PlaceOfService, RequestType, Urgency
+    from claims.models import Member
+    from devdata.authorizations import draft_for
+
+    manager, analyst = persona("manager@demo.test"), persona("analyst@demo.test")
+    provider = ProviderIdentifier.objects.get(kind="npi", value="1234567893")
+    member = Member.objects.prefetch_related("coverages").get(member_id="M100200301")
+    rows = []
+    for row in sampled([SimpleNamespace(i=i, text=text) for i, text in enumerate(CORPUS)]):
+        text = row.text
+        row.name = fit(text, 200) or "Springfield General"
+        row.long = fit(text, 2000) or "Notes"
+        draft = draft_for(requester=manager, provider=provider, member=member, codes=("E0601",))
+        authorizations.draft_providers_set(
+            actor=manager,
+            draft=draft,
+            data=authorizations.ProvidersInput(
+                requesting_provider=provider,
+                servicing_npi="1234567893",
+                servicing_name=row.name,
+                request_type=RequestType.INITIAL,
+                category=Category.DME,
+                urgency=Urgency.STANDARD,
+                place_of_service=PlaceOfService.HOME,
+            ),
+        )
+        row.authorization = authorizations.authorization_submit(actor=manager, draft=draft, confirm_duplicate=True)
+        authorizations.information_request(
+            analyst=analyst, authorization=row.authorization, needed=row.long, deadline=timezone.localdate()
+        )
+        authorizations.information_send(actor=manager, authorization=row.authorization, text=row.long)
+        authorizations.authorization_extend(analyst=analyst, authorization=row.authorization, days=2, reason=row.long)
+        authorizations.authorization_decide(
+            analyst=analyst,
+            authorization=row.authorization,
+            choices={1: authorizations.LineChoice(decision=LineDecision.DENIED, reason_code="MN01", note=row.long)},
+        )
+        row.authorization.refresh_from_db()
+        rows.append(row)
+
+    watch = Watch()
+    watch.attach(page)
+    sign_in(page, "manager@demo.test")
+    for row in rows:
+        seen = watch.look(page, f"/authorizations/{row.authorization.uuid}/", f"authorization {row.i}")
+        for value in (row.name, row.long):
+            watch.expect(seen, norm(value) in seen.main, f"does not show {value[:60]!r} as text")
+    analyst_page = new_page(page, live_server, watch)
+    sign_in(analyst_page, "analyst@demo.test")
+    for row in rows[:: max(1, len(rows) // 10)]:
+        seen = watch.look(analyst_page, f"/control-panel/authorizations/{row.authorization.uuid}/", f"review {row.i}")
+        watch.expect(seen, norm(row.long) in seen.main, f"review does not show {row.long[:60]!r} as text")
+    watch.assert_clean()

@@ -18,6 +18,8 @@ WALK: dict[str, frozenset[str]] = {
             "accounts:register_complete",
             "accounts:register_mfa",
             "help:page",
+            "prior_authorization:metrics",
+            "prior_authorization:services",
             "accounts:mfa",
             "accounts:mfa_enroll",
         }
@@ -70,6 +72,18 @@ WALK: dict[str, frozenset[str]] = {
             "help:page",
         }
     ),
+    "test_authorizations_pages": frozenset(
+        {
+            "authorizations:list",
+            "authorizations:needed",
+            "authorizations:new",
+            "authorizations:draft_step",
+            "authorizations:draft_delete",  # its confirmation page
+            "authorizations:detail",
+            "authorizations:information",
+            "authorizations:withdraw",  # its confirmation page
+        }
+    ),
     "test_control_panel_pages": frozenset(
         {
             "control_panel:home",
@@ -81,6 +95,8 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:organizations",
             "control_panel:organization",
             "control_panel:requests",
+            "control_panel:authorizations",
+            "control_panel:authorization",
             "control_panel:reviews",
             "control_panel:review",
             "control_panel:audit",

@@ -29,6 +29,8 @@ from accounts.services.users import user_status_set
 from accounts.tests.factories import OrganizationFactory, ProviderIdentifierFactory, UserFactory
 from assessments.models import Assessment
 from assessments.services import assessment_start, assessment_submit
+from authorizations.models import Attachment, AuthorizationRequest
+from authorizations.tests.builders import matrix_authorizations
 from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
 from claims.models import Appeal, Claim, Member, Remittance
 from claims.remittance import remittance_import
@@ -87,6 +89,11 @@ class World:
     assessment: Assessment  # an NOP submitted by the manager under npi, for assessment_member
     assessment_draft: Assessment  # an HRA draft started by the manager under npi
     hr_member: Member  # attributed to npi by the claim, with a medication and an open care gap
+    authorization: AuthorizationRequest  # manager's request under npi, the plan waiting for information
+    attachment: Attachment  # of that request
+    decided_authorization: AuthorizationRequest  # manager's decided request under npi, with its letter
+    authorization_draft: AuthorizationRequest  # manager's draft under npi, at the review step
+    new_authorization: AuthorizationRequest  # manager's request under npi, just submitted, taken by nobody
 
 
 def build_world() -> World:
@@ -191,6 +198,9 @@ def build_world() -> World:
         evidence="No HbA1c MX-6",
         computed_on=timezone.localdate(),
     )
+    authorization, decided_authorization, authorization_draft, new_authorization = matrix_authorizations(
+        requester=manager, provider=npi, member=member, analyst=analyst
+    )
 
     return World(
         org=org,
@@ -218,6 +228,11 @@ def build_world() -> World:
         assessment=assessment,
         assessment_draft=assessment_draft,
         hr_member=hr_member,
+        authorization=authorization,
+        attachment=authorization.attachments.get(),
+        decided_authorization=decided_authorization,
+        authorization_draft=authorization_draft,
+        new_authorization=new_authorization,
     )
 
 

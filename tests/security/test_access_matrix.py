@@ -64,6 +64,7 @@ from accounts.models import (
     User,
 )
 from assessments.models import Assessment
+from authorizations.models import AuthorizationRequest, Diagnosis
 from claims.models import Appeal
 from health_records.models import RecordOptOut
 from mailbox.models import Message, Participant, Thread
@@ -174,6 +175,29 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "cp-appeal-decide":         ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-review-view":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-review-keep":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    # Prior authorizations (owner: the manager, who requested under npi; level: Authorizations).
+    # A request belongs to the provider ID's TIN, as a claim does: removed from the TIN, the
+    # requester no longer reaches it; a peer without npi in scope never did.
+    "auth-list":                ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-view":                ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-letter":              ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-attachment":          ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-information-form":    ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-information-send":    ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-withdraw":            ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # A draft is its author's alone until submitted, and only while they may use its provider ID.
+    "auth-draft-view":          ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-draft-save":          ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-draft-delete":        ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Control Panel: prior authorizations (the object: the manager's requests).
+    "cp-auth-queue":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-auth-view":             ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-auth-take":             ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-auth-information":      ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-auth-extend":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-auth-decide":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-auth-letter":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200"),
+    "cp-auth-attachment":       ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200"),
 }
 # fmt: on
 
@@ -243,6 +267,15 @@ _assessments = {"owner": "manager", "level": AccessLevel.ASSESSMENTS}
 _health_records = {"owner": "manager", "level": AccessLevel.HEALTH_RECORDS}
 ASSESSMENT = lambda w: w.assessment.uuid  # noqa: E731
 _cp_manager = {"owner": "manager", "control_panel": True}
+_authorizations = {"owner": "manager", "level": AccessLevel.AUTHORIZATIONS}
+AUTH = lambda w: w.authorization.uuid  # noqa: E731
+DRAFT = lambda w: w.authorization_draft.uuid  # noqa: E731
+NEW_AUTH = lambda w: w.new_authorization.uuid  # noqa: E731
+
+
+def _auth_status(authorization) -> str:
+    return AuthorizationRequest.objects.values_list("status", flat=True).get(pk=authorization.pk)
+
 
 PROBES: dict[str, Probe] = {
     "users-list": Probe("get", _url("accounts:user_management"), **_manager, marker=lambda w: w.biller.email),
@@ -643,6 +676,97 @@ PROBES: dict[str, Probe] = {
         **_cp_manager,
         data=lambda w: {"user": str(w.manager.uuid)},
         state=_decisions,
+    ),
+    "auth-list": Probe(
+        "get", _url("authorizations:list"), **_authorizations, marker=lambda w: w.authorization.reference
+    ),
+    "auth-view": Probe(
+        "get", _url("authorizations:detail", AUTH), **_authorizations, marker=lambda w: w.authorization.reference
+    ),
+    "auth-letter": Probe(
+        "get", _url("authorizations:letter", lambda w: w.decided_authorization.uuid), **_authorizations
+    ),
+    "auth-attachment": Probe(
+        "get", _url("authorizations:attachment", AUTH, lambda w: w.attachment.uuid), **_authorizations
+    ),
+    "auth-information-form": Probe(
+        "get", _url("authorizations:information", AUTH), **_authorizations, marker=lambda w: "Matrix notes MX-5"
+    ),
+    "auth-information-send": Probe(
+        "post",
+        _url("authorizations:information", AUTH),
+        **_authorizations,
+        data=lambda w: {"text": "The notes are attached."},
+        state=lambda w: _auth_status(w.authorization),
+    ),
+    "auth-withdraw": Probe(
+        "post",
+        _url("authorizations:withdraw", AUTH),
+        **_authorizations,
+        data=lambda w: {"reason": "Cancelled", "confirmed": "yes"},
+        state=lambda w: _auth_status(w.authorization),
+    ),
+    "auth-draft-view": Probe(
+        "get",
+        _url("authorizations:draft_step", DRAFT, lambda w: "review"),
+        **_authorizations,
+        marker=lambda w: w.authorization_draft.reference,
+    ),
+    "auth-draft-save": Probe(
+        "post",
+        _url("authorizations:draft_step", DRAFT, lambda w: "diagnoses"),
+        **_authorizations,
+        data=lambda w: {"code_1": "I10"},
+        state=lambda w: list(Diagnosis.objects.filter(request=w.authorization_draft).values_list("code", flat=True)),
+    ),
+    "auth-draft-delete": Probe(
+        "post",
+        _url("authorizations:draft_delete", DRAFT),
+        **_authorizations,
+        data=lambda w: {"confirmed": "yes"},
+        state=lambda w: AuthorizationRequest.objects.filter(pk=w.authorization_draft.pk).exists(),
+    ),
+    "cp-auth-queue": Probe(
+        "get", _url("control_panel:authorizations"), **_cp_manager, marker=lambda w: w.authorization.reference
+    ),
+    "cp-auth-view": Probe(
+        "get", _url("control_panel:authorization", AUTH), **_cp_manager, marker=lambda w: w.authorization.reference
+    ),
+    "cp-auth-take": Probe(
+        "post",
+        _url("control_panel:authorization_take", NEW_AUTH),
+        **_cp_manager,
+        data=lambda w: {},
+        state=lambda w: AuthorizationRequest.objects.values_list("assigned_to", flat=True).get(
+            pk=w.new_authorization.pk
+        ),
+    ),
+    "cp-auth-information": Probe(
+        "post",
+        _url("control_panel:authorization_information", NEW_AUTH),
+        **_cp_manager,
+        data=lambda w: {"needed": "Therapy notes", "deadline": IN_30_DAYS},
+        state=lambda w: _auth_status(w.new_authorization),
+    ),
+    "cp-auth-extend": Probe(
+        "post",
+        _url("control_panel:authorization_extend", AUTH),
+        **_cp_manager,
+        data=lambda w: {"days": "5", "reason": "Waiting for records"},
+        state=lambda w: AuthorizationRequest.objects.values_list("due_at", flat=True).get(pk=w.authorization.pk),
+    ),
+    "cp-auth-decide": Probe(
+        "post",
+        _url("control_panel:authorization", AUTH),
+        **_cp_manager,
+        data=lambda w: {"line1-decision": "denied", "line1-reason_code": "DOC01"},
+        state=lambda w: _auth_status(w.authorization),
+    ),
+    "cp-auth-letter": Probe(
+        "get", _url("control_panel:authorization_letter", lambda w: w.decided_authorization.uuid), **_cp_manager
+    ),
+    "cp-auth-attachment": Probe(
+        "get", _url("control_panel:authorization_attachment", AUTH, lambda w: w.attachment.uuid), **_cp_manager
     ),
 }
 

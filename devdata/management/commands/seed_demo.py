@@ -136,4 +136,7 @@ class Command(BaseCommand):
         from devdata.health_records import seed_demo_health_records
 
         seed_demo_health_records()
+        from devdata.authorizations import seed_demo_authorizations
+
+        seed_demo_authorizations()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))
