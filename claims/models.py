@@ -48,6 +48,9 @@ class Claim(models.Model):
     paid_date = models.DateField(null=True, blank=True)
     check_number = models.CharField("check or EFT number", max_length=30, blank=True)
     denial_reason = models.CharField(max_length=200, blank=True)
+    diagnosis_codes = models.JSONField(
+        "diagnosis codes (ICD-10-CM)", default=list, blank=True, help_text="Billable codes, the principal first."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RestrictedManager()
@@ -80,6 +83,13 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.claim_number
+
+    @property
+    def diagnoses(self):
+        """The claim's ICD-10-CM codes with their descriptions, the principal first."""
+        from claims.diagnoses import describe
+
+        return describe(self.diagnosis_codes)
 
 
 # Member IDs are typed into the Eligibility form: letters, digits and dashes only.

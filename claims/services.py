@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import ProviderIdentifier, ProviderIdKind
 from audit.models import AuditAction
 from audit.services import record
+from claims import diagnoses
 from claims.models import (
     CLAIM_NUMBER_REGEX,
     MEMBER_ID_REGEX,
@@ -53,6 +54,9 @@ COLUMNS = (
     "check_number",
     "denial_reason",
 )
+# Columns a claims extract may add after COLUMNS: the claim's ICD-10-CM codes, separated by ";".
+# A file without it leaves the diagnoses already stored as they are.
+OPTIONAL_COLUMNS = ("diagnosis_codes",)
 # Everything the claim system owns; the uuid and primary key of an existing row are kept.
 UPDATE_FIELDS = [
     "provider_identifier",
@@ -126,12 +130,17 @@ class _Row:
     problems: list[str] = field(default_factory=list)
 
 
-def _check_header(fieldnames: list[str] | None, columns: tuple[str, ...], error: type[CsvImportError]) -> None:
+def _check_header(
+    fieldnames: list[str] | None,
+    columns: tuple[str, ...],
+    error: type[CsvImportError],
+    optional: tuple[str, ...] = (),
+) -> None:
     if not fieldnames:
         raise error(f"The file is empty: the first line must be the header {', '.join(columns)}.")
     names = [name.strip() for name in fieldnames]
     missing = [name for name in columns if name not in names]
-    unknown = [name for name in names if name not in columns]
+    unknown = [name for name in names if name not in columns and name not in optional]
     repeated = sorted({name for name in names if names.count(name) > 1})
     problems = []
     if missing:
@@ -141,7 +150,8 @@ def _check_header(fieldnames: list[str] | None, columns: tuple[str, ...], error:
     if repeated:
         problems.append(f"repeated columns: {', '.join(repeated)}")
     if problems:
-        raise error(f"Wrong header ({'; '.join(problems)}). Expected exactly: {', '.join(columns)}.")
+        also = f" (and optionally {', '.join(optional)})" if optional else ""
+        raise error(f"Wrong header ({'; '.join(problems)}). Expected exactly: {', '.join(columns)}{also}.")
 
 
 def _date(raw: dict, name: str, problems: list[str], *, required: bool = True) -> datetime.date | None:
@@ -243,6 +253,11 @@ def _parse(line: int, csv_row: dict) -> _Row:
     start, end = values["service_date_from"], values["service_date_to"]
     if start and end and end < start:
         problems.append(f"service_date_to {end} is before service_date_from {start}")
+    if "diagnosis_codes" in raw:
+        text = _text(raw, "diagnosis_codes", problems, max_length=200, required=False)
+        codes, diagnosis_problems = diagnoses.parse_codes(text) if len(text) <= 200 else ([], [])
+        problems.extend(diagnosis_problems)
+        values["diagnosis_codes"] = codes
     if problems:
         return _Row(line, problems=problems)
     return _Row(line, values={**values, "provider_key": (kind, provider_id_value)})
@@ -280,6 +295,7 @@ def _flush(
 ) -> None:
     _resolve_provider_ids({row.values["provider_key"] for row in batch if row.values}, cache)
     claims: dict[str, Claim] = {}
+    with_diagnoses = False
     for row in batch:
         if row.values is not None and cache[row.values["provider_key"]] is None:
             kind, value = row.values["provider_key"]
@@ -289,6 +305,7 @@ def _flush(
             continue
         values = dict(row.values)
         provider_key = values.pop("provider_key")
+        with_diagnoses = with_diagnoses or "diagnosis_codes" in values
         # A claim number repeated inside one batch: the later line wins, as it would across batches
         # (PostgreSQL refuses to upsert the same key twice in one statement).
         claims[values["claim_number"]] = Claim(provider_identifier_id=cache[provider_key], **values)
@@ -299,7 +316,7 @@ def _flush(
                 list(claims.values()),
                 update_conflicts=True,
                 unique_fields=["claim_number"],
-                update_fields=UPDATE_FIELDS,
+                update_fields=[*UPDATE_FIELDS, "diagnosis_codes"] if with_diagnoses else UPDATE_FIELDS,
             )
 
 
@@ -314,6 +331,7 @@ def _import_csv(
     lines: Iterable[str],
     columns: tuple[str, ...],
     error: type[CsvImportError],
+    optional_columns: tuple[str, ...] = (),
     parse: Callable[[int, dict], _Row],
     flush: Callable[[list[_Row], ImportResult], None],
     batch_size: int,
@@ -331,7 +349,7 @@ def _import_csv(
     if fieldnames:
         # A byte-order mark left by a spreadsheet program is not part of the first column's name.
         reader.fieldnames = [fieldnames[0].lstrip("\ufeff"), *fieldnames[1:]]
-    _check_header(reader.fieldnames, columns, error)
+    _check_header(reader.fieldnames, columns, error, optional_columns)
     result = ImportResult()
     batch: list[_Row] = []
     while True:
@@ -371,7 +389,8 @@ def claims_import(
     ``lines`` is any iterable of text lines: an open file (``newline=""``) is read as it goes,
     never loaded whole. Each batch of ``batch_size`` rows commits on its own, so a file that
     fails half-way keeps its first batches; running it again converges. Raises
-    ``ClaimImportError`` when the header is not exactly ``COLUMNS`` or the CSV is unreadable.
+    ``ClaimImportError`` when the header is not exactly ``COLUMNS`` (``OPTIONAL_COLUMNS`` may be
+    added) or the CSV is unreadable.
     ``on_error`` receives each "line N: reason" as it is found; ``on_batch`` the running totals
     after each committed batch.
     """
@@ -379,6 +398,7 @@ def claims_import(
     return _import_csv(
         lines=lines,
         columns=COLUMNS,
+        optional_columns=OPTIONAL_COLUMNS,
         error=ClaimImportError,
         parse=_parse,
         # Looked up at each call, not bound here, so a test can wrap _flush.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from accounts.models import ProviderIdentifier, ProviderIdKind
 from claims.models import ClaimStatus, CoverageStatus
-from claims.services import COLUMNS, MEMBER_COLUMNS, ImportResult, claims_import, members_import
+from claims.services import COLUMNS, MEMBER_COLUMNS, OPTIONAL_COLUMNS, ImportResult, claims_import, members_import
 
 SEED = 2026
 # The last day a demo claim can be received on: fixed, so the data does not drift with the clock.
@@ -115,6 +115,26 @@ DENIAL_REASONS = [
     "CO-27: Expenses incurred after coverage terminated",
 ]
 
+# ICD-10-CM codes of the demo claims: a member's own first (the principal), then one of the pool,
+# drawn from a generator of the claim number's own so the other columns stay as they were.
+MEMBER_DIAGNOSES = {
+    "M100200301": ["E11.9", "I10"],  # Homer: type 2 diabetes, hypertension
+    "M100200302": ["Z00.00"],  # Marge: the yearly check-up
+    "M100200306": ["E11.9"],  # Ned: type 2 diabetes
+    "M100200308": ["F17.210"],  # Moe: nicotine dependence, cigarettes
+}
+DIAGNOSIS_POOL = ["J06.9", "M54.50", "R51.9", "Z00.00", "K21.9", "J02.9", "E78.5", "R10.9"]
+
+
+def _diagnoses(claim_number: str, member_id: str) -> str:
+    rng = random.Random(f"{SEED}-dx-{claim_number}")
+    codes = list(MEMBER_DIAGNOSES.get(member_id, [])) or [rng.choice(DIAGNOSIS_POOL)]
+    if rng.random() < 0.4:
+        extra = rng.choice(DIAGNOSIS_POOL)
+        if extra not in codes:
+            codes.append(extra)
+    return ";".join(codes)
+
 
 def _rows(rng: random.Random, npi: str, count: int, first_number: int):
     statuses = [status for status, _weight in STATUS_WEIGHTS]
@@ -137,8 +157,9 @@ def _rows(rng: random.Random, npi: str, count: int, first_number: int):
             check_number = rng.choice(["EFT", "CHK"]) + str(rng.randint(10_000_000, 99_999_999))
         elif status == ClaimStatus.DENIED:
             denial_reason = rng.choice(DENIAL_REASONS)
+        claim_number = f"C2026{first_number + offset:06d}"
         yield {
-            "claim_number": f"C2026{first_number + offset:06d}",
+            "claim_number": claim_number,
             "provider_id_kind": ProviderIdKind.NPI.value,
             "provider_id_value": npi,
             "member_id": member_id,
@@ -153,6 +174,7 @@ def _rows(rng: random.Random, npi: str, count: int, first_number: int):
             "paid_date": paid_date,
             "check_number": check_number,
             "denial_reason": denial_reason,
+            "diagnosis_codes": _diagnoses(claim_number, member_id),
         }
 
 
@@ -209,7 +231,7 @@ def seed_demo_claims() -> ImportResult:
     )
     rng = random.Random(SEED)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=[*COLUMNS, *OPTIONAL_COLUMNS])
     writer.writeheader()
     for npi, count, first_number in DEMO_BLOCKS:
         # Every block draws from the generator, present or not, so each NPI always gets the same claims.

@@ -115,6 +115,7 @@ class LabResult(_Clinical):
 class RuleKind(models.TextChoices):
     OBSERVATION_MISSING = "observation_missing", "No result of the measure in the lookback"
     IMMUNIZATION_MISSING = "immunization_missing", "A vaccine of the schedule missing"
+    CLAIM_MISSING = "claim_missing", "No claim line with a procedure of the measure in the lookback"
 
 
 class CareGapRule(models.Model):

@@ -4,7 +4,7 @@ evaluated against one member's clinical data. Each open gap says its measure and
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from health_records.models import CareGapRule, RuleKind
 
@@ -18,6 +18,7 @@ class Facts:
     medication_codes: dict[str, str]  # code → display
     observations: list[tuple[str, datetime.date]]  # (code, day)
     immunizations: list[tuple[str, datetime.date]]  # (CVX code, day)
+    procedures: list[tuple[str, datetime.date, str]] = field(default_factory=list)  # (CPT/HCPCS, day, claim)
 
 
 class RuleError(ValueError):
@@ -50,6 +51,10 @@ def validate_parameters(kind: str, parameters: dict) -> None:
         not parameters.get("observation_codes") or int(parameters.get("lookback_months", 0)) <= 0
     ):
         raise RuleError("observation_missing needs observation_codes and lookback_months")
+    if kind == RuleKind.CLAIM_MISSING and (
+        not parameters.get("procedure_codes") or int(parameters.get("lookback_months", 0)) <= 0
+    ):
+        raise RuleError("claim_missing needs procedure_codes and lookback_months")
     if kind == RuleKind.IMMUNIZATION_MISSING:
         for step in parameters.get("schedule") or [None]:
             if not step or not step.get("cvx") or int(step.get("doses", 0)) <= 0:
@@ -90,6 +95,15 @@ def evaluate(rule: CareGapRule, facts: Facts, today: datetime.date) -> str | Non
         if days and days[0] >= since:
             return None
         last = f"the last {label} was on {days[0]:%m/%d/%Y}" if days else f"no {label} is on record"
+        return f"Member is {why}; no {label} since {since:%m/%d/%Y}: {last}."
+    if rule.kind == RuleKind.CLAIM_MISSING:
+        since = months_before(today, int(parameters["lookback_months"]))
+        codes = set(parameters["procedure_codes"])
+        found = sorted(((day, claim) for code, day, claim in facts.procedures if code in codes), reverse=True)
+        label = parameters.get("procedure_label", "claim")
+        if found and found[0][0] >= since:
+            return None
+        last = f"the last was claim {found[0][1]} on {found[0][0]:%m/%d/%Y}" if found else f"no {label} is on record"
         return f"Member is {why}; no {label} since {since:%m/%d/%Y}: {last}."
     missing = []
     age = age_in_months(facts.date_of_birth, today)

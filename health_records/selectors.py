@@ -4,14 +4,17 @@ the member opted out. Authorizations join the rule when that module exists: one 
 in ``_attribution``."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import AccessLevel, ProviderIdentifier, User
-from claims.models import Claim, Member
+from claims.diagnoses import Diagnosis
+from claims.models import Claim, ClaimLine, Member
 from health_records.models import CareGap, Immunization, LabResult, Medication, RecordOptOut
 from health_records.rules import months_before
+from health_records.visits import visit_type
 
 ATTRIBUTION_MONTHS = 24
 
@@ -55,18 +58,37 @@ def health_record_provider_ids(*, user: User) -> QuerySet[ProviderIdentifier]:
     return ProviderIdentifier.objects.restrict(user, AccessLevel.HEALTH_RECORDS).order_by("kind", "value")
 
 
+@dataclass(frozen=True)
+class Visit:
+    claim: Claim
+    type: str
+    diagnoses: list[Diagnosis]
+
+
 def visits(member: Member) -> QuerySet[Claim]:
-    """The member's claims as visits, newest first, with the provider ID joined. One query."""
+    """The member's claims as visits, newest first, with the provider ID joined and the lines'
+    procedure codes prefetched. Two queries."""
     return (
         Claim.objects.filter(member_id=member.member_id)
         .select_related("provider_identifier")
+        .prefetch_related(
+            Prefetch("lines", queryset=ClaimLine.objects.only("claim_id", "procedure_code").order_by("line_number"))
+        )
         .order_by("-service_date_from", "-id")
     )
 
 
+def visit_rows(member: Member, limit: int = 200) -> list[Visit]:
+    """The newest ``limit`` visits with their type (from the lines' codes) and diagnoses."""
+    return [
+        Visit(claim, visit_type([line.procedure_code for line in claim.lines.all()]), claim.diagnoses)
+        for claim in visits(member)[:limit]
+    ]
+
+
 def section_rows(member: Member, section: str):
     if section == "visits":
-        return visits(member)[:200]
+        return visit_rows(member)
     if section == "medications":
         return Medication.objects.filter(member=member)
     if section == "immunizations":

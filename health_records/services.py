@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import record
-from claims.models import Member
+from claims.models import ClaimLine, Member
 from health_records.models import (
     BundleImport,
     CareGap,
@@ -29,6 +29,7 @@ from health_records.models import (
     LabResult,
     Medication,
     RecordOptOut,
+    RuleKind,
 )
 from health_records.rules import Facts, RuleError, evaluate, validate_parameters
 
@@ -252,6 +253,23 @@ def care_gaps_refresh(*, members=None, today: datetime.date | None = None) -> in
     return opened
 
 
+def _claim_procedures(members: list[tuple], rules: list[CareGapRule]) -> defaultdict[str, list]:
+    """(procedure code, service date, claim number) of the batch's claim lines that a claim rule
+    looks for, by plan member ID. One query, none when no active rule reads claims."""
+    codes = {
+        code for rule in rules if rule.kind == RuleKind.CLAIM_MISSING for code in rule.parameters["procedure_codes"]
+    }
+    found = defaultdict(list)
+    if not codes:
+        return found
+    lines = ClaimLine.objects.filter(
+        claim__member_id__in=[plan_member_id for _pk, plan_member_id, _born in members], procedure_code__in=codes
+    ).values_list("claim__member_id", "procedure_code", "service_date", "claim__claim_number")
+    for plan_member_id, code, day, claim_number in lines:
+        found[plan_member_id].append((code, day, claim_number))
+    return found
+
+
 @transaction.atomic
 def _refresh_batch(member_ids: list[int], rules: list[CareGapRule], today: datetime.date) -> int:
     meds, observations, shots = defaultdict(dict), defaultdict(list), defaultdict(list)
@@ -268,10 +286,17 @@ def _refresh_batch(member_ids: list[int], rules: list[CareGapRule], today: datet
     ):
         shots[member_id].append((code, day))
     genders = dict(ClinicalPatient.objects.filter(member_id__in=member_ids).values_list("member_id", "gender"))
+    members = list(Member.objects.filter(pk__in=member_ids).values_list("pk", "member_id", "date_of_birth"))
+    procedures = _claim_procedures(members, rules)
     gaps = []
-    for member_id, born in Member.objects.filter(pk__in=member_ids).values_list("pk", "date_of_birth"):
+    for member_id, plan_member_id, born in members:
         facts = Facts(
-            born, genders.get(member_id, Gender.UNKNOWN), meds[member_id], observations[member_id], shots[member_id]
+            born,
+            genders.get(member_id, Gender.UNKNOWN),
+            meds[member_id],
+            observations[member_id],
+            shots[member_id],
+            procedures[plan_member_id],
         )
         for rule in rules:
             evidence = evaluate(rule, facts, today)

@@ -461,6 +461,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "authorizations.tasks.authorizations_due_soon",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Care gaps: reload the rules and recompute every member's gaps (the lookbacks move nightly).
+    "care-gaps-nightly": {
+        "task": "health_records.tasks.care_gaps_nightly",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # A sent email's body (reset and invitation links included) is kept this long, for support

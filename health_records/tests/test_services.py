@@ -67,10 +67,10 @@ def test_the_command_reports_the_index_and_fails(homer, homer_bundle, rules, tmp
 
 
 def test_the_shipped_bundles_import(db, rules):
-    for member_id in ("M100200301", "M100200302", "M100200306"):
+    for member_id in ("M100200301", "M100200302", "M100200306", "M100200310"):
         MemberFactory(member_id=member_id)
     call_command("health_records_import", verbosity=0)
-    assert BundleImport.objects.count() == 3
+    assert BundleImport.objects.count() == 4
 
 
 # --- rules ------------------------------------------------------------------------------------------
@@ -92,11 +92,25 @@ def test_dates_of_the_rules():
     assert age_in_months(datetime.date(2025, 1, 3), TODAY) == 22
 
 
-def test_mammogram_rule(rules):
+def test_mammogram_rule_reads_claims(rules):
+    assert rule("breast-cancer-screening").kind == "claim_missing"
     woman = facts(datetime.date(1960, 1, 1), "female")
-    assert "no mammogram is on record" in evaluate(rule("breast-cancer-screening"), woman, TODAY)
-    screened = facts(datetime.date(1960, 1, 1), "female", observations=[("24606-6", datetime.date(2025, 1, 1))])
+    assert "no mammogram claim is on record" in evaluate(rule("breast-cancer-screening"), woman, TODAY)
+    screened = Facts(datetime.date(1960, 1, 1), "female", {}, [], [], [("77067", datetime.date(2025, 1, 1), "C1")])
     assert evaluate(rule("breast-cancer-screening"), screened, TODAY) is None
+    # a mammogram Observation no longer closes the gap, and neither does an older claim or another code
+    late = Facts(
+        datetime.date(1960, 1, 1),
+        "female",
+        {},
+        [("24606-6", datetime.date(2025, 1, 1))],
+        [],
+        [("G0202", datetime.date(2024, 5, 14), "C2024000777"), ("99213", datetime.date(2026, 11, 1), "C2")],
+    )
+    assert evaluate(rule("breast-cancer-screening"), late, TODAY) == (
+        "Member is a woman aged 50 to 74; no mammogram claim since 09/02/2024: "
+        "the last was claim C2024000777 on 05/14/2024."
+    )
     assert evaluate(rule("breast-cancer-screening"), facts(datetime.date(1960, 1, 1), "male"), TODAY) is None
     assert evaluate(rule("breast-cancer-screening"), facts(datetime.date(1940, 1, 1), "female"), TODAY) is None
 
@@ -171,3 +185,38 @@ def test_an_opted_out_member_is_attributed_to_nobody(clinician, homer, attribute
     assert list(attributed_members(user=clinician)) == []
     record_opt_out_set(actor=payer_staff, member=homer, opted_out=False)
     assert list(attributed_members(user=clinician)) == [homer]
+
+
+def test_the_refresh_reads_mammogram_claim_lines(rules, npi):
+    from claims.models import ClaimLine
+
+    marge = MemberFactory(member_id="M100200302", date_of_birth=datetime.date(1956, 10, 1))
+    ClinicalPatient.objects.create(member=marge, gender="female")
+    today = datetime.date.today()
+    care_gaps_refresh()
+    gap = CareGap.objects.get(member=marge)
+    assert gap.rule.code == "breast-cancer-screening" and "no mammogram claim is on record" in gap.evidence
+    old_day = months_before(today, 30)
+    old = ClaimFactory(provider_identifier=npi, member_id=marge.member_id, claim_number="C2024000001")
+    ClaimLine.objects.create(
+        claim=old, line_number=1, procedure_code="77067", units=1, service_date=old_day,
+        billed_amount=200, allowed_amount=150, paid_amount=150,
+    )  # fmt: skip
+    care_gaps_refresh()
+    assert f"the last was claim C2024000001 on {old_day:%m/%d/%Y}" in CareGap.objects.get(member=marge).evidence
+    recent = ClaimFactory(provider_identifier=npi, member_id=marge.member_id, claim_number="C2026000001")
+    ClaimLine.objects.create(
+        claim=recent, line_number=1, procedure_code="77067", units=1, service_date=today,
+        billed_amount=200, allowed_amount=150, paid_amount=150,
+    )  # fmt: skip
+    assert care_gaps_refresh() == 0
+    assert not CareGap.objects.filter(member=marge).exists()
+
+
+def test_a_claim_rule_needs_procedure_codes_and_a_lookback():
+    from health_records.rules import RuleError, validate_parameters
+
+    with pytest.raises(RuleError, match="procedure_codes"):
+        validate_parameters("claim_missing", {"population": {}, "lookback_months": 27})
+    with pytest.raises(RuleError, match="lookback_months"):
+        validate_parameters("claim_missing", {"population": {}, "procedure_codes": ["77067"]})

@@ -197,3 +197,59 @@ def test_record_query_count(client, login_as, clinician, imported, django_assert
     # 8. the section's rows (care gaps with their rule)
     with django_assert_num_queries(6 + audit_record_queries()):
         assert client.get(record_url(imported)).status_code == 200
+
+
+def _visit(member, npi, number, days_ago, codes, diagnoses):
+    from claims.models import ClaimLine
+
+    day = datetime.date.today() - datetime.timedelta(days=days_ago)
+    claim = ClaimFactory(
+        provider_identifier=npi,
+        member_id=member.member_id,
+        claim_number=number,
+        service_date_from=day,
+        service_date_to=day,
+        received_date=day,
+        diagnosis_codes=diagnoses,
+    )
+    for line_number, code in enumerate(codes, 1):
+        ClaimLine.objects.create(
+            claim=claim, line_number=line_number, procedure_code=code, units=1, service_date=day,
+            billed_amount=100, allowed_amount=80, paid_amount=80,
+        )  # fmt: skip
+    return claim
+
+
+def test_visits_show_their_type_and_diagnoses(client, login_as, clinician, imported, npi):
+    _visit(imported, npi, "C2026000901", 5, ["36415", "99214"], ["E11.9", "I10"])
+    _visit(imported, npi, "C2026000902", 10, ["99283", "99213"], ["J06.9"])
+    _visit(imported, npi, "C2026000903", 15, ["99223"], [])
+    _visit(imported, npi, "C2026000904", 20, ["80053"], [])
+    login_as(clinician)
+    response = client.get(record_url(imported, "visits"))
+    rows = {visit.claim.claim_number: visit for visit in response.context["rows"]}
+    assert rows["C2026000901"].type == "Office visit"
+    assert rows["C2026000902"].type == "Emergency"  # the emergency visit outranks the office follow-up
+    assert rows["C2026000903"].type == "Inpatient"
+    assert rows["C2026000904"].type == "Other services"
+    assert [(d.code, d.description) for d in rows["C2026000901"].diagnoses] == [
+        ("E11.9", "Type 2 diabetes mellitus without complications"),
+        ("I10", "Essential (primary) hypertension"),
+    ]
+    assert b'data-label="Type">Emergency</td>' in response.content
+    assert b"<strong>J06.9</strong> Acute upper respiratory infection, unspecified" in response.content
+    assert b"None on the claim" in response.content
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_visits_query_count(client, login_as, clinician, imported, npi, count, django_assert_num_queries):
+    for index in range(count):
+        _visit(imported, npi, f"C2026001{index:03d}", index + 2, ["99213", "36415"], ["I10"])
+    login_as(clinician)
+    client.get(record_url(imported, "visits"))
+    # 1. session 2. user 3. TOTP device 4. access levels
+    # 5. the member, EXISTS on attribution and opt-out
+    # 6.-7. the HEALTH_RECORD_VIEWED audit event (PostgreSQL: an advisory lock first)
+    # 8. the claims with their provider ID 9. their lines' procedure codes
+    with django_assert_num_queries(7 + audit_record_queries()):
+        assert client.get(record_url(imported, "visits")).status_code == 200

@@ -39,6 +39,19 @@ def test_nurse_sees_a_care_gap_and_nothing_of_members_out_of_reach(page, demo_da
     expect(page.get_by_role("row", name=re.compile("Hemoglobin A1c"))).to_contain_text("8.1 %")
     page.get_by_role("navigation", name="Sections of the record").get_by_role("link", name="Visits").click()
     expect(page.get_by_role("table")).to_contain_text("Julius Hibbert MD")
+    expect(page.get_by_role("table")).to_contain_text("Office visit")
+    expect(page.get_by_role("table")).to_contain_text("E11.9 Type 2 diabetes mellitus without complications")
+
+    # Breast cancer screening reads claims: Marge has no mammogram claim, Edna had one in March.
+    look_up(page, "M100200302", "1956-10-01")
+    gap = page.get_by_role("row", name=re.compile("Breast cancer screening"))
+    expect(gap).to_contain_text("no mammogram claim is on record")
+    look_up(page, "M100200310", "1968-02-21")
+    expect(page.get_by_text("No open care gaps.")).to_be_visible()
+    page.get_by_role("navigation", name="Sections of the record").get_by_role("link", name="Visits").click()
+    mammogram = page.get_by_role("row", name=re.compile("C2025900001"))
+    expect(mammogram).to_contain_text("Mammogram")
+    expect(mammogram).to_contain_text("Z12.31 Encounter for screening mammogram")
 
     # Luann has no claim under the nurse's provider IDs: not attributed.
     look_up(page, "M100200401", "1992-06-15")
@@ -50,5 +63,6 @@ def test_nurse_sees_a_care_gap_and_nothing_of_members_out_of_reach(page, demo_da
 
     viewed = AuditEvent.objects.filter(action=AuditAction.HEALTH_RECORD_VIEWED, actor__email="nurse@demo.test")
     assert {event.details["section"] for event in viewed} == {"care-gaps", "labs", "visits"}
+    assert {event.details["member_id"] for event in viewed} == {"M100200301", "M100200302", "M100200310"}
     refused = AuditEvent.objects.filter(action=AuditAction.HEALTH_RECORD_REFUSED, actor__email="nurse@demo.test")
     assert {event.details["member_id"] for event in refused} == {"M100200401", "M100200306"}
