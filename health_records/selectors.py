@@ -1,15 +1,15 @@
 """Reads of Health Records. Attribution is the access rule: a member's record opens to a user with
-Health Records for a provider ID that billed a claim for the member in the last 24 months, unless
-the member opted out. Authorizations join the rule when that module exists: one more ``Exists``
-in ``_attribution``."""
+Health Records for a provider ID that billed a claim for the member, or requested a prior
+authorization for them, in the last 24 months, unless the member opted out."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import AccessLevel, ProviderIdentifier, User
+from authorizations.models import AuthorizationRequest
 from claims.diagnoses import Diagnosis
 from claims.models import Claim, ClaimLine, Member
 from health_records.models import CareGap, Immunization, LabResult, Medication, RecordOptOut
@@ -23,15 +23,21 @@ def attribution_start(today: datetime.date | None = None) -> datetime.date:
     return months_before(today or timezone.localdate(), ATTRIBUTION_MONTHS)
 
 
-def _attribution(user: User, provider_id_value: str = "") -> Exists:
-    """The condition "a claim of the member, under a provider ID the user may use with Health
-    Records, has a service date in the last 24 months"."""
+def _attribution(user: User, provider_id_value: str = "") -> Q:
+    """The condition "under a provider ID the user may use with Health Records, a claim of the
+    member has a service date in the last 24 months, or a prior authorization for the member was
+    received in them"."""
+    start = attribution_start()
     claims = Claim.objects.restrict(user, AccessLevel.HEALTH_RECORDS).filter(
-        member_id=OuterRef("member_id"), service_date_from__gte=attribution_start()
+        member_id=OuterRef("member_id"), service_date_from__gte=start
+    )
+    requests = AuthorizationRequest.objects.restrict(user, AccessLevel.HEALTH_RECORDS).filter(
+        member=OuterRef("pk"), received_at__date__gte=start
     )
     if provider_id_value:
         claims = claims.filter(provider_identifier__value=provider_id_value)
-    return Exists(claims)
+        requests = requests.filter(requesting_provider__value=provider_id_value)
+    return Q(Exists(claims)) | Q(Exists(requests))
 
 
 def opted_out() -> Exists:
