@@ -242,6 +242,10 @@ class AuthorizationRequest(models.Model):
     def is_decided(self) -> bool:
         return self.status in DECIDED_STATUSES
 
+    @property
+    def is_appeal(self) -> bool:
+        return self.appeal_of_id is not None
+
 
 class Diagnosis(models.Model):
     request = models.ForeignKey(AuthorizationRequest, on_delete=models.CASCADE, related_name="diagnoses")
@@ -330,6 +334,8 @@ class EventKind(models.TextChoices):
     EXTENDED = "extended", "Time frame extended"
     DECIDED = "decided", "Decided"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    APPEALED = "appealed", "Decision appealed"
+    APPEAL_SUBMITTED = "appeal_submitted", "Appeal submitted"
 
 
 class Event(models.Model):

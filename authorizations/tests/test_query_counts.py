@@ -27,8 +27,9 @@ def test_provider_list_and_detail_pinned(client, login_as, requester, submitted,
     with django_assert_num_queries(7):
         client.get(reverse("authorizations:list"))
     # session, user, OTP device, levels, badge; the request (member, provider ID, organization,
-    # assignee joined); its lines (with reasons), diagnoses, attachments, timeline, member's coverage.
-    with django_assert_num_queries(11):
+    # assignee, appealed request joined); its lines (with reasons), diagnoses, attachments, timeline,
+    # member's coverage, its appeals.
+    with django_assert_num_queries(12):
         client.get(reverse("authorizations:detail", args=[authorization.uuid]))
 
 
