@@ -90,6 +90,7 @@ class AuditAction(models.TextChoices):
     AUTH_DRAFT_DELETED = "auth_draft_deleted", "Deleted a prior authorization draft"
     AUTH_SUBMITTED = "auth_submitted", "Submitted a prior authorization"
     AUTH_WITHDRAWN = "auth_withdrawn", "Withdrew a prior authorization"
+    AUTH_APPEALED = "auth_appealed", "Appealed a prior authorization decision"
     AUTH_TAKEN = "auth_taken", "Took a prior authorization for review"
     AUTH_INFO_REQUESTED = "auth_info_requested", "Asked for information on a prior authorization"
     AUTH_INFO_SENT = "auth_info_sent", "Sent information for a prior authorization"

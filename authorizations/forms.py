@@ -269,6 +269,18 @@ class InformationForm(forms.Form):
     files = MultipleFileField(label="Documents", required=False, help_text="PDF, TIFF, JPEG or PNG; up to 10 MB each.")
 
 
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the plan should change its decision",
+        max_length=2000,
+        widget=forms.Textarea(attrs=AREA),
+        error_messages={"required": "Give the reason for the appeal."},
+    )
+    files = MultipleFileField(
+        label="New documents (optional)", required=False, help_text="PDF, TIFF, JPEG or PNG; up to 10 MB each."
+    )
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs=AREA)

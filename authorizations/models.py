@@ -226,6 +226,8 @@ class AuthorizationRequest(models.Model):
             models.Index(fields=["requesting_provider", "-created_at", "-id"], name="auth_pid_created_idx"),
             # The payer queue: open requests by due time.
             models.Index(fields=["status", "due_at", "id"], name="auth_status_due_idx"),
+            # The whole queue (every open status) in due order without sorting the open rows.
+            models.Index(fields=["due_at", "id"], condition=Q(status__in=OPEN_STATUSES), name="auth_open_due_idx"),
             models.Index(fields=["member", "status"], name="auth_member_status_idx"),
             # The public metrics: requests received in a year.
             models.Index(fields=["received_at"], name="auth_received_idx"),
@@ -241,6 +243,10 @@ class AuthorizationRequest(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status in DECIDED_STATUSES
+
+    @property
+    def is_appeal(self) -> bool:
+        return self.appeal_of_id is not None
 
 
 class Diagnosis(models.Model):
@@ -330,6 +336,8 @@ class EventKind(models.TextChoices):
     EXTENDED = "extended", "Time frame extended"
     DECIDED = "decided", "Decided"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    APPEALED = "appealed", "Decision appealed"
+    APPEAL_SUBMITTED = "appeal_submitted", "Appeal submitted"
 
 
 class Event(models.Model):

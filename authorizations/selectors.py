@@ -80,12 +80,15 @@ def authorizations_search(
 def with_detail(requests: QuerySet[AuthorizationRequest]) -> QuerySet[AuthorizationRequest]:
     """What the detail and review pages show: lines with their reasons, diagnoses, attachments,
     the timeline and the member's coverage spans (five more queries, whatever the sizes)."""
-    return requests.select_related("member", "requesting_provider__organization", "assigned_to").prefetch_related(
+    return requests.select_related(
+        "member", "requesting_provider__organization", "assigned_to", "appeal_of"
+    ).prefetch_related(
         Prefetch("lines", queryset=ServiceLine.objects.select_related("denial_reason").order_by("line_number")),
         "diagnoses",
         Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")),
         Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
         Prefetch("member__coverages", queryset=Coverage.objects.order_by("-coverage_start")),
+        Prefetch("appeals", queryset=AuthorizationRequest.objects.order_by("created_at", "id")),
     )
 
 
@@ -96,7 +99,7 @@ def queue(*, status: str = "", urgency: str = "", mine_for: User | None = None) 
         requests = requests.filter(urgency=urgency)
     if mine_for is not None:
         requests = requests.filter(assigned_to=mine_for)
-    return requests.select_related("member", "requesting_provider", "assigned_to")
+    return requests.select_related("member", "requesting_provider", "assigned_to", "appeal_of")
 
 
 def overdue(*, now: datetime.datetime | None = None, limit: int = 20) -> list[AuthorizationRequest]:

@@ -31,6 +31,7 @@ from accounts.validators import validate_npi
 from audit.models import AuditAction
 from audit.services import record
 from authorizations.models import (
+    DECIDED_STATUSES,
     MAX_DIAGNOSES,
     MAX_LINES,
     MAX_MODIFIERS,
@@ -618,6 +619,107 @@ def information_send(
             context={"url": _link("control_panel:authorization", authorization.uuid, fallback="control_panel:home")},
         )
     return authorization
+
+
+# --- an appeal of a denial -------------------------------------------------------------------------
+
+
+def appeal_problems(authorization: AuthorizationRequest) -> list[str]:
+    """Why this request cannot be appealed, in words (empty: it can). Needs the lines and the
+    appeals prefetched or costs two queries."""
+    if authorization.status not in DECIDED_STATUSES:
+        return ["Only a decided request can be appealed."]
+    if not any(line.decision == LineDecision.DENIED for line in authorization.lines.all()):
+        return ["No line of this request was denied: there is nothing to appeal."]
+    pending = [a.reference for a in authorization.appeals.all() if a.status not in (RequestStatus.WITHDRAWN,)]
+    if pending:
+        return [f"This decision was already appealed: {', '.join(pending)}."]
+    return []
+
+
+@transaction.atomic
+def authorization_appeal(
+    *, actor: User, authorization: AuthorizationRequest, reason: str, files=(), request=None
+) -> AuthorizationRequest:
+    """The provider appeals the denied lines of a decided request: a new request with the same
+    member, providers and diagnoses and the denied lines, ``appeal_of`` set, submitted at once on
+    the same clocks as any request (its urgency is the original's)."""
+    if actor.is_payer_staff:
+        raise PermissionDenied("The provider appeals a decision.")
+    _provider_may(actor, authorization)
+    original = AuthorizationRequest.objects.select_for_update().get(pk=authorization.pk)
+    reason = _text(reason, field="reason", required=True, label="The reason for the appeal")
+    problems = appeal_problems(original)
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    denied = [line for line in original.lines.order_by("line_number") if line.decision == LineDecision.DENIED]
+    appeal = AuthorizationRequest.objects.create(
+        created_by=actor,
+        created_at=now,
+        member_id=original.member_id,
+        planned_service_date=original.planned_service_date,
+        requesting_provider_id=original.requesting_provider_id,
+        servicing_npi=original.servicing_npi,
+        servicing_name=original.servicing_name,
+        request_type=original.request_type,
+        category=original.category,
+        admission_date=original.admission_date,
+        length_of_stay=original.length_of_stay,
+        urgency=original.urgency,
+        expedited_attested=original.expedited_attested,
+        place_of_service=original.place_of_service,
+        step=6,
+        appeal_of=original,
+    )
+    appeal.reference = f"PA-{now.year}-{appeal.pk:06d}"
+    appeal.save(update_fields=["reference"])
+    Diagnosis.objects.bulk_create(
+        Diagnosis(request=appeal, position=d.position, code=d.code, description=d.description)
+        for d in original.diagnoses.order_by("position")
+    )
+    ServiceLine.objects.bulk_create(
+        ServiceLine(
+            request=appeal,
+            line_number=number,
+            code=line.code,
+            modifiers=line.modifiers,
+            units=line.units,
+            date_from=line.date_from,
+            date_to=line.date_to,
+        )
+        for number, line in enumerate(denied, start=1)
+    )
+    problems = submit_problems(appeal)
+    if problems:
+        raise ValidationError(problems)
+    saved = _attach(actor=actor, authorization=appeal, files=files, request=request) if files else []
+    appeal.status = RequestStatus.SUBMITTED
+    appeal.received_at, appeal.due_at = now, due_at_for(urgency=appeal.urgency, received_at=now)
+    appeal.save(update_fields=["status", "received_at", "due_at", "updated_at"])
+    codes = ", ".join(line.code for line in denied)
+    names = ", ".join(a.original_name for a in saved)
+    _event(
+        appeal,
+        EventKind.APPEAL_SUBMITTED,
+        actor,
+        f"Appeal of {original.reference} (denied: {codes}). {appeal.get_urgency_display()} request; "
+        f"decision due {_when(appeal.due_at)}.\nReason: {reason}" + (f"\nAttached: {names}" if names else ""),
+    )
+    _event(original, EventKind.APPEALED, actor, f"Appealed as {appeal.reference} (denied: {codes}).")
+    _audit(
+        AuditAction.AUTH_APPEALED,
+        actor,
+        appeal,
+        request,
+        appeal_of=original.reference,
+        lines=len(denied),
+        attachments=len(saved),
+    )
+    _notify(
+        appeal, f"The plan received your appeal of {original.reference}. A decision is due by {_when(appeal.due_at)}."
+    )
+    return appeal
 
 
 # --- the plan --------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<uuid:authorization_uuid>/", views.authorization_detail, name="detail"),
     path("<uuid:authorization_uuid>/letter/", views.authorization_letter, name="letter"),
     path("<uuid:authorization_uuid>/information/", views.information_send, name="information"),
+    path("<uuid:authorization_uuid>/appeal/", views.authorization_appeal, name="appeal"),
     path("<uuid:authorization_uuid>/withdraw/", views.authorization_withdraw, name="withdraw"),
     path(
         "<uuid:authorization_uuid>/attachments/<uuid:attachment_uuid>/",

@@ -19,6 +19,7 @@ from accounts.decorators import level_required
 from accounts.models import AccessLevel
 from authorizations import selectors, services
 from authorizations.forms import (
+    AppealForm,
     AttachmentsStepForm,
     DiagnosesStepForm,
     InformationForm,
@@ -31,7 +32,7 @@ from authorizations.forms import (
     WithdrawForm,
     apply_errors,
 )
-from authorizations.models import MAX_LINES, Attachment, AuthorizationRequest, RequestStatus
+from authorizations.models import MAX_LINES, Attachment, AuthorizationRequest, LineDecision, RequestStatus
 from core.confirm import confirmation_page
 from core.pagination import keyset_page
 
@@ -116,7 +117,12 @@ def authorization_detail(request: HttpRequest, authorization_uuid: uuid.UUID) ->
     return render(
         request,
         "authorizations/detail.html",
-        {"authorization": authorization, "lines": list(authorization.lines.all()), "now": timezone.now()},
+        {
+            "authorization": authorization,
+            "lines": list(authorization.lines.all()),
+            "now": timezone.now(),
+            "can_appeal": not services.appeal_problems(authorization),
+        },
     )
 
 
@@ -164,6 +170,38 @@ def information_send(request: HttpRequest, authorization_uuid: uuid.UUID) -> Htt
             messages.success(request, "Your information was sent to the plan.")
             return redirect("authorizations:detail", authorization.uuid)
     return render(request, "authorizations/information.html", {"authorization": authorization, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@level_required(LEVEL)
+def authorization_appeal(request: HttpRequest, authorization_uuid: uuid.UUID) -> HttpResponse:
+    """Appeal the denied lines of a decided request: a new request, prefilled, submitted at once."""
+    authorization = _visible(request, authorization_uuid)
+    problems = services.appeal_problems(authorization)
+    form = AppealForm(*_posted_files(request))
+    if request.method == "POST" and not problems and form.is_valid():
+        try:
+            appeal = services.authorization_appeal(
+                actor=request.user,
+                authorization=authorization,
+                reason=form.cleaned_data["reason"],
+                files=form.cleaned_data["files"],
+                request=request,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Your appeal {appeal.reference} was submitted. We will post each change to your Message Box.",
+            )
+            return redirect("authorizations:detail", appeal.uuid)
+    denied = [line for line in authorization.lines.all() if line.decision == LineDecision.DENIED]
+    return render(
+        request,
+        "authorizations/appeal.html",
+        {"authorization": authorization, "form": form, "problems": problems, "denied": denied},
+    )
 
 
 @require_POST

@@ -54,8 +54,17 @@ FULL = {
     "messages": 1_000_000,
     "claims": 1_000_000,
     "events": 1_000_000,
+    "authorizations": 1_000_000,
 }
-SMALL = {"users": 1_000, "tins": 100, "provider_ids": 500, "messages": 10_000, "claims": 10_000, "events": 10_000}
+SMALL = {
+    "users": 1_000,
+    "tins": 100,
+    "provider_ids": 500,
+    "messages": 10_000,
+    "claims": 10_000,
+    "events": 10_000,
+    "authorizations": 10_000,
+}
 SEED = 42
 DEMO_PASSWORD = "Demo-Password-2026!"  # noqa: S105  (the published demo login, see README)
 DEMO_TOTP_SECRET = "MRSW23ZNOBXXE5DBNQWXI33UOAWWWZLZ"  # noqa: S105  (the published demo secret)
@@ -86,7 +95,7 @@ def parse_args() -> argparse.Namespace:
 
 def production_env(db_name: str, secret_key: str) -> dict:
     """The production settings, for loopback: no HTTPS redirect, no SMTP; a broker URL because the
-    settings require one (no page measured here publishes a task)."""
+    settings require one (no page measured here publishes a task) and a Redis cache (the throttles')."""
     env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
     env.update(
         DEBUG="0",
@@ -97,6 +106,7 @@ def production_env(db_name: str, secret_key: str) -> dict:
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=database_url(db_name),
         CELERY_BROKER_URL=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
+        CACHE_URL=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
         PAYER_TEAM_EMAILS="payer-team@bench.test",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         DEFAULT_FROM_EMAIL="portal@bench.test",
@@ -174,6 +184,8 @@ def probe(explain: bool) -> dict:
     from access_requests.models import AccessRequest, RequestStatus
     from accounts.middleware import SESSION_LAST_SEEN, SESSION_STARTED
     from accounts.models import Membership, User, UserComment, UserKind, UserStatus
+    from authorizations.models import AuthorizationRequest
+    from authorizations.models import RequestStatus as AuthStatus
     from mailbox.models import Thread
 
     users = {key: User.objects.get(email=email) for key, email in PERSONAS.items()}
@@ -214,6 +226,17 @@ def probe(explain: bool) -> dict:
     surname = subject.full_name.split()[-1].lower()
     rare = subject.email.split("@")[0]
 
+    # The manager's newest partly approved request (lines approved and denied, an appeal offered)
+    # and the queue's first open request.
+    decided = (
+        AuthorizationRequest.objects.filter(
+            requesting_provider__value="1234567893", status=AuthStatus.PARTIALLY_APPROVED
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    waiting = AuthorizationRequest.objects.filter(status=AuthStatus.IN_REVIEW).order_by("due_at", "id").first()
+
     deep, page_number, path = "/claims/", 1, "/claims/"
     while page_number < DEEP_PAGE:
         response = clients["biller"].get(path)
@@ -253,6 +276,20 @@ def probe(explain: bool) -> dict:
             f"/control-panel/users/?q={urllib.parse.quote(rare)}",
         ),
         ("cp_audit", "Control Panel Audit", "analyst", "/control-panel/audit/"),
+        ("auth_list", "Authorizations list, page 1", "manager", "/authorizations/"),
+        (
+            "auth_detail",
+            f"Authorization {decided.reference} (partly approved)",
+            "manager",
+            f"/authorizations/{decided.uuid}/",
+        ),
+        ("cp_auth_queue", "Control Panel authorizations queue", "analyst", "/control-panel/authorizations/"),
+        (
+            "cp_auth_review",
+            f"Control Panel review of {waiting.reference}",
+            "analyst",
+            f"/control-panel/authorizations/{waiting.uuid}/",
+        ),
     ]
     result = {"pages": [], "users": User.objects.count()}
     for key, label, persona, url in pages:

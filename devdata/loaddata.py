@@ -65,6 +65,20 @@ from accounts.models import (
 from accounts.validators import REPEATED_DIGIT_TINS, npi_is_valid
 from audit.models import GENESIS_HASH, AuditAction, AuditEvent
 from audit.services import CHAIN_LOCK_ID, event_hash
+from authorizations.models import (
+    AuthorizationRequest,
+    AuthorizationService,
+    Category,
+    DenialReason,
+    Diagnosis,
+    EventKind,
+    LineDecision,
+    PlaceOfService,
+    ServiceLine,
+    Urgency,
+)
+from authorizations.models import Event as AuthorizationEvent
+from authorizations.models import RequestStatus as AuthStatus
 from claims.models import Claim, ClaimStatus, Coverage, CoverageStatus, Member
 from mailbox.models import Message, Participant, Thread, ThreadKind
 
@@ -234,6 +248,30 @@ CLAIM_STATUSES = [
     (10, ClaimStatus.RECEIVED),
     (5, ClaimStatus.ADJUSTED),
 ]
+AUTH_STATUSES = [
+    (5, AuthStatus.DRAFT),
+    (8, AuthStatus.SUBMITTED),
+    (8, AuthStatus.IN_REVIEW),
+    (4, AuthStatus.INFO_REQUESTED),
+    (50, AuthStatus.APPROVED),
+    (8, AuthStatus.PARTIALLY_APPROVED),
+    (12, AuthStatus.DENIED),
+    (5, AuthStatus.WITHDRAWN),
+]
+# Billable ICD-10-CM codes (public code set) a prior authorization names, with short descriptions.
+AUTH_DIAGNOSES = [
+    ("M54.50", "Low back pain, unspecified"),
+    ("M17.11", "Unilateral primary osteoarthritis, right knee"),
+    ("M17.12", "Unilateral primary osteoarthritis, left knee"),
+    ("G47.33", "Obstructive sleep apnea (adult) (pediatric)"),
+    ("I10", "Essential (primary) hypertension"),
+    ("E11.9", "Type 2 diabetes mellitus without complications"),
+    ("J44.9", "Chronic obstructive pulmonary disease, unspecified"),
+    ("M75.101", "Unspecified rotator cuff tear or rupture of right shoulder, not specified as traumatic"),
+    ("R26.89", "Other abnormalities of gait and mobility"),
+    ("Z96.651", "Presence of right artificial knee joint"),
+]
+AUTH_PLACES = [PlaceOfService.OFFICE, PlaceOfService.HOME, PlaceOfService.OUTPATIENT_HOSPITAL_ON]
 # Messages per thread with a person in it (system notifications have one).
 MESSAGE_COUNTS = [1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 7, 8, 10, 12]
 
@@ -249,6 +287,7 @@ class LoadSizes:
     claims: int = 10_000
     events: int = 10_000
     members: int = 0  # 0: claims // 10 (at least 20)
+    authorizations: int = 10_000
 
     @property
     def member_count(self) -> int:
@@ -268,6 +307,11 @@ class LoadSizes:
     def biller_claims(self) -> int:
         """Claims under the biller's provider IDs: 20,000 at a million (400 pages of 50)."""
         return min(20_000, max(10, self.claims // 50))
+
+    @property
+    def manager_authorizations(self) -> int:
+        """Prior authorizations under manager@demo.test's NPI: 20,000 at a million (400 pages of 50)."""
+        return min(20_000, max(10, self.authorizations // 50))
 
     @property
     def biller_threads(self) -> int:
@@ -574,6 +618,7 @@ class LoadDataGenerator:
                 self._step("claims", self._claims)
                 self._step("threads, messages, access requests", self._threads)
                 self._step("audit events (hash chain)", self._audit)
+                self._step("prior authorizations", self._authorizations)
                 self._step("sequences", self._reset_sequences)
             except BaseException as error:
                 failed = self.writer.abort()  # nothing queued may reach the database after the rollback
@@ -911,6 +956,7 @@ class LoadDataGenerator:
         count = self.sizes.member_count
         members, coverages = [], []
         self.members: list[tuple[str, str, str]] = []  # (member ID, name, uuid)
+        self.member_pks: list[int] = []
         for i, pk in enumerate(self._ids(Member, count)):
             first, last = self._name()
             member_id = f"LM{i:08d}"
@@ -929,6 +975,7 @@ class LoadDataGenerator:
                 )
             )
             self.members.append((member_id, f"{first} {last}", str(member_uuid)))
+            self.member_pks.append(pk)
             code, name = rng.choice(PLANS)
             roll = rng.random()
             if roll < 0.75:
@@ -1385,6 +1432,164 @@ class LoadDataGenerator:
             return AuditAction.SCOPE_ADDED.value, target, org_id, {"provider_ids": [f"NPI {value}"], "reason": ""}
         details = {"from": UserStatus.ACTIVE.value, "to": UserStatus.DISABLED.value, "reason": "Left the practice"}
         return AuditAction.STATUS_CHANGED.value, target, None, details
+
+    # --- prior authorizations --------------------------------------------------------------------
+
+    def _authorizations(self) -> None:
+        """Requests with 1 to 3 diagnoses and 1 to 3 lines, in every status, under the NPIs (weighted
+        as the claims; the demo share under manager@demo.test's NPI), a timeline line per submitted
+        one, and some denials appealed. Its own random stream (after every other step), so adding it
+        changed none of the other rows."""
+        rng = random.Random(f"{self.seed}-authorizations")
+        count = self.sizes.authorizations
+        if not count:
+            return
+        codes = list(AuthorizationService.objects.filter(requires_authorization=True).values_list("code", "categories"))
+        reasons = list(DenialReason.objects.filter(active=True).values_list("pk", flat=True))
+        demo_npi = ProviderIdentifier.objects.get(value="1234567893").pk
+        others = [(pk, org) for pk, _value, org in self.all_npis if org != self.demo_org.pk] or [(demo_npi, 0)]
+        weights = [min(rng.paretovariate(1.1), 500.0) for _ in others]
+        cumulative = list(_accumulate(weights))
+        requester_of: dict[int, int] = {}
+        for person in self.people:
+            if person.org_id and L.AUTHORIZATIONS in person.levels:
+                requester_of.setdefault(person.org_id, person.id)
+        demo_share = min(self.sizes.manager_authorizations, count)
+        ids = self._ids(AuthorizationRequest, count)
+        requests, diagnoses, lines, events = [], [], [], []
+        denied_pks: list[int] = []
+
+        def flush(force=False):
+            if force or len(requests) >= CHUNK:
+                for model, objs in (
+                    (AuthorizationRequest, requests),
+                    (Diagnosis, diagnoses),
+                    (ServiceLine, lines),
+                    (AuthorizationEvent, events),
+                ):
+                    if objs and model is not AuthorizationRequest:
+                        for obj, pk in zip(objs, self._ids(model, len(objs)), strict=True):
+                            obj.id = pk
+                    self.writer.insert(model, objs)
+                    objs.clear()
+
+        for i, pk in enumerate(ids):
+            if i < demo_share:
+                pid, creator = demo_npi, self.manager.pk
+            else:
+                pid, org = others[bisect.bisect_left(cumulative, rng.random() * cumulative[-1])]
+                creator = requester_of.get(org, self.manager.pk)
+            status = self._pick_with(rng, AUTH_STATUSES)
+            urgency = Urgency.EXPEDITED if rng.random() < 0.15 else Urgency.STANDARD
+            created = self.now - datetime.timedelta(seconds=rng.randrange(2 * 365 * 86_400))
+            planned = created.date() + datetime.timedelta(days=rng.randint(3, 40))
+            code_rows = rng.sample(codes, k=min(len(codes), rng.choice((1, 1, 1, 2, 2, 3))))
+            category = (code_rows[0][1] or [Category.OUTPATIENT])[0]
+            received = due = decided = None
+            if status != AuthStatus.DRAFT:
+                received = created + datetime.timedelta(minutes=rng.randint(5, 600))
+                hours = 72 if urgency == Urgency.EXPEDITED else 24 * 7
+                due = received + datetime.timedelta(hours=hours)
+                if status in (AuthStatus.APPROVED, AuthStatus.PARTIALLY_APPROVED, AuthStatus.DENIED):
+                    decided = received + datetime.timedelta(minutes=rng.randint(30, hours * 60 - 1))
+            appeal_of = None
+            if status != AuthStatus.DRAFT and denied_pks and rng.random() < 0.03:
+                appeal_of = denied_pks[rng.randrange(len(denied_pks))]
+            line_decisions = [LineDecision.PENDING] * len(code_rows)
+            if status == AuthStatus.APPROVED:
+                line_decisions = [LineDecision.APPROVED] * len(code_rows)
+            elif status == AuthStatus.DENIED:
+                line_decisions = [LineDecision.DENIED] * len(code_rows)
+            elif status == AuthStatus.PARTIALLY_APPROVED:
+                line_decisions = [LineDecision.APPROVED] + [LineDecision.DENIED] * (len(code_rows) - 1)
+                if len(code_rows) == 1:
+                    line_decisions = [LineDecision.MODIFIED]
+            approved_any = any(d in (LineDecision.APPROVED, LineDecision.MODIFIED) for d in line_decisions)
+            if LineDecision.DENIED in line_decisions:
+                denied_pks.append(pk)
+            valid_to = planned + datetime.timedelta(days=90)
+            requests.append(
+                _make(
+                    AuthorizationRequest,
+                    id=pk,
+                    uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    reference=f"PA-{created.year}-{pk:06d}",
+                    status=status,
+                    created_by_id=creator,
+                    created_at=created,
+                    updated_at=decided or received or created,
+                    member_id=self.member_pks[rng.randrange(len(self.member_pks))],
+                    planned_service_date=planned,
+                    requesting_provider_id=pid,
+                    servicing_npi="1234567893",
+                    servicing_name="Springfield General Hospital",
+                    category=category,
+                    urgency=urgency,
+                    expedited_attested=urgency == Urgency.EXPEDITED,
+                    place_of_service=rng.choice(AUTH_PLACES),
+                    step=6,
+                    received_at=received,
+                    due_at=due,
+                    info_needed="Office notes of the last two visits." if status == AuthStatus.INFO_REQUESTED else "",
+                    info_deadline=(received + datetime.timedelta(days=5)).date()
+                    if status == AuthStatus.INFO_REQUESTED
+                    else None,
+                    decided_at=decided,
+                    certification_number=f"C{pk:09d}" if approved_any else "",
+                    valid_from=planned if approved_any else None,
+                    valid_to=valid_to if approved_any else None,
+                    withdrawn_at=received + datetime.timedelta(days=1) if status == AuthStatus.WITHDRAWN else None,
+                    appeal_of_id=appeal_of,
+                )
+            )
+            for position, (code, description) in enumerate(
+                rng.sample(AUTH_DIAGNOSES, k=rng.choice((1, 1, 2, 3))), start=1
+            ):
+                diagnoses.append(_make(Diagnosis, request_id=pk, position=position, code=code, description=description))
+            for number, ((code, _categories), decision) in enumerate(zip(code_rows, line_decisions, strict=True), 1):
+                units = rng.choice((1, 1, 1, 2, 6, 12))
+                approved = decision in (LineDecision.APPROVED, LineDecision.MODIFIED)
+                lines.append(
+                    _make(
+                        ServiceLine,
+                        request_id=pk,
+                        line_number=number,
+                        code=code,
+                        units=units,
+                        date_from=planned,
+                        date_to=valid_to,
+                        decision=decision,
+                        approved_units=(max(1, units // 2) if decision == LineDecision.MODIFIED else units)
+                        if approved
+                        else None,
+                        approved_from=planned if approved else None,
+                        approved_to=valid_to if approved else None,
+                        denial_reason_id=rng.choice(reasons) if decision == LineDecision.DENIED else None,
+                    )
+                )
+            if received is not None:
+                events.append(
+                    _make(
+                        AuthorizationEvent,
+                        request_id=pk,
+                        kind=EventKind.APPEAL_SUBMITTED if appeal_of else EventKind.SUBMITTED,
+                        at=received,
+                        actor_id=creator,
+                        text=f"{Urgency(urgency).label} request.",
+                    )
+                )
+            flush()
+        flush(force=True)
+
+    @staticmethod
+    def _pick_with(rng: random.Random, weighted):
+        total = sum(w for w, _ in weighted)
+        roll = rng.uniform(0, total)
+        for weight, value in weighted:
+            roll -= weight
+            if roll <= 0:
+                return value
+        return weighted[-1][1]
 
     # --- finishing -----------------------------------------------------------------------------------
 

@@ -68,6 +68,11 @@ PAGES: dict[str, tuple[str, str, Args]] = {
         "authorizations:detail",
         lambda w: {"authorization_uuid": w.authorization.uuid},
     ),
+    "authorizations:appeal": (
+        "manager",
+        "authorizations:appeal",
+        lambda w: {"authorization_uuid": w.decided_authorization.uuid},
+    ),
     # User Management and access reviews
     "accounts:user_management": ("manager", "accounts:user_management", NONE),
     "accounts:update_user": ("manager", "accounts:update_user", lambda w: {"user_uuid": w.biller.uuid}),

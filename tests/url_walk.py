@@ -47,7 +47,7 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
     }
     if name.startswith("authorizations:draft_"):
         values["authorization_uuid"] = world.authorization_draft.uuid
-    elif name in ("authorizations:letter", "control_panel:authorization_letter"):
+    elif name in ("authorizations:letter", "authorizations:appeal", "control_panel:authorization_letter"):
         values["authorization_uuid"] = world.decided_authorization.uuid
     if params == ["slug"]:
         return [{"slug": page.slug} for page in help_pages.PAGES]

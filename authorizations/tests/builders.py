@@ -8,8 +8,8 @@ from devdata.authorizations import draft_for, load_demo_tables
 
 
 def matrix_authorizations(*, requester, provider, member, analyst):
-    """(a request waiting for information, a decided request with its letter, a draft, a request
-    just submitted)."""
+    """(a request waiting for information, a decided request with its letter and a denied line, a
+    draft, a request just submitted)."""
     load_demo_tables()
     waiting = services.authorization_submit(
         actor=requester, draft=draft_for(requester=requester, provider=provider, member=member, codes=("72148",))
@@ -18,10 +18,16 @@ def matrix_authorizations(*, requester, provider, member, analyst):
         analyst=analyst, authorization=waiting, needed="Matrix notes MX-5", deadline=timezone.localdate()
     )
     decided = services.authorization_submit(
-        actor=requester, draft=draft_for(requester=requester, provider=provider, member=member, codes=("E0601",))
+        actor=requester,
+        draft=draft_for(requester=requester, provider=provider, member=member, codes=("E0601", "E0260")),
     )
     services.authorization_decide(
-        analyst=analyst, authorization=decided, choices={1: services.LineChoice(decision=LineDecision.APPROVED)}
+        analyst=analyst,
+        authorization=decided,
+        choices={
+            1: services.LineChoice(decision=LineDecision.APPROVED),
+            2: services.LineChoice(decision=LineDecision.DENIED, reason_code="MN01", note="Matrix denial MX-7"),
+        },
     )
     draft = draft_for(requester=requester, provider=provider, member=member, codes=("K0823",))
     fresh = services.authorization_submit(

@@ -27,6 +27,8 @@ from accounts.models import (
 from accounts.validators import npi_is_valid, tin_is_valid
 from audit.models import AuditEvent
 from audit.services import audit_chain_verify
+from authorizations.models import DECIDED_STATUSES, AuthorizationRequest, LineDecision, ServiceLine
+from authorizations.models import RequestStatus as AuthStatus
 from claims.models import Claim, Member
 from claims.selectors import claims_visible_to
 from devdata.loaddata import DEMO_NPIS, DEMO_TINS, LoadSizes, npi_from_base
@@ -34,7 +36,15 @@ from mailbox.models import Message, Participant, Thread, ThreadKind
 
 pytestmark = pytest.mark.django_db
 
-SIZES = {"users": 150, "tins": 8, "provider_ids": 60, "messages": 500, "claims": 700, "events": 300}
+SIZES = {
+    "users": 150,
+    "tins": 8,
+    "provider_ids": 60,
+    "messages": 500,
+    "claims": 700,
+    "events": 300,
+    "authorizations": 400,
+}
 ANCHOR = datetime.date(2026, 6, 1)
 ANCHOR_TIME = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 PERSONAS = 6  # seed_demo's
@@ -94,6 +104,16 @@ def fingerprint() -> str:
         "received_date",
         "uuid",
     )
+    feed(
+        AuthorizationRequest.objects.filter(created_at__lt=ANCHOR_TIME),
+        "uuid",
+        "reference",
+        "status",
+        "requesting_provider__value",
+        "member__member_id",
+        "due_at",
+    )
+    feed(ServiceLine.objects.filter(request__created_at__lt=ANCHOR_TIME), "request__uuid", "line_number", "code")
     # seed_demo's events happen now; the generated ones before the anchor.
     feed(
         AuditEvent.objects.filter(occurred_at__lt=ANCHOR_TIME),
@@ -197,6 +217,18 @@ def test_generated_data_is_coherent():
     assert Claim.objects.filter(claim_number__startswith="LC").count() == SIZES["claims"]
     member_ids = set(Member.objects.values_list("member_id", flat=True))
     assert set(Claim.objects.values_list("member_id", flat=True)) <= member_ids
+
+    # Prior authorizations: the number asked for, each with diagnoses and lines, decisions that
+    # match the status, the manager's share under the demo NPI, some denials appealed.
+    generated = AuthorizationRequest.objects.filter(created_at__lt=ANCHOR_TIME)
+    assert generated.count() == SIZES["authorizations"]
+    assert not generated.annotate(n=Count("diagnoses")).filter(n=0).exists()
+    assert not generated.annotate(n=Count("lines")).filter(n=0).exists()
+    assert not generated.filter(status=AuthStatus.APPROVED, lines__decision=LineDecision.DENIED).exists()
+    assert not generated.filter(status__in=DECIDED_STATUSES, lines__decision=LineDecision.PENDING).exists()
+    assert generated.filter(status=AuthStatus.DENIED).exists() and generated.filter(status=AuthStatus.DRAFT).exists()
+    assert generated.filter(appeal_of__isnull=False).exists()
+    assert generated.filter(requesting_provider__value="1234567893").count() >= sizes.manager_authorizations
 
     # The demo personas' big share.
     biller = User.objects.get(email="biller@demo.test")

@@ -81,6 +81,7 @@ WALK: dict[str, frozenset[str]] = {
             "authorizations:draft_delete",  # its confirmation page
             "authorizations:detail",
             "authorizations:information",
+            "authorizations:appeal",
             "authorizations:withdraw",  # its confirmation page
         }
     ),

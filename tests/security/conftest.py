@@ -91,7 +91,7 @@ class World:
     hr_member: Member  # attributed to npi by the claim, with a medication and an open care gap
     authorization: AuthorizationRequest  # manager's request under npi, the plan waiting for information
     attachment: Attachment  # of that request
-    decided_authorization: AuthorizationRequest  # manager's decided request under npi, with its letter
+    decided_authorization: AuthorizationRequest  # manager's decided request under npi, its letter, a denied line
     authorization_draft: AuthorizationRequest  # manager's draft under npi, at the review step
     new_authorization: AuthorizationRequest  # manager's request under npi, just submitted, taken by nobody
 

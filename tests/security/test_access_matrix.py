@@ -185,6 +185,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "auth-information-form":    ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "auth-information-send":    ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "auth-withdraw":            ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-appeal-form":         ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "auth-appeal-send":         ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # A draft is its author's alone until submitted, and only while they may use its provider ID.
     "auth-draft-view":          ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "auth-draft-save":          ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
@@ -705,6 +707,19 @@ PROBES: dict[str, Probe] = {
         **_authorizations,
         data=lambda w: {"reason": "Cancelled", "confirmed": "yes"},
         state=lambda w: _auth_status(w.authorization),
+    ),
+    "auth-appeal-form": Probe(
+        "get",
+        _url("authorizations:appeal", lambda w: w.decided_authorization.uuid),
+        **_authorizations,
+        marker=lambda w: "Matrix denial MX-7",
+    ),
+    "auth-appeal-send": Probe(
+        "post",
+        _url("authorizations:appeal", lambda w: w.decided_authorization.uuid),
+        **_authorizations,
+        data=lambda w: {"reason": "The records show the need."},
+        state=lambda w: AuthorizationRequest.objects.filter(appeal_of=w.decided_authorization).count(),
     ),
     "auth-draft-view": Probe(
         "get",

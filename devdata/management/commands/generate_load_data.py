@@ -33,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--events", type=int, default=DEFAULTS.events, help=f"audit events, default {DEFAULTS.events:,}"
         )
+        parser.add_argument(
+            "--authorizations",
+            type=int,
+            default=DEFAULTS.authorizations,
+            help=f"prior authorization requests, default {DEFAULTS.authorizations:,}",
+        )
         parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
         parser.add_argument(
             "--anchor",
@@ -56,8 +62,12 @@ class Command(BaseCommand):
             claims=options["claims"],
             events=options["events"],
             members=options["members"],
+            authorizations=options["authorizations"],
         )
-        if min(sizes.users, sizes.tins, sizes.provider_ids, sizes.claims) < 1 or min(sizes.messages, sizes.events) < 0:
+        if (
+            min(sizes.users, sizes.tins, sizes.provider_ids, sizes.claims) < 1
+            or min(sizes.messages, sizes.events, sizes.authorizations) < 0
+        ):
             raise CommandError("--users, --tins, --provider-ids and --claims must be at least 1.")
         if sizes.users < 20:
             raise CommandError("--users must be at least 20 (payer staff, account managers and the demo TIN's users).")
@@ -69,7 +79,7 @@ class Command(BaseCommand):
             f"Generating into {connection.settings_dict['NAME']} ({connection.vendor}), seed {options['seed']}, "
             f"anchor {anchor}: {sizes.users:,} users, {sizes.tins:,} TINs, {sizes.provider_ids:,} provider IDs, "
             f"{sizes.messages:,} messages, {sizes.claims:,} claims, {sizes.member_count:,} members, "
-            f"{sizes.events:,} audit events"
+            f"{sizes.events:,} audit events, {sizes.authorizations:,} prior authorizations"
         )
         generator = LoadDataGenerator(
             sizes=sizes,
