@@ -44,8 +44,13 @@ def claim(npi):
 
 def unchanged(claim) -> list[LineChange]:
     return [
-        LineChange(line_number=l.line_number, units=l.units, billed_amount=l.billed_amount, service_date=l.service_date)
-        for l in claim.lines.order_by("line_number")
+        LineChange(
+            line_number=line.line_number,
+            units=line.units,
+            billed_amount=line.billed_amount,
+            service_date=line.service_date,
+        )
+        for line in claim.lines.order_by("line_number")
     ]
 
 
@@ -64,7 +69,7 @@ def test_a_replacement_is_a_new_received_claim_linked_to_the_original(biller, cl
     assert new.frequency_code == FrequencyCode.REPLACEMENT and new.replaces == claim
     assert new.status == ClaimStatus.RECEIVED and new.paid_amount == 0
     assert new.billed_amount == Decimal("480.00")
-    assert [(l.procedure_code, l.units, l.billed_amount) for l in new.lines.order_by("line_number")] == [
+    assert [(x.procedure_code, x.units, x.billed_amount) for x in new.lines.order_by("line_number")] == [
         ("99213", Decimal("1.00"), Decimal("120.00")),
         ("81002", Decimal("2.00"), Decimal("360.00")),
     ]
