@@ -1,10 +1,13 @@
 """The filters of the Claims list and the Eligibility lookup. They validate input; the queries are
 built in the selectors and services."""
 
+from decimal import Decimal
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
+from claims.corrections import VOID_REASON_MAX_LENGTH
 from claims.models import (
     APPEAL_DECISION_MAX_LENGTH,
     APPEAL_NOTE_MAX_LENGTH,
@@ -211,4 +214,87 @@ class AppealDecisionForm(forms.Form):
         max_length=APPEAL_DECISION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 5}),
         help_text="The provider reads this in the decision letter.",
+    )
+
+
+class ClaimStatusInquiryForm(Form):
+    """The question of a 276: which member, born when, served when, billed how much."""
+
+    member_id = forms.CharField(
+        label="Member ID",
+        max_length=30,
+        help_text="As printed on the member's ID card: letters, digits and dashes.",
+        validators=[RegexValidator(MEMBER_ID_REGEX, "A member ID holds only letters, digits and dashes.")],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    date_of_birth = forms.DateField(label="Member's date of birth", widget=_date_widget())
+    service_date = forms.DateField(
+        label="Date of service", help_text="Any day the claim covers.", widget=_date_widget()
+    )
+    billed_amount = forms.DecimalField(
+        label="Billed amount",
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text="The claim's total charges in dollars, for example 125.00.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+    def clean_member_id(self):
+        return normalize.member_id(self.cleaned_data["member_id"])
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError("The date of birth must not be in the future.")
+        return born
+
+    def lookup(self) -> dict:
+        return {
+            name: self.cleaned_data[name] for name in ("member_id", "date_of_birth", "service_date", "billed_amount")
+        }
+
+
+class ReplacementLineForm(Form):
+    """One line of a replacement claim: what may change (units, charge, date of service)."""
+
+    line_number = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    units = forms.DecimalField(
+        label="Units",
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    billed_amount = forms.DecimalField(
+        label="Charge",
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    service_date = forms.DateField(label="Date of service", widget=_date_widget())
+
+
+ReplacementLineFormSet = forms.formset_factory(ReplacementLineForm, extra=0, max_num=999, validate_max=True)
+
+
+class ReplacementTotalForm(Form):
+    """A claim without service lines is corrected by its billed amount."""
+
+    billed_amount = forms.DecimalField(
+        label="Billed amount",
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class VoidForm(Form):
+    reason = forms.CharField(
+        label="Why the claim is voided",
+        max_length=VOID_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"class": "usa-textarea", "rows": 4}),
+        help_text="For example: billed under the wrong member, or the service was not given.",
     )

@@ -17,6 +17,17 @@ class ClaimStatus(models.TextChoices):
     PAID = "paid", "Paid"
     DENIED = "denied", "Denied"
     ADJUSTED = "adjusted", "Adjusted"
+    # Received but not yet final, as the claim system reports them to the status inquiry (276/277).
+    PENDING = "pending", "Pending"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class FrequencyCode(models.TextChoices):
+    """The claim frequency code of the 837 (CLM05-3): an original claim, a replacement or a void."""
+
+    ORIGINAL = "1", "Original"
+    REPLACEMENT = "7", "Replacement of a prior claim"
+    VOID = "8", "Void of a prior claim"
 
 
 # Claim numbers appear in URLs (/claims/<claim_number>/): letters, digits and dashes only.
@@ -51,6 +62,12 @@ class Claim(models.Model):
     diagnosis_codes = models.JSONField(
         "diagnosis codes (ICD-10-CM)", default=list, blank=True, help_text="Billable codes, the principal first."
     )
+    frequency_code = models.CharField(max_length=1, choices=FrequencyCode.choices, default=FrequencyCode.ORIGINAL)
+    # A correction (frequency 7 or 8) points at the claim it replaces or voids.
+    replaces = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", db_index=True
+    )
+    void_reason = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RestrictedManager()
@@ -68,6 +85,13 @@ class Claim(models.Model):
             models.CheckConstraint(condition=Q(allowed_amount__gte=0), name="claim_allowed_not_negative"),
             models.CheckConstraint(condition=Q(paid_amount__gte=0), name="claim_paid_not_negative"),
             models.CheckConstraint(condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"),
+            models.CheckConstraint(condition=Q(frequency_code__in=FrequencyCode.values), name="claim_frequency_valid"),
+            # An original replaces nothing; a replacement or a void names its claim.
+            models.CheckConstraint(
+                condition=Q(frequency_code=FrequencyCode.ORIGINAL, replaces__isnull=True)
+                | (~Q(frequency_code=FrequencyCode.ORIGINAL) & Q(replaces__isnull=False)),
+                name="claim_correction_names_original",
+            ),
         ]
         indexes = [
             # The Claims list: one provider ID's claims, newest first, walked by keyset.

@@ -3,7 +3,7 @@ page, which the site mounts at /eligibility/ in the same "claims" namespace (see
 
 from django.urls import path
 
-from claims import views
+from claims import correction_views, status_views, views
 
 app_name = "claims"
 
@@ -16,7 +16,10 @@ urlpatterns = [
     path("payments/<uuid:payment_uuid>/advice.pdf", views.payment_pdf, name="payment_pdf"),
     path("appeals/<uuid:appeal_uuid>/letter.pdf", views.appeal_letter, name="appeal_letter"),
     path("appeals/<uuid:appeal_uuid>/documents/<uuid:document_uuid>/", views.appeal_document, name="appeal_document"),
+    path("status/", status_views.claim_status, name="status"),
     path("<str:claim_number>/", views.claim_detail, name="detail"),
+    path("<str:claim_number>/correct/", correction_views.claim_correct, name="correct"),
+    path("<str:claim_number>/void/", correction_views.claim_void_view, name="void"),
     path("<str:claim_number>/appeal/", views.appeal_new, name="appeal_new"),
 ]
 

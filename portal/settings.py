@@ -491,6 +491,8 @@ RATELIMIT_IPV6_MASK = 64
 RATE_LIMITS = {
     "eligibility-minute": env_rate("RATE_ELIGIBILITY_MINUTE", "30/m"),
     "eligibility-day": env_rate("RATE_ELIGIBILITY_DAY", "300/d"),
+    "claim-status-minute": env_rate("RATE_CLAIM_STATUS_MINUTE", "30/m"),
+    "claim-status-day": env_rate("RATE_CLAIM_STATUS_DAY", "300/d"),
     "password-reset-address": env_rate("RATE_PASSWORD_RESET_ADDRESS", "3/h"),
     "password-reset-client": env_rate("RATE_PASSWORD_RESET_CLIENT", "20/h"),
     "registration-client": env_rate("RATE_REGISTRATION_CLIENT", "10/d"),

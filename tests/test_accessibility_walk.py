@@ -35,6 +35,7 @@ NOT_PAGES = {
     "claims:payment_pdf": "a PDF download",
     "claims:appeal_document": "a download of an uploaded document",
     "claims:appeal_letter": "a PDF download",
+    "claims:void": POST_ONLY,
     "control_panel:appeal_document": "a download of an uploaded document",
     "control_panel:appeal_take": POST_ONLY,
     "control_panel:appeal_decide": POST_ONLY,

@@ -49,6 +49,8 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     "claims:list": ("biller", "claims:list", NONE),
     "claims:detail": ("biller", "claims:detail", lambda w: {"claim_number": w.claim.claim_number}),
     "claims:eligibility": ("biller", "claims:eligibility", NONE),
+    "claims:status": ("biller", "claims:status", NONE),
+    "claims:correct": ("biller", "claims:correct", lambda w: {"claim_number": w.claim.claim_number}),
     "claims:payments": ("biller", "claims:payments", NONE),
     "claims:payment": ("biller", "claims:payment", lambda w: {"payment_uuid": w.payment.uuid}),
     "access_requests:detail": (

@@ -120,7 +120,7 @@ def test_all_problems_of_a_row_on_one_line_and_lines_count_from_the_header(npi):
     # line 1 header, line 2 good, line 3 blank (skipped, still counted), line 4 bad
     assert result.errors == [
         "line 4: paid_amount '-1' is negative; unknown status 'x' (use one of received, in_process, "
-        "paid, denied, adjusted)"
+        "paid, denied, adjusted, pending, suspended)"
     ]
 
 
@@ -197,14 +197,15 @@ def test_a_large_file_is_imported_in_batches(npi, other_npi, monkeypatch):
         result = claims_import(lines=lines(), on_batch=lambda running: totals.append(running.rows_read))
     assert (result.rows_read, result.upserted, result.rejected) == (20_000, 19_999, 1)
     assert result.errors == [
-        "line 12347: unknown status 'lost' (use one of received, in_process, paid, denied, adjusted)"
+        "line 12347: unknown status 'lost' (use one of received, in_process, paid, denied, adjusted, "
+        "pending, suspended)"
     ]
     assert batch_sizes == [1000] * 20
     assert totals == list(range(1000, 20_001, 1000))
     sql = [query["sql"] for query in queries.captured_queries]
     # one upsert per batch (SQLite splits each into several statements: it takes 999 parameters,
-    # and a claim row has 17 of them, so 58 claims a statement and 18 statements a batch)
-    assert 20 <= sum(s.startswith('INSERT INTO "claims_claim"') for s in sql) <= 20 * 18
+    # and a claim row has 20 of them, so 49 claims a statement and 21 statements a batch)
+    assert 20 <= sum(s.startswith('INSERT INTO "claims_claim"') for s in sql) <= 20 * 21
     # both NPIs are resolved with the first batch, then come from the cache
     assert sum('FROM "accounts_provideridentifier"' in s for s in sql) == 1
     assert Claim.objects.count() == 19_999
@@ -278,6 +279,11 @@ def test_demo_claims_are_deterministic_and_idempotent(org, npi, other_npi):
     assert Claim.objects.count() == first.upserted
     assert list(Claim.objects.order_by("claim_number").values_list("claim_number", "paid_amount", "status")) == snapshot
     assert Claim.objects.filter(provider_identifier__value="1245319599").count() >= 40
+    # The pending and suspended claims of the status inquiry come from their own demo rows.
+    from devdata.claim_status import seed_demo_status_claims
+
+    assert len(seed_demo_status_claims()) == 2 and len(seed_demo_status_claims()) == 2
+    assert Claim.objects.count() == first.upserted + 2
     assert set(Claim.objects.values_list("status", flat=True)) == set(ClaimStatus.values)
     assert not Claim.objects.filter(status=ClaimStatus.DENIED, denial_reason="").exists()
     assert not Claim.objects.filter(status=ClaimStatus.PAID, check_number="").exists()

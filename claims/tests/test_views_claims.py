@@ -327,8 +327,9 @@ def test_detail_query_count(client, login_as, biller, claim, django_assert_num_q
     # 8. the claim's service lines (their adjustments and the code words: none without lines)
     # 9. the claim's payments with their remittance joined
     # 10. the claim's appeals (their documents only when there are appeals)
-    # 11. the unread Message Box count of the navigation badge
-    with django_assert_num_queries(9 + audit_record_queries()):
+    # 11. the claim's corrections (replacements and voids submitted for it)
+    # 12. the unread Message Box count of the navigation badge
+    with django_assert_num_queries(10 + audit_record_queries()):
         assert client.get(detail_url(claim)).status_code == 200
 
 

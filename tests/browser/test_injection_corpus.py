@@ -61,6 +61,7 @@ from claims.models import (
     ReasonCode,
     Remittance,
 )
+from devdata.claim_status import STATUS_CLAIMS
 from devdata.claims import DEMO_TRACE
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Thread
 from mailbox.services import message_reply, thread_start_with_payer
@@ -724,6 +725,7 @@ TYPED = {
     "provider id": '"><img/src=x/onerror=alert(1)>',
     "appeal note": "Line 1\n</p><script>alert(1)</script>\n{{7*7}} <a href=javascript:alert(1)>see</a>",
     "appeal decision": '<iframe srcdoc="<script>alert(1)</script>"></iframe> Upheld {% now "Y" %}',
+    "void reason": "Wrong member </p><script>alert(1)</script> {{7*7}} <b onmouseover=alert(1)>x</b>",
 }
 REGISTRANT_EMAIL = "nora.corpus@demo.test"
 
@@ -847,6 +849,17 @@ def test_one_string_per_field_typed_into_the_real_forms(page, live_server, demo_
     watch.expect(seen, seen.piece_equal(appeal.decision_reason), "decision not shown as text in the Control Panel")
     seen = watch.look(biller, f"/claims/{denied.claim_number}/", "claim page with the decision")
     watch.expect(seen, seen.piece_equal(f"Decision: {appeal.decision_reason}"), "decision not shown as text")
+
+    # The biller voids the pending demo claim with a reason; the void's page shows it as text.
+    pending = STATUS_CLAIMS[0][0]
+    biller.goto(f"/claims/{pending}/correct/")
+    biller.get_by_label("Why the claim is voided").fill(TYPED["void reason"])
+    biller.get_by_role("button", name="Void the claim").click()
+    expect(biller.get_by_role("heading", name=f"Void claim {pending}?")).to_be_visible()
+    biller.get_by_role("button", name="Void the claim").click()
+    expect(biller.get_by_role("heading", name=f"Claim {pending}-V1")).to_be_visible()
+    seen = watch.look(biller, None, "void claim page")
+    watch.expect(seen, seen.piece_containing(TYPED["void reason"]), "void reason not shown as text")
 
     # The account manager verifies the registrant with seed 004's three comments and invites someone.
     manager = new_page(page, live_server, watch)

@@ -46,6 +46,8 @@ WALK: dict[str, frozenset[str]] = {
             "claims:payments",
             "claims:payment",
             "claims:appeal_new",
+            "claims:status",
+            "claims:correct",
             "accounts:password_change",
             "help:index",
             "help:page",

@@ -65,7 +65,7 @@ from accounts.models import (
 )
 from assessments.models import Assessment
 from authorizations.models import AuthorizationRequest, Diagnosis
-from claims.models import Appeal
+from claims.models import Appeal, Claim
 from health_records.models import RecordOptOut
 from mailbox.models import Message, Participant, Thread
 from outbox.models import OutboundEmail
@@ -120,6 +120,12 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "appeal-document":          ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "appeal-letter":            ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "eligibility-form":         ("200",  "403",             "200",         "200",         "200",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-correct-form":       ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-replace":            ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-void":               ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-status-form":        ("200",  "403",             "200",         "200",         "200",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Only the claims of the asker's provider IDs answer; everyone else reads the same "No match".
+    "claim-status-check":       ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Any Eligibility holder may ask about any member: the birth date is the proof (claims.services).
     "eligibility-check":        ("200+", "403",             "200+",        "200+",        "200+",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Assessments (owner: the manager, who filed them under npi; level: Assessments)
@@ -251,6 +257,17 @@ def _decisions(world: World) -> int:
 
 def _url(name: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
     return lambda w: reverse(name, args=[arg(w) for arg in args])
+
+
+def _status_question(w: World) -> dict:
+    """The four facts of the matrix claim, billed to the matrix member (whose birth date is known)."""
+    Claim.objects.filter(pk=w.claim.pk).update(member_id=w.member.member_id)
+    return {
+        "member_id": w.member.member_id,
+        "date_of_birth": MEMBER_BIRTH_DATE.isoformat(),
+        "service_date": w.claim.service_date_from.isoformat(),
+        "billed_amount": str(w.claim.billed_amount),
+    }
 
 
 BILLER = lambda w: w.biller.uuid  # noqa: E731
@@ -459,6 +476,39 @@ PROBES: dict[str, Probe] = {
         _url("claims:appeal_letter", lambda w: w.decided_appeal.uuid),
         owner="biller",
         level=AccessLevel.CLAIMS,
+    ),
+    "claim-correct-form": Probe(
+        "get",
+        _url("claims:correct", lambda w: w.claim.claim_number),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: w.claim.claim_number,
+    ),
+    # The matrix claim has no service lines: its replacement changes the billed amount.
+    "claim-replace": Probe(
+        "post",
+        _url("claims:correct", lambda w: w.claim.claim_number),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        data=lambda w: {"billed_amount": str(w.claim.billed_amount + 1)},
+        state=lambda w: Claim.objects.filter(replaces=w.claim).count(),
+    ),
+    "claim-void": Probe(
+        "post",
+        _url("claims:void", lambda w: w.claim.claim_number),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        data=lambda w: {"reason": "Billed under the wrong member.", "confirmed": "yes"},
+        state=lambda w: Claim.objects.filter(replaces=w.claim).count(),
+    ),
+    "claim-status-form": Probe("get", _url("claims:status"), owner="biller", level=AccessLevel.CLAIMS),
+    "claim-status-check": Probe(
+        "post",
+        _url("claims:status"),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        data=lambda w: _status_question(w),
+        marker=lambda w: w.claim.claim_number,
     ),
     "eligibility-form": Probe("get", _url("claims:eligibility"), owner="biller", level=AccessLevel.ELIGIBILITY),
     "eligibility-check": Probe(

@@ -130,6 +130,9 @@ class Command(BaseCommand):
         from devdata.claims import seed_demo_claims
 
         seed_demo_claims()
+        from devdata.claim_status import seed_demo_status_claims
+
+        seed_demo_status_claims()
         from devdata.assessments import seed_demo_assessments
 
         seed_demo_assessments()
