@@ -3,7 +3,7 @@ page, which the site mounts at /eligibility/ in the same "claims" namespace (see
 
 from django.urls import path
 
-from claims import views
+from claims import views, views_submit
 
 app_name = "claims"
 
@@ -16,6 +16,12 @@ urlpatterns = [
     path("payments/<uuid:payment_uuid>/advice.pdf", views.payment_pdf, name="payment_pdf"),
     path("appeals/<uuid:appeal_uuid>/letter.pdf", views.appeal_letter, name="appeal_letter"),
     path("appeals/<uuid:appeal_uuid>/documents/<uuid:document_uuid>/", views.appeal_document, name="appeal_document"),
+    path("submit/", views_submit.claim_new, name="submit"),
+    path("submit/drafts/", views_submit.claim_drafts, name="submit_drafts"),
+    path("submit/<uuid:draft_uuid>/", views_submit.claim_draft, name="submit_draft"),
+    path("submit/<uuid:draft_uuid>/edit/", views_submit.claim_draft_edit, name="submit_edit"),
+    path("submit/<uuid:draft_uuid>/submit/", views_submit.claim_draft_submit_view, name="submit_send"),
+    path("submit/<uuid:draft_uuid>/837p/", views_submit.claim_draft_837p, name="submit_837p"),
     path("<str:claim_number>/", views.claim_detail, name="detail"),
     path("<str:claim_number>/appeal/", views.appeal_new, name="appeal_new"),
 ]
