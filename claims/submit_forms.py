@@ -206,6 +206,10 @@ class ClaimLineForm(Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    def initial_form_count(self) -> int:
+        # Rows shown filled in (a draft, a post-back) are rows like any other: one left empty is ignored.
+        return 0 if self.is_bound else super().initial_form_count()
+
     def clean(self):
         if any(self.errors):
             return
@@ -230,6 +234,22 @@ def keyed_lines(formset) -> list[dict]:
     return [form.cleaned_data for form in formset.forms if form.has_changed() and form.cleaned_data]
 
 
+def check_pointers(header: ClaimHeaderForm, lines) -> None:
+    """Each line's pointers name a diagnosis typed in (checked even when a code is wrong, so both
+    mistakes show at once). Once per form: a pointer error already marked is not repeated."""
+    typed = {
+        letter
+        for letter in DIAGNOSIS_LETTERS
+        if (header.data.get(header.add_prefix(f"diagnosis_{letter}")) or "").strip()
+    }
+    for form in lines.forms:
+        if not form.has_changed() or "pointers" not in form.cleaned_data or form.has_error("pointers"):
+            continue
+        missing = [p for p in form.cleaned_data["pointers"] if p not in typed]
+        if missing:
+            form.add_error("pointers", f"No diagnosis {', '.join(missing)} is entered above.")
+
+
 def check_claim(header: ClaimHeaderForm, lines) -> dict | None:
     """After both forms are valid: the member (by member ID and birth date, as in Eligibility),
     their coverage on every service day and the pointers against the diagnoses entered. Adds the
@@ -237,10 +257,7 @@ def check_claim(header: ClaimHeaderForm, lines) -> dict | None:
     data = header.cleaned_data
     diagnoses = header.diagnoses()
     keyed = [form for form in lines.forms if form.has_changed()]
-    for form in keyed:
-        missing = [p for p in form.cleaned_data["pointers"] if p not in diagnoses]
-        if missing:
-            form.add_error("pointers", f"No diagnosis {', '.join(missing)} is entered above.")
+    check_pointers(header, lines)
     member = member_for_eligibility(member_id=data["member_id"], date_of_birth=data["member_birth_date"])
     if member is None:
         header.add_error("member_id", "No member matches this member ID and date of birth.")

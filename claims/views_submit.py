@@ -24,6 +24,7 @@ from claims.submit_forms import (
     ClaimHeaderForm,
     LineFormSet,
     check_claim,
+    check_pointers,
 )
 
 LINES_PREFIX = "lines"
@@ -89,7 +90,10 @@ def _claim_form(request: HttpRequest, draft: ClaimDraft | None) -> HttpResponse:
             return _render_form(request, draft, _unbound_copy(data, npis), _unbound_lines(data), 200)
         header = ClaimHeaderForm(request.POST, provider_ids=npis)
         lines = LineFormSet(request.POST, prefix=LINES_PREFIX)
-        if header.is_valid() & lines.is_valid():
+        header_valid, lines_valid = header.is_valid(), lines.is_valid()
+        if lines_valid:
+            check_pointers(header, lines)
+        if header_valid and lines_valid:
             checked = check_claim(header, lines)
             if checked is not None:
                 try:

@@ -205,6 +205,12 @@ def test_add_a_line_posts_back_one_more_row_and_checks_nothing(client, login_as,
     body = response.content.decode()
     assert 'value="99213"' in body and 'name="lines-2-procedure_code"' in body
     assert not ClaimDraft.objects.exists()
+    # The row added stays empty and is ignored; the others are saved.
+    data = claim_post(npi, member, lines=3, **{"lines-INITIAL_FORMS": "3"})
+    for name in ("procedure_code", "pointers", "date_from", "charge", "modifiers"):
+        data[f"lines-2-{name}"] = ""
+    assert client.post(NEW, data).status_code == 302
+    assert len(ClaimDraft.objects.get().data["lines"]) == 2
 
 
 def test_a_draft_is_edited_in_place(client, login_as, biller, npi, member):
