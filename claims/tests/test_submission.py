@@ -316,3 +316,15 @@ def test_query_counts(client, login_as, biller, draft, django_assert_num_queries
     # session, user, device, levels, the draft, then the audit row of the download (no page header).
     with django_assert_num_queries(5 + audit_record_queries()):
         assert client.get(reverse("claims:submit_837p", args=[draft.uuid])).status_code == 200
+
+
+def test_an_837p_the_checker_refuses_is_not_offered(client, login_as, biller, draft, monkeypatch):
+    from claims import views_submit
+    from claims.x12 import Problem
+
+    monkeypatch.setattr(views_submit, "claim_837p", lambda d: ("ISA*...", [Problem(3, "CLM", "bad amount")]))
+    login_as(biller)
+    response = client.get(reverse("claims:submit_837p", args=[draft.uuid]))
+    assert response.status_code == 500 and b"line 3, segment CLM: bad amount" in response.content
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert not AuditEvent.objects.filter(action=AuditAction.CLAIM_837_DOWNLOADED).exists()
