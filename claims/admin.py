@@ -9,6 +9,7 @@ from claims.models import (
     Appeal,
     AppealDocument,
     Claim,
+    ClaimDraft,
     ClaimLine,
     ClaimPayment,
     Coverage,
@@ -162,3 +163,13 @@ class AppealAdmin(ReadOnlyAdmin):
 class AppealDocumentAdmin(ReadOnlyAdmin):
     list_display = ("appeal", "original_name", "content_type", "size")
     list_select_related = ("appeal__claim",)
+
+
+@admin.register(ClaimDraft)
+class ClaimDraftAdmin(ReadOnlyAdmin):
+    """Claims keyed in the portal: changed only through their pages, which audit every step."""
+
+    list_display = ("uuid", "billing_provider", "member_id", "status", "claim", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("billing_provider", "claim")
+    search_fields = ("member_id", "claim__claim_number")

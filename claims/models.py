@@ -555,3 +555,46 @@ class AppealDocument(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# --- claims keyed in the portal (the CMS-1500 / 837P) --------------------------------------------------
+
+
+class ClaimDraftStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class ClaimDraft(models.Model):
+    """A professional claim keyed in the portal: the checked form, kept as a draft until it is
+    submitted, then linked to the Claim it became (and the source of its 837P)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    billing_provider = models.ForeignKey(
+        ProviderIdentifier, on_delete=models.PROTECT, related_name="claim_drafts", verbose_name="billing provider NPI"
+    )
+    member_id = models.CharField("member ID", max_length=30)
+    # The checked form: member, diagnoses and lines (see claims.submission).
+    data = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=ClaimDraftStatus.choices, default=ClaimDraftStatus.DRAFT)
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="draft")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="claim_drafts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
+    access_provider_path = "billing_provider"
+    access_organization_path = "billing_provider__organization"
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ClaimDraftStatus.values), name="claim_draft_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status="draft", claim__isnull=True) | Q(status="submitted", claim__isnull=False),
+                name="claim_draft_submitted_has_claim",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim draft {self.uuid}"

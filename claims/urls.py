@@ -3,7 +3,7 @@ page, which the site mounts at /eligibility/ in the same "claims" namespace (see
 
 from django.urls import path
 
-from claims import correction_views, status_views, views
+from claims import correction_views, status_views, views, views_submit
 
 app_name = "claims"
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("appeals/<uuid:appeal_uuid>/letter.pdf", views.appeal_letter, name="appeal_letter"),
     path("appeals/<uuid:appeal_uuid>/documents/<uuid:document_uuid>/", views.appeal_document, name="appeal_document"),
     path("status/", status_views.claim_status, name="status"),
+    path("submit/", views_submit.claim_new, name="submit"),
+    path("submit/drafts/", views_submit.claim_drafts, name="submit_drafts"),
+    path("submit/<uuid:draft_uuid>/", views_submit.claim_draft, name="submit_draft"),
+    path("submit/<uuid:draft_uuid>/edit/", views_submit.claim_draft_edit, name="submit_edit"),
+    path("submit/<uuid:draft_uuid>/submit/", views_submit.claim_draft_submit_view, name="submit_send"),
+    path("submit/<uuid:draft_uuid>/837p/", views_submit.claim_draft_837p, name="submit_837p"),
     path("<str:claim_number>/", views.claim_detail, name="detail"),
     path("<str:claim_number>/correct/", correction_views.claim_correct, name="correct"),
     path("<str:claim_number>/void/", correction_views.claim_void_view, name="void"),

@@ -32,6 +32,8 @@ NOT_PAGES = {
     "control_panel:audit_export": "a CSV download",
     "claims:export": "a CSV download",
     "claims:payment_835": "an X12 835 download",
+    "claims:submit_837p": "an X12 837P download",
+    "claims:submit_send": "a POST-only action",
     "claims:payment_pdf": "a PDF download",
     "claims:appeal_document": "a download of an uploaded document",
     "claims:appeal_letter": "a PDF download",

@@ -53,6 +53,8 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     "claims:correct": ("biller", "claims:correct", lambda w: {"claim_number": w.claim.claim_number}),
     "claims:payments": ("biller", "claims:payments", NONE),
     "claims:payment": ("biller", "claims:payment", lambda w: {"payment_uuid": w.payment.uuid}),
+    "claims:submit": ("biller", "claims:submit", NONE),
+    "claims:submit_draft": ("biller", "claims:submit_draft", lambda w: {"draft_uuid": w.claim_draft.uuid}),
     "access_requests:detail": (
         "biller",
         "access_requests:detail",

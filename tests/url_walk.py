@@ -44,6 +44,7 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
         "authorization_uuid": world.authorization.uuid,
         "attachment_uuid": world.attachment.uuid,
         "step": "review",
+        "draft_uuid": world.claim_draft.uuid,
     }
     if name.startswith("authorizations:draft_"):
         values["authorization_uuid"] = world.authorization_draft.uuid

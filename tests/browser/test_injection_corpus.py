@@ -5,7 +5,8 @@ a person can fill: Message Box subject, message, provider reply and payer reply,
 note, the analyst's reason for refusing an ID and their reply, the account manager's comments
 (seed 004's Comments History, and the status reason they become), registration full name and
 telephone, invitation full name, access review name, passkey name, a claim line's adjudication
-note, a reason code's description, a payer's name from an 835, an appeal's note and its decision;
+note, a reason code's description, a payer's name from an 835, an appeal's note and its decision,
+a keyed claim's patient account number and note;
 and into the search boxes and filters that
 echo what was typed (every string in My Profile's, a sample in the others). One string per field
 then goes through the real form in Chromium. Every page that shows them is opened in Chromium as
@@ -58,9 +59,11 @@ from claims.models import (
     ClaimLine,
     ClaimPayment,
     LineAdjustment,
+    Member,
     ReasonCode,
     Remittance,
 )
+from claims.tests.submission_builder import claim_draft_for
 from devdata.claim_status import STATUS_CLAIMS
 from devdata.claims import DEMO_TRACE
 from mailbox.models import MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Thread
@@ -507,6 +510,18 @@ def check_claim_pages(watch: Watch, page, analyst, rows):
         watch.expect(seen, seen.piece_equal(appeal.note), f"appeal note #{row.i} not shown as text on the claim")
         decision = f"Decision: {appeal.decision_reason}"
         watch.expect(seen, seen.piece_equal(decision), f"decision #{row.i} not shown as text on the claim")
+    # A claim keyed in the portal: its patient account number and note, on the draft's page.
+    member = Member.objects.filter(member_id=claim.member_id).first() or Member.objects.order_by("id").first()
+    for row in sampled(rows):
+        account, note = fit(row.text, 20).strip(), fit(row.text, 80).strip()
+        if not account or not note:
+            continue
+        draft = claim_draft_for(
+            actor=biller, provider=claim.provider_identifier, member=member, note=note, patient_account=account
+        )
+        seen = watch.look(page, f"/claims/submit/{draft.uuid}/", f"claim draft #{row.i}")
+        watch.expect(seen, seen.piece_equal(account), f"patient account #{row.i} not shown as text")
+        watch.expect(seen, seen.piece_equal(note), f"claim note #{row.i} not shown as text")
     watch.check_headers()
 
 

@@ -32,10 +32,11 @@ from assessments.services import assessment_start, assessment_submit
 from authorizations.models import Attachment, AuthorizationRequest
 from authorizations.tests.builders import matrix_authorizations
 from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
-from claims.models import Appeal, Claim, Member, Remittance
+from claims.models import Appeal, Claim, ClaimDraft, Member, Remittance
 from claims.remittance import remittance_import
 from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
 from claims.tests.remittance_builder import file_for
+from claims.tests.submission_builder import claim_draft_for
 from conftest import make_provider, verified_login
 from health_records.models import BundleImport, CareGap, CareGapRule, Medication
 from health_records.services import care_gap_rules_load
@@ -94,6 +95,7 @@ class World:
     decided_authorization: AuthorizationRequest  # manager's decided request under npi, its letter, a denied line
     authorization_draft: AuthorizationRequest  # manager's draft under npi, at the review step
     new_authorization: AuthorizationRequest  # manager's request under npi, just submitted, taken by nobody
+    claim_draft: ClaimDraft  # the biller's claim keyed under npi for member, not submitted
 
 
 def build_world() -> World:
@@ -202,6 +204,8 @@ def build_world() -> World:
         requester=manager, provider=npi, member=member, analyst=analyst
     )
 
+    claim_draft = claim_draft_for(actor=biller, provider=npi, member=member)
+
     return World(
         org=org,
         other_org=other_org,
@@ -233,6 +237,7 @@ def build_world() -> World:
         decided_authorization=decided_authorization,
         authorization_draft=authorization_draft,
         new_authorization=new_authorization,
+        claim_draft=claim_draft,
     )
 
 

@@ -65,7 +65,7 @@ from accounts.models import (
 )
 from assessments.models import Assessment
 from authorizations.models import AuthorizationRequest, Diagnosis
-from claims.models import Appeal, Claim
+from claims.models import Appeal, Claim, ClaimDraft
 from health_records.models import RecordOptOut
 from mailbox.models import Message, Participant, Thread
 from outbox.models import OutboundEmail
@@ -119,6 +119,13 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "appeal-submit":            ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "appeal-document":          ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "appeal-letter":            ("200",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-submit-form":        ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-draft-save":         ("302",  "403",             "400",         "400",         "400",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-drafts-list":        ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-draft-view":         ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-draft-edit":         ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-draft-submit":       ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "claim-draft-837p":         ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "eligibility-form":         ("200",  "403",             "200",         "200",         "200",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "claim-correct-form":       ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "claim-replace":            ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
@@ -275,6 +282,29 @@ TASK = lambda w: w.task.uuid  # noqa: E731
 PAYMENT = lambda w: w.payment.uuid  # noqa: E731
 APPEAL = lambda w: w.appeal.uuid  # noqa: E731
 DOCUMENT = lambda w: w.appeal.documents.get().uuid  # noqa: E731
+CLAIM_DRAFT = lambda w: w.claim_draft.uuid  # noqa: E731
+
+
+def claim_form_data(world: World) -> dict:
+    """A one-line claim of the world's member under npi, today, as the Submit a claim form posts it."""
+    today = timezone.localdate().isoformat()
+    return {
+        "billing_provider": world.npi.value,
+        "member_id": world.member.member_id,
+        "member_birth_date": MEMBER_BIRTH_DATE.isoformat(),
+        "diagnosis_A": "E11.9",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-procedure_code": "99213",
+        "lines-0-pointers": "A",
+        "lines-0-date_from": today,
+        "lines-0-place_of_service": "11",
+        "lines-0-units": "1",
+        "lines-0-charge": "90",
+        "action": "save",
+    }
+
+
 THREAD = lambda w: w.thread.uuid  # noqa: E731
 COLLEAGUE_THREAD = lambda w: w.colleague_thread.uuid  # noqa: E731
 IN_30_DAYS = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
@@ -509,6 +539,52 @@ PROBES: dict[str, Probe] = {
         level=AccessLevel.CLAIMS,
         data=lambda w: _status_question(w),
         marker=lambda w: w.claim.claim_number,
+    ),
+    "claim-submit-form": Probe(
+        "get", _url("claims:submit"), owner="biller", level=AccessLevel.CLAIMS, marker=lambda w: w.npi.value
+    ),
+    "claim-draft-save": Probe(
+        "post",
+        _url("claims:submit"),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        data=lambda w: claim_form_data(w),
+        state=lambda w: ClaimDraft.objects.count(),
+    ),
+    "claim-drafts-list": Probe(
+        "get",
+        _url("claims:submit_drafts"),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: str(w.claim_draft.uuid),
+    ),
+    "claim-draft-view": Probe(
+        "get",
+        _url("claims:submit_draft", CLAIM_DRAFT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: "E11.9",
+    ),
+    "claim-draft-edit": Probe(
+        "get",
+        _url("claims:submit_edit", CLAIM_DRAFT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: "E11.9",
+    ),
+    "claim-draft-submit": Probe(
+        "post",
+        _url("claims:submit_send", CLAIM_DRAFT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        state=lambda w: Claim.objects.filter(draft__uuid=w.claim_draft.uuid).count(),
+    ),
+    "claim-draft-837p": Probe(
+        "get",
+        _url("claims:submit_837p", CLAIM_DRAFT),
+        owner="biller",
+        level=AccessLevel.CLAIMS,
+        marker=lambda w: "ST*837",
     ),
     "eligibility-form": Probe("get", _url("claims:eligibility"), owner="biller", level=AccessLevel.ELIGIBILITY),
     "eligibility-check": Probe(
