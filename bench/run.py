@@ -86,7 +86,7 @@ def parse_args() -> argparse.Namespace:
 
 def production_env(db_name: str, secret_key: str) -> dict:
     """The production settings, for loopback: no HTTPS redirect, no SMTP; a broker URL because the
-    settings require one (no page measured here publishes a task)."""
+    settings require one (no page measured here publishes a task); the throttles' Redis cache."""
     env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
     env.update(
         DEBUG="0",
@@ -97,6 +97,7 @@ def production_env(db_name: str, secret_key: str) -> dict:
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=database_url(db_name),
         CELERY_BROKER_URL=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
+        CACHE_URL=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),  # throttles: shared by workers
         PAYER_TEAM_EMAILS="payer-team@bench.test",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         DEFAULT_FROM_EMAIL="portal@bench.test",
