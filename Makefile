@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test install assets lint format migrations-check worker beat bench clean code
+.PHONY: run test install assets lint format migrations-check worker beat bench bench-claims clean code
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ code: install
 # The hot pages under load on PostgreSQL at a large plan's sizes (bench/README.md); BENCH_ARGS="--help" lists options.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The Claims pages' query counts and times at 1,000 and 1,000,000 claims in a TIN (bench/README.md).
+bench-claims: install
+	$(BIN)/python bench/claims_queries.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var

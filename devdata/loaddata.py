@@ -79,7 +79,19 @@ from authorizations.models import (
 )
 from authorizations.models import Event as AuthorizationEvent
 from authorizations.models import RequestStatus as AuthStatus
-from claims.models import Claim, ClaimStatus, Coverage, CoverageStatus, Member
+from claims.models import (
+    AdjustmentGroup,
+    Claim,
+    ClaimLine,
+    ClaimPayment,
+    ClaimStatus,
+    Coverage,
+    CoverageStatus,
+    LineAdjustment,
+    Member,
+    PaymentMethod,
+    Remittance,
+)
 from mailbox.models import Message, Participant, Thread, ThreadKind
 
 DEMO_TIN = "123456789"
@@ -272,6 +284,9 @@ AUTH_DIAGNOSES = [
     ("Z96.651", "Presence of right artificial knee joint"),
 ]
 AUTH_PLACES = [PlaceOfService.OFFICE, PlaceOfService.HOME, PlaceOfService.OUTPATIENT_HOSPITAL_ON]
+# Service lines per claim, and their procedure codes (CPT: office visits, labs, imaging).
+LINE_COUNTS = [1, 1, 1, 2, 2, 3]
+PROCEDURE_CODES = ["99213", "99214", "99203", "99204", "80053", "85025", "36415", "71046", "93000", "90471"]
 # Messages per thread with a person in it (system notifications have one).
 MESSAGE_COUNTS = [1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 7, 8, 10, 12]
 
@@ -288,6 +303,7 @@ class LoadSizes:
     events: int = 10_000
     members: int = 0  # 0: claims // 10 (at least 20)
     authorizations: int = 10_000
+    demo_claims: int = 0  # claims under the biller's provider IDs; 0: a fiftieth of claims, at most 20,000
 
     @property
     def member_count(self) -> int:
@@ -306,6 +322,8 @@ class LoadSizes:
     @property
     def biller_claims(self) -> int:
         """Claims under the biller's provider IDs: 20,000 at a million (400 pages of 50)."""
+        if self.demo_claims:
+            return min(self.demo_claims, self.claims)
         return min(20_000, max(10, self.claims // 50))
 
     @property
@@ -1022,7 +1040,8 @@ class LoadDataGenerator:
         biller_pids = [pk for pk, _value in self.biller_npis]
         org_of_pid = {pk: org for pk, _value, org in self.all_npis}
         self.claim_sample: list[tuple[str, str, int]] = []  # (uuid, claim number, org) for audit events
-        batch = []
+        remittances: dict[tuple[int, datetime.date], list] = {}  # (org, date) -> [pk, trace number, cents]
+        batch, lines, adjustments, payments = [], [], [], []
         ids = self._ids(Claim, sizes.claims)
         for i, pk in enumerate(ids):
             if i < biller_claims or not others:
@@ -1041,8 +1060,14 @@ class LoadDataGenerator:
                 allowed = (billed * Decimal(rng.randint(40, 90)) / 100).quantize(Decimal("0.01"))
             if status in (ClaimStatus.PAID, ClaimStatus.ADJUSTED):
                 paid = (allowed * Decimal(rng.randint(70, 100)) / 100).quantize(Decimal("0.01"))
+                # One payment a week per TIN: the Friday after the claim was received plus 5 to 30 days.
                 paid_date = received + datetime.timedelta(days=rng.randint(5, 30))
-                check = f"EFT{rng.randint(10**8, 10**9 - 1)}"
+                paid_date += datetime.timedelta(days=(4 - paid_date.weekday()) % 7)
+                org = org_of_pid.get(pid, self.demo_org.pk)
+                remittance = remittances.get((org, paid_date))
+                if remittance is None:
+                    remittance = remittances[(org, paid_date)] = [self._id(Remittance), f"LT{len(remittances):010d}", 0]
+                check = remittance[1]
             if status == ClaimStatus.DENIED:
                 denial = rng.choice(DENIAL_REASONS)
             claim_uuid = self._uuid()
@@ -1069,12 +1094,131 @@ class LoadDataGenerator:
                     updated_at=self.now,
                 )
             )
+            self._claim_lines(lines, adjustments, pk, service_from, status, billed, allowed, paid)
+            if paid_date is not None:
+                remittance[2] += int(paid * 100)
+                payments.append(
+                    _make(
+                        ClaimPayment,
+                        id=self._id(ClaimPayment),
+                        remittance_id=remittance[0],
+                        claim_id=pk,
+                        status_code="1" if status == ClaimStatus.PAID else "22",
+                        charge_amount=billed,
+                        paid_amount=paid,
+                        patient_responsibility=allowed - paid,
+                        payer_claim_number=f"P{number}",
+                    )
+                )
             if len(self.claim_sample) < 10_000 and rng.random() < 0.05:
                 self.claim_sample.append((str(claim_uuid), number, org_of_pid.get(pid, self.demo_org.pk)))
             if len(batch) >= CHUNK:
-                self.writer.insert(Claim, batch)
+                self._flush_claims(batch, lines, adjustments, payments)
+        self._flush_claims(batch, lines, adjustments, payments)
+        self._remittances(remittances)
+
+    def _flush_claims(self, batch, lines, adjustments, payments) -> None:
+        for model, rows in (
+            (Claim, batch),
+            (ClaimLine, lines),
+            (LineAdjustment, adjustments),
+            (ClaimPayment, payments),
+        ):
+            self.writer.insert(model, rows[:])
+            rows.clear()
+
+    def _claim_lines(self, lines, adjustments, claim_pk, service_date, status, billed, allowed, paid) -> None:
+        """1 to 3 service lines adding up to the claim's amounts, with CO-45 for billed minus allowed and
+        PR-1/PR-2 for the member's share (CO-50 when denied)."""
+        rng = self.rng
+        count = rng.choice(LINE_COUNTS)
+        parts = [Decimal(1)] if count == 1 else [Decimal(rng.randint(20, 80)) for _ in range(count)]
+        total = sum(parts)
+
+        def split(amount: Decimal) -> list[Decimal]:
+            shares = [(amount * part / total).quantize(Decimal("0.01")) for part in parts[:-1]]
+            return [*shares, amount - sum(shares)]
+
+        for n, (line_billed, line_allowed, line_paid) in enumerate(
+            zip(split(billed), split(allowed), split(paid), strict=True), start=1
+        ):
+            line_pk = self._id(ClaimLine)
+            member_share = line_allowed - line_paid
+            deductible = member_share if rng.random() < 0.3 else Decimal("0.00")
+            lines.append(
+                _make(
+                    ClaimLine,
+                    id=line_pk,
+                    claim_id=claim_pk,
+                    line_number=n,
+                    procedure_code=rng.choice(PROCEDURE_CODES),
+                    modifiers=rng.choice(("", "", "", "25", "59")),
+                    units=Decimal(rng.choice((1, 1, 1, 2))),
+                    service_date=service_date,
+                    billed_amount=line_billed,
+                    allowed_amount=line_allowed,
+                    paid_amount=line_paid,
+                    deductible=deductible,
+                    coinsurance=member_share - deductible,
+                    copay=Decimal("0.00"),
+                    remark_codes="N130" if status == ClaimStatus.DENIED else "",
+                    note="",
+                )
+            )
+            if status == ClaimStatus.DENIED:
+                codes = [(AdjustmentGroup.CO, "50", line_billed)]
+            elif status in (ClaimStatus.PAID, ClaimStatus.ADJUSTED):
+                codes = [
+                    (AdjustmentGroup.CO, "45", line_billed - line_allowed),
+                    (AdjustmentGroup.PR, "1", deductible),
+                    (AdjustmentGroup.PR, "2", member_share - deductible),
+                ]
+            else:
+                codes = []
+            for group, reason, amount in codes:
+                if amount > 0:
+                    adjustments.append(
+                        _make(
+                            LineAdjustment,
+                            id=self._id(LineAdjustment),
+                            line_id=line_pk,
+                            group_code=group,
+                            reason_code=reason,
+                            amount=amount,
+                        )
+                    )
+
+    def _remittances(self, remittances) -> None:
+        """One EFT per TIN and payment Friday, its amount the sum of its claim payments (no 835 text:
+        the download of a generated payment's segments is empty)."""
+        tin_of = dict(Organization.objects.values_list("pk", "tin"))
+        name_of = dict(Organization.objects.values_list("pk", "name"))
+        batch = []
+        for (org, paid_date), (pk, trace, cents) in remittances.items():
+            batch.append(
+                _make(
+                    Remittance,
+                    id=pk,
+                    uuid=self._uuid(),
+                    trace_number=trace,
+                    payment_method=PaymentMethod.ACH,
+                    payment_date=paid_date,
+                    amount=Decimal(cents) / 100,
+                    payer_name="Demo Health Plan",
+                    payer_id="DEMO01",
+                    payee_name=name_of[org][:60],
+                    payee_tin=tin_of[org],
+                    organization_id=org,
+                    segments="",
+                    envelope="",
+                    source_name="generated",
+                    imported_at=self.now,
+                )
+            )
+            if len(batch) >= CHUNK:
+                self.writer.insert(Remittance, batch)
                 batch = []
-        self.writer.insert(Claim, batch)
+        self.writer.insert(Remittance, batch)
 
     # --- Message Box ---------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 
 from access_requests.models import AccessRequest, AccessRequestItem, RequestStatus
 from accounts.access import provider_ids_in_scope
@@ -29,7 +29,7 @@ from audit.models import AuditEvent
 from audit.services import audit_chain_verify
 from authorizations.models import DECIDED_STATUSES, AuthorizationRequest, LineDecision, ServiceLine
 from authorizations.models import RequestStatus as AuthStatus
-from claims.models import Claim, Member
+from claims.models import Claim, ClaimLine, ClaimPayment, ClaimStatus, LineAdjustment, Member, Remittance
 from claims.selectors import claims_visible_to
 from devdata.loaddata import DEMO_NPIS, DEMO_TINS, LoadSizes, npi_from_base
 from mailbox.models import Message, Participant, Thread, ThreadKind
@@ -114,6 +114,25 @@ def fingerprint() -> str:
         "due_at",
     )
     feed(ServiceLine.objects.filter(request__created_at__lt=ANCHOR_TIME), "request__uuid", "line_number", "code")
+    generated_lines = ClaimLine.objects.filter(claim__claim_number__startswith="LC")
+    feed(generated_lines, "claim__claim_number", "line_number", "procedure_code", "billed_amount", "paid_amount")
+    feed(
+        LineAdjustment.objects.filter(line__in=generated_lines),
+        "line__claim__claim_number",
+        "line__line_number",
+        "group_code",
+        "reason_code",
+        "amount",
+    )
+    generated_payments = Remittance.objects.filter(trace_number__startswith="LT")
+    feed(generated_payments, "trace_number", "payment_date", "amount", "payee_tin", "uuid")
+    feed(
+        ClaimPayment.objects.filter(remittance__in=generated_payments),
+        "remittance__trace_number",
+        "claim__claim_number",
+        "status_code",
+        "paid_amount",
+    )
     # seed_demo's events happen now; the generated ones before the anchor.
     feed(
         AuditEvent.objects.filter(occurred_at__lt=ANCHOR_TIME),
@@ -229,6 +248,31 @@ def test_generated_data_is_coherent():
     assert generated.filter(status=AuthStatus.DENIED).exists() and generated.filter(status=AuthStatus.DRAFT).exists()
     assert generated.filter(appeal_of__isnull=False).exists()
     assert generated.filter(requesting_provider__value="1234567893").count() >= sizes.manager_authorizations
+    # Service lines add up to their claim; adjustments explain billed minus paid on paid claims.
+    generated = Claim.objects.filter(claim_number__startswith="LC")
+    assert LineAdjustment.objects.filter(line__claim__in=generated, group_code="CO", reason_code="45").exists()
+    for claim in generated.prefetch_related("lines__adjustments"):  # summed in Python: SQLite sums in floats
+        lines = claim.lines.all()
+        assert lines, claim.claim_number
+        assert sum(line.billed_amount for line in lines) == claim.billed_amount, claim.claim_number
+        assert sum(line.paid_amount for line in lines) == claim.paid_amount, claim.claim_number
+        if claim.status in (ClaimStatus.PAID, ClaimStatus.ADJUSTED):
+            adjusted = sum(a.amount for line in lines for a in line.adjustments.all())
+            assert claim.billed_amount - adjusted == claim.paid_amount, claim.claim_number
+    paid = generated.filter(status__in=[ClaimStatus.PAID, ClaimStatus.ADJUSTED])
+
+    # Remittances: one payment per paid claim, its EFT the claim's check number, sums that add up,
+    # paid to the TIN the claim was billed under.
+    generated_payments = ClaimPayment.objects.filter(remittance__trace_number__startswith="LT")
+    assert generated_payments.count() == paid.count() > 0
+    assert not generated_payments.exclude(claim__check_number=F("remittance__trace_number")).exists()
+    assert not generated_payments.exclude(
+        remittance__organization=F("claim__provider_identifier__organization")
+    ).exists()
+    remittances = Remittance.objects.filter(trace_number__startswith="LT")
+    for remittance in remittances.prefetch_related("claim_payments"):
+        assert sum(p.paid_amount for p in remittance.claim_payments.all()) == remittance.amount
+    assert not remittances.exclude(payee_tin=F("organization__tin")).exists()
 
     # The demo personas' big share.
     biller = User.objects.get(email="biller@demo.test")

@@ -31,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("--claims", type=int, default=DEFAULTS.claims, help=f"default {DEFAULTS.claims:,}")
         parser.add_argument("--members", type=int, default=0, help="default: a tenth of --claims")
         parser.add_argument(
+            "--demo-claims",
+            type=int,
+            default=0,
+            help="claims under biller@demo.test's provider IDs (default: a fiftieth of --claims, at most 20,000)",
+        )
+        parser.add_argument(
             "--events", type=int, default=DEFAULTS.events, help=f"audit events, default {DEFAULTS.events:,}"
         )
         parser.add_argument(
@@ -63,6 +69,7 @@ class Command(BaseCommand):
             events=options["events"],
             members=options["members"],
             authorizations=options["authorizations"],
+            demo_claims=options["demo_claims"],
         )
         if (
             min(sizes.users, sizes.tins, sizes.provider_ids, sizes.claims) < 1
