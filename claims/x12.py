@@ -183,16 +183,19 @@ def _cas(adjustments: list[Adjustment]) -> list[str]:
     return segments
 
 
-def build_835(
+def interchange(
     *,
-    payments: list[Payment],
-    sender: str = "DEMOHEALTHPLAN",
-    receiver: str = "PROVIDER",
-    control_number: int = 1,
-    created: datetime.datetime | None = None,
+    functional_id: str,
+    guide: str,
+    transactions: list[list[str]],
+    sender: str,
+    receiver: str,
+    control_number: int,
+    created: datetime.datetime,
 ) -> str:
-    """A complete interchange (ISA/GS, one ST..SE per payment, GE/IEA), one segment a line."""
-    created = created or datetime.datetime(2026, 12, 1, 9, 0)
+    """Transaction sets (each its ST..SE segments) in one interchange: ISA/GS before, GE/IEA after,
+    one segment a line. ``functional_id`` is GS01 (HP for an 835, HC for an 837) and ``guide`` the
+    implementation guide of GS08."""
     isa_control = f"{control_number:09d}"
     segments = [
         _seg(
@@ -216,20 +219,40 @@ def build_835(
         ),  # fmt: skip
         _seg(
             "GS",
-            "HP",
+            functional_id,
             sender,
             receiver,
             created.strftime("%Y%m%d"),
             created.strftime("%H%M"),
             str(control_number),
             "X",
-            "005010X221A1",
+            guide,
         ),  # fmt: skip
     ]
-    for number, payment in enumerate(payments, start=1):
-        segments += _transaction(payment, f"{number:04d}")
-    segments += [_seg("GE", str(len(payments)), str(control_number)), _seg("IEA", "1", isa_control)]
+    for transaction in transactions:
+        segments += transaction
+    segments += [_seg("GE", str(len(transactions)), str(control_number)), _seg("IEA", "1", isa_control)]
     return "".join(f"{segment}{SEGMENT_TERMINATOR}\n" for segment in segments)
+
+
+def build_835(
+    *,
+    payments: list[Payment],
+    sender: str = "DEMOHEALTHPLAN",
+    receiver: str = "PROVIDER",
+    control_number: int = 1,
+    created: datetime.datetime | None = None,
+) -> str:
+    """A complete interchange (ISA/GS, one ST..SE per payment, GE/IEA), one segment a line."""
+    return interchange(
+        functional_id="HP",
+        guide="005010X221A1",
+        transactions=[_transaction(payment, f"{number:04d}") for number, payment in enumerate(payments, start=1)],
+        sender=sender,
+        receiver=receiver,
+        control_number=control_number,
+        created=created or datetime.datetime(2026, 12, 1, 9, 0),
+    )
 
 
 def wrap_transaction(payment_segments: str, envelope: tuple[str, str]) -> str:

@@ -6,7 +6,7 @@ import datetime
 import decimal
 from dataclasses import dataclass, field
 
-from claims.x12 import COMPONENT_SEPARATOR, SEGMENT_TERMINATOR, Problem, _money, _seg, validate
+from claims.x12 import COMPONENT_SEPARATOR, Problem, _money, _seg, interchange, validate
 
 IMPLEMENTATION_GUIDE = "005010X222A1"
 
@@ -159,42 +159,15 @@ def build_837p(
 ) -> str:
     """A complete interchange (ISA/GS, one ST..SE for the claim, GE/IEA), one segment a line."""
     created = created or datetime.datetime(2026, 12, 1, 9, 0)
-    isa_control = f"{control_number:09d}"
-    segments = [
-        _seg(
-            "ISA",
-            "00",
-            " " * 10,
-            "00",
-            " " * 10,
-            "ZZ",
-            sender.ljust(15)[:15],
-            "ZZ",
-            receiver.ljust(15)[:15],
-            created.strftime("%y%m%d"),
-            created.strftime("%H%M"),
-            "^",
-            "00501",
-            isa_control,
-            "0",
-            "P",
-            COMPONENT_SEPARATOR,
-        ),  # fmt: skip
-        _seg(
-            "GS",
-            "HC",
-            sender,
-            receiver,
-            created.strftime("%Y%m%d"),
-            created.strftime("%H%M"),
-            str(control_number),
-            "X",
-            IMPLEMENTATION_GUIDE,
-        ),  # fmt: skip
-    ]
-    segments += _transaction(claim, "0001", created)
-    segments += [_seg("GE", "1", str(control_number)), _seg("IEA", "1", isa_control)]
-    return "".join(f"{segment}{SEGMENT_TERMINATOR}\n" for segment in segments)
+    return interchange(
+        functional_id="HC",
+        guide=IMPLEMENTATION_GUIDE,
+        transactions=[_transaction(claim, "0001", created)],
+        sender=sender,
+        receiver=receiver,
+        control_number=control_number,
+        created=created,
+    )
 
 
 def validate_837p(text: str) -> list[Problem]:
