@@ -354,6 +354,9 @@ class Remittance(models.Model):
     payment_method = models.CharField(max_length=3, choices=PaymentMethod.choices)
     payment_date = models.DateField()
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # Stored so that the payments list never counts a payment's claims per request (an EFT of a
+    # large TIN pays thousands): set once at import, a payment is never edited afterwards.
+    claim_count = models.PositiveIntegerField(default=0, help_text="The number of claims this payment pays.")
     payer_name = models.CharField(max_length=60)
     payer_id = models.CharField("payer identifier", max_length=50, blank=True)
     payee_name = models.CharField(max_length=60)

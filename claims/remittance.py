@@ -133,6 +133,7 @@ def remittance_import(*, text: str, source_name: str = "", actor=None) -> Remitt
             payment_method=payment.method,
             payment_date=payment.payment_date,
             amount=payment.amount,
+            claim_count=len(payment.claims),
             payer_name=payment.payer_name,
             payer_id=payment.payer_id,
             payee_name=payment.payee_name,

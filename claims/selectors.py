@@ -3,7 +3,7 @@ Each answers in one query (the member, with its coverage spans, in two)."""
 
 import datetime
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import AccessLevel, ProviderIdentifier, User
 from claims.models import (
@@ -95,29 +95,18 @@ def reason_code_words(*, carcs: set[str], rarcs: set[str]) -> dict[tuple[str, st
 
 def remittances_visible_to(*, user: User) -> QuerySet:
     """Payments to a TIN where the user holds Claims that pay at least one claim in the user's
-    scope, with the number of those claims. One query."""
+    scope. One query: each payment's claim count is stored with it (the whole payment's, like its
+    amount), so no payment's claims are counted here."""
 
     visible = ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS).filter(remittance=OuterRef("pk"))
-    counted = (
-        ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS)
-        .filter(remittance=OuterRef("pk"))
-        .order_by()
-        .values("remittance")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    return Remittance.objects.restrict(user, AccessLevel.CLAIMS).filter(Exists(visible)).select_related("organization")
+
+
+def remittance_claims(*, user: User, remittance) -> QuerySet:
+    """The payment's claims the user may see, in the payment's order, with their services and
+    adjustments (three queries for any slice of it)."""
+
     return (
-        Remittance.objects.restrict(user, AccessLevel.CLAIMS)
-        .filter(Exists(visible))
-        .annotate(claim_count=Subquery(counted, output_field=IntegerField()))
-        .select_related("organization")
-    )
-
-
-def remittance_claims(*, user: User, remittance) -> list:
-    """The payment's claims the user may see, with their services and adjustments. Three queries."""
-
-    return list(
         ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS)
         .filter(remittance=remittance)
         .select_related("claim")
@@ -129,11 +118,15 @@ def remittance_claims(*, user: User, remittance) -> list:
     )
 
 
+def remittance_claims_in_reach(*, user: User, remittance) -> int:
+    """How many of the payment's claims the user may see. One query over this payment's claims."""
+    return ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS).filter(remittance=remittance).count()
+
+
 def remittance_hides_claims(*, user: User, remittance) -> bool:
     """Whether the payment pays claims outside the user's reach (then its 835 is not the user's to
     download whole). One query."""
-    visible = ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS).values("pk")
-    return ClaimPayment.objects.filter(remittance=remittance).exclude(pk__in=visible).exists()
+    return remittance_claims_in_reach(user=user, remittance=remittance) < remittance.claim_count
 
 
 def claim_payments(*, claim: Claim) -> list:

@@ -33,6 +33,7 @@ from claims.selectors import (
     claims_visible_to,
     reason_code_words,
     remittance_claims,
+    remittance_claims_in_reach,
     remittance_hides_claims,
     remittances_visible_to,
 )
@@ -249,11 +250,18 @@ def payment_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @level_required(AccessLevel.CLAIMS)
 def payment_detail(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpResponse:
+    """A payment and the claims of it the user may see, 50 a page in the payment's order (a large
+    TIN's weekly EFT pays thousands)."""
     remittance = _remittance_or_404(request, payment_uuid)
-    paid_claims = remittance_claims(user=request.user, remittance=remittance)
+    page = keyset_page(
+        remittance_claims(user=request.user, remittance=remittance),
+        order=("id",),
+        after=request.GET.get("after"),
+        page_size=PAGE_SIZE,
+    )
     words = reason_code_words(
-        carcs={a.reason_code for c in paid_claims for a in c.adjustments.all()},
-        rarcs={code for c in paid_claims for s in c.services.all() for code in s.remark_codes.split(",") if code},
+        carcs={a.reason_code for c in page for a in c.adjustments.all()},
+        rarcs={code for c in page for s in c.services.all() for code in s.remark_codes.split(",") if code},
     )
     rows = [
         {
@@ -264,13 +272,16 @@ def payment_detail(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpRespons
             ],
             "services": claim_payment.services.all(),
         }
-        for claim_payment in paid_claims
+        for claim_payment in page
     ]
-    _record_remittance(request, AuditAction.REMITTANCE_VIEWED, remittance)
+    in_reach = remittance_claims_in_reach(user=request.user, remittance=remittance)
+    _record_remittance(request, AuditAction.REMITTANCE_VIEWED, remittance, rows=len(rows), first_page=page.is_first)
     context = {
         "remittance": remittance,
         "rows": rows,
-        "whole": not remittance_hides_claims(user=request.user, remittance=remittance),
+        "page": page,
+        "in_reach": in_reach,
+        "whole": in_reach >= remittance.claim_count,
     }
     return render(request, "claims/payment_detail.html", context)
 
@@ -294,7 +305,7 @@ def payment_835(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpResponse:
 @level_required(AccessLevel.CLAIMS)
 def payment_pdf(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpResponse:
     remittance = _remittance_or_404(request, payment_uuid)
-    paid_claims = remittance_claims(user=request.user, remittance=remittance)
+    paid_claims = list(remittance_claims(user=request.user, remittance=remittance))
     _record_remittance(request, AuditAction.REMITTANCE_DOWNLOADED, remittance, format="pdf")
     pdf = remittance_advice_pdf(remittance=remittance, claim_payments=paid_claims)
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -1066,7 +1066,12 @@ class LoadDataGenerator:
                 org = org_of_pid.get(pid, self.demo_org.pk)
                 remittance = remittances.get((org, paid_date))
                 if remittance is None:
-                    remittance = remittances[(org, paid_date)] = [self._id(Remittance), f"LT{len(remittances):010d}", 0]
+                    remittance = remittances[(org, paid_date)] = [
+                        self._id(Remittance),
+                        f"LT{len(remittances):010d}",
+                        0,
+                        0,
+                    ]
                 check = remittance[1]
             if status == ClaimStatus.DENIED:
                 denial = rng.choice(DENIAL_REASONS)
@@ -1097,6 +1102,7 @@ class LoadDataGenerator:
             self._claim_lines(lines, adjustments, pk, service_from, status, billed, allowed, paid)
             if paid_date is not None:
                 remittance[2] += int(paid * 100)
+                remittance[3] += 1
                 payments.append(
                     _make(
                         ClaimPayment,
@@ -1194,7 +1200,7 @@ class LoadDataGenerator:
         tin_of = dict(Organization.objects.values_list("pk", "tin"))
         name_of = dict(Organization.objects.values_list("pk", "name"))
         batch = []
-        for (org, paid_date), (pk, trace, cents) in remittances.items():
+        for (org, paid_date), (pk, trace, cents, claim_count) in remittances.items():
             batch.append(
                 _make(
                     Remittance,
@@ -1204,6 +1210,7 @@ class LoadDataGenerator:
                     payment_method=PaymentMethod.ACH,
                     payment_date=paid_date,
                     amount=Decimal(cents) / 100,
+                    claim_count=claim_count,
                     payer_name="Demo Health Plan",
                     payer_id="DEMO01",
                     payee_name=name_of[org][:60],
