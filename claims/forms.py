@@ -44,14 +44,25 @@ COLUMN_SORTS = {
     "member": ("member_asc", "member_asc"),
 }
 DEFAULT_SORT = "received_desc"
+# Up to this many provider IDs the filter is a list to pick from; past it, a box to type one in.
+PICK_LIMIT = 25
 
 
 def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class ProviderIdChoiceField(forms.ChoiceField):
+    """One of the user's provider IDs, picked or typed; typed with spaces or dashes it still matches."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        plain = normalize.digits(value)
+        return plain if plain.isdigit() else plain.upper()
+
+
 class ClaimFilterForm(Form):
-    provider_id = forms.ChoiceField(label="Provider ID", required=False)
+    provider_id = ProviderIdChoiceField(label="Provider ID", required=False)
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *ClaimStatus.choices])
     service_from = forms.DateField(
         label="Service on or after",
@@ -86,7 +97,16 @@ class ClaimFilterForm(Form):
                 identifier.value,
                 f"{identifier.get_kind_display()} {identifier.value} ({identifier.display_name})",
             )
-        self.fields["provider_id"].choices = [("", "All your provider IDs"), *choices.items()]
+        field = self.fields["provider_id"]
+        field.choices = [("", "All your provider IDs"), *choices.items()]
+        if len(choices) > PICK_LIMIT:
+            # A billing office with hundreds of IDs types one: a <select> of them all was most of the
+            # page's weight and rendering time, and no one scrolls 500 options.
+            field.widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+            field.help_text = (
+                f"You may see the claims of {len(choices):,} provider IDs: type one, or leave it empty for all."
+            )
+            field.error_messages["invalid_choice"] = "That is not one of the provider IDs whose claims you may see."
 
     def clean_member_id(self):
         return normalize.member_id(self.cleaned_data["member_id"])

@@ -66,6 +66,29 @@ def test_claims(people, claims, persona, expected):
     assert seen(Claim.objects.restrict(people[persona], CLAIMS)) == {claims[k].pk for k in expected}
 
 
+@pytest.mark.parametrize("persona", ["manager", "biller", "outsider", "no_level", "payer_staff", "disabled"])
+@pytest.mark.parametrize("level", [CLAIMS, AccessLevel.AUTHORIZATIONS, None])
+def test_restrict_listed_gives_the_same_rows(people, claims, org, persona, level):
+    ClaimFactory(provider_identifier=ProviderIdentifierFactory(organization=org, value="1245319599"))
+    user = people[persona]
+    assert seen(Claim.objects.restrict_listed(user, level)) == seen(Claim.objects.restrict(user, level))
+    assert seen(ProviderIdentifier.objects.restrict_listed(user, level)) == seen(
+        ProviderIdentifier.objects.restrict(user, level)
+    )
+
+
+def test_restrict_listed_is_two_queries_and_one_without_reach(biller, no_level_user, claims, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the user's provider IDs, then the claims of that list
+        assert len(list(Claim.objects.restrict_listed(biller, CLAIMS))) == 1
+    with django_assert_num_queries(1):  # no provider ID: the claims' query is never sent
+        assert list(Claim.objects.restrict_listed(no_level_user, CLAIMS)) == []
+
+
+def test_restrict_listed_needs_a_provider_path():
+    with pytest.raises(ImproperlyConfigured):
+        Organization.objects.restrict_listed(None, CLAIMS)
+
+
 def test_claims_need_the_level_asked_for(biller, claims):
     assert seen(Claim.objects.restrict(biller, AccessLevel.AUTHORIZATIONS)) == set()
     assert seen(Claim.objects.restrict(biller, None)) == {claims["own"].pk}  # None: any level

@@ -241,3 +241,25 @@ def test_export_with_a_sort_that_is_not_a_column_is_refused(client, login_as, bi
     login_as(biller)
     response = client.get(reverse("claims:export"), {"sort": "claim_number; DROP TABLE"})
     assert response.status_code == 400 and not AuditEvent.objects.filter(action=AuditAction.CLAIMS_EXPORTED).exists()
+
+
+def test_many_provider_ids_are_typed_not_picked(client, login_as, org, npi, biller):
+    from accounts.services.access import scope_add
+    from claims.forms import PICK_LIMIT
+
+    login_as(biller)
+    assert '<select name="provider_id"' in client.get(reverse("claims:list")).content.decode()
+    extra = ProviderIdentifierFactory.create_batch(PICK_LIMIT, organization=org)
+    scope_add(actor=None, user=biller, provider_identifiers=extra)
+    ClaimFactory(provider_identifier=extra[0], claim_number="C2026000999")
+    body = client.get(reverse("claims:list")).content.decode()
+    assert '<select name="provider_id"' not in body and '<input type="text" name="provider_id"' in body
+    assert f"the claims of {PICK_LIMIT + 1} provider IDs" in body
+    value = extra[0].value
+    typed = f"{value[:4]} {value[4:7]}-{value[7:]}"
+    page = client.get(reverse("claims:list"), {"provider_id": typed}).context["page"]
+    assert [c.claim_number for c in page] == ["C2026000999"]
+    response = client.get(reverse("claims:list"), {"provider_id": "9999999999"})
+    assert response.context["page"] is None
+    assert "That is not one of the provider IDs whose claims you may see." in response.content.decode()
+    assert 'value="9999999999"' in response.content.decode()
