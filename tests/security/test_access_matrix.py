@@ -179,6 +179,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     # Control Panel: Audit and Reviews (owner: the account manager of the TIN)
     "cp-audit-list":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-audit-export":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-emails-list":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-email-retry":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-reviews-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-review-open":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-appeals-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
@@ -766,6 +768,14 @@ PROBES: dict[str, Probe] = {
     ),
     "cp-audit-list": Probe("get", _url("control_panel:audit"), **_cp_manager, marker=lambda w: w.biller.email),
     "cp-audit-export": Probe("get", _url("control_panel:audit_export"), **_cp_manager, marker=lambda w: w.biller.email),
+    "cp-emails-list": Probe("get", _url("control_panel:emails"), **_cp_biller, marker=lambda w: w.failed_email.subject),
+    "cp-email-retry": Probe(
+        "post",
+        _url("control_panel:email_retry", lambda w: w.failed_email.uuid),
+        **_cp_biller,
+        data=lambda w: {"confirmed": "yes"},
+        state=lambda w: OutboundEmail.objects.values_list("failed_at", "attempts").get(pk=w.failed_email.pk),
+    ),
     "cp-reviews-list": Probe("get", _url("control_panel:reviews"), **_cp_manager, marker=lambda w: w.campaign.name),
     "cp-review-open": Probe(
         "post",
