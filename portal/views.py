@@ -107,6 +107,21 @@ def _broker_ok() -> bool:
         return False
 
 
+def _cache_ok() -> bool:
+    """The shared cache (Redis in production: throttles and lockout counts) takes and returns a value."""
+    from django.core.cache import cache
+
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=5)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
+    except Exception:
+        logger.exception("Health check: cache unreachable")
+        return False
+
+
 LOOPBACK_ADDRESSES = {"127.0.0.1", "::1"}
 
 
@@ -128,7 +143,7 @@ def _may_see_health_details(request) -> bool:
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 {"status": "ok"} or 503 {"status": "unavailable"}; which part is down only for the
     monitoring token or a local caller."""
-    checks = {"database": "ok" if _database_ok() else "down"}
+    checks = {"database": "ok" if _database_ok() else "down", "cache": "ok" if _cache_ok() else "down"}
     if settings.CELERY_BROKER_URL:
         checks["broker"] = "ok" if _broker_ok() else "down"
     else:
