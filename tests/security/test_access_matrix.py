@@ -98,6 +98,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "request-view":             ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Security and passkeys (owner: the biller, whose login the passkey belongs to, whatever the TIN)
     "security-page":            ("200+", "200-",            "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "200-"),
+    # The load balancer's health probe: open to everyone, no PHI, the same answer signed in or not.
+    "healthz":                  ("200",  "200",             "200",         "200",         "200",         "200",    "200",  "200",  "200",     "200"),
     "passkey-remove":           ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
     # Message Box (owner: a participant; level: Message Box)
     "inbox-list":               ("200+", "403",             "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
@@ -403,6 +405,7 @@ PROBES: dict[str, Probe] = {
         marker=lambda w: w.access_request.reference,
     ),
     "security-page": Probe("get", _url("accounts:security"), owner="biller", marker=lambda w: w.passkey.name),
+    "healthz": Probe("get", _url("healthz"), owner="biller"),
     "passkey-remove": Probe(
         "post",
         _url("accounts:passkey_remove", lambda w: w.passkey.credential_id_sha256),
