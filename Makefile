@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test install assets lint format migrations-check worker beat bench bench-claims clean code
+.PHONY: run test install assets lint format migrations-check worker beat bench bench-claims drill-two-instances clean code
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: install
 # The Claims pages' query counts and times at 1,000 and 1,000,000 claims in a TIN (bench/README.md).
 bench-claims: install
 	$(BIN)/python bench/claims_queries.py $(BENCH_ARGS)
+
+# Two gunicorn instances behind nginx on one PostgreSQL and one Redis: sessions, throttles, lockout,
+# decisions and uploads cross instances (bench/two_instances.py); DRILL_ARGS="--help" lists options.
+drill-two-instances: install
+	$(BIN)/python bench/two_instances.py $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var

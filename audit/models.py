@@ -51,6 +51,7 @@ class AuditAction(models.TextChoices):
     REGISTRATION_APPROVED = "registration_approved", "Approved a registration"
     REGISTRATION_REJECTED = "registration_rejected", "Rejected a registration"
     REGISTRATION_EMAIL_SENT = "registration_email_sent", "Sent a registration email"
+    EMAIL_RETRIED = "email_retried", "Retried a failed email"
     REGISTRATION_COMPLETED = "registration_completed", "Completed registration"
     INVITATION_SENT = "invitation_sent", "Invited a user"
     INVITATION_REVOKED = "invitation_revoked", "Revoked an invitation"

@@ -178,8 +178,25 @@ def totp(secret_b32: str, at: float | None = None, step: int = 30, digits: int =
     return f"{code:0{digits}d}"
 
 
+def multipart(form: dict, files: dict) -> tuple[bytes, str]:
+    """A multipart/form-data body and its Content-Type, for an upload."""
+    boundary = "----portal-bench-" + base64.b32encode(os.urandom(10)).decode().lower()
+    parts = []
+    for name, value in form.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content_type, content) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
 class Browser:
-    """Cookies and CSRF tokens kept by hand over plain http.client."""
+    """Cookies and CSRF tokens kept by hand over plain http.client. ``port`` may be changed to send
+    the same cookies to another instance."""
 
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
@@ -189,9 +206,15 @@ class Browser:
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
-    def request(self, method: str, path: str, form: dict | None = None):
-        body = urllib.parse.urlencode(form).encode() if form is not None else None
-        headers = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None else {}
+    def request(self, method: str, path: str, form: dict | None = None, files: dict | None = None):
+        """``form`` is sent url-encoded, or with ``files`` ({field: (filename, content type, bytes)})
+        as multipart/form-data."""
+        if files:
+            body, content_type = multipart(form or {}, files)
+            headers = {"Content-Type": content_type}
+        else:
+            body = urllib.parse.urlencode(form, doseq=True).encode() if form is not None else None
+            headers = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None else {}
         status, response_headers, data = fetch(
             self.host, self.port, path, self.cookie_header, method=method, body=body, headers=headers
         )

@@ -376,8 +376,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(db_name: str, secret_key: str, port: int, workers: int) -> subprocess.Popen:
-    log = open(GUNICORN_LOG, "w")  # noqa: SIM115  (closed with the process)
+def start_gunicorn(
+    db_name: str, secret_key: str, port: int, workers: int, *, env: dict | None = None, log_path: Path = GUNICORN_LOG
+) -> subprocess.Popen:
+    """gunicorn with the production settings (``production_env``, or ``env`` when given) on loopback;
+    returns once it listens. bench/two_instances.py starts two of these."""
+    log = open(log_path, "w")  # noqa: SIM115  (closed with the process)
     process = subprocess.Popen(
         [
             str(Path(PYTHON).parent / "gunicorn"),
@@ -390,7 +394,7 @@ def start_gunicorn(db_name: str, secret_key: str, port: int, workers: int) -> su
             "60",
         ],
         cwd=ROOT,
-        env=production_env(db_name, secret_key),
+        env=env if env is not None else production_env(db_name, secret_key),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: stopped as a whole at the end
@@ -399,13 +403,15 @@ def start_gunicorn(db_name: str, secret_key: str, port: int, workers: int) -> su
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({process.returncode}); see {GUNICORN_LOG}")
+            log.close()
+            raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log_path}")
         try:
             with socket.create_connection((LOOPBACK, port), timeout=1):
                 return process
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError("gunicorn did not start listening within 60 s")
+    stop_gunicorn(process)
+    raise RuntimeError(f"gunicorn did not start listening within 60 s; see {log_path}")
 
 
 def stop_gunicorn(process: subprocess.Popen | None) -> None:

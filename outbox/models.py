@@ -7,8 +7,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class EmailState(models.TextChoices):
+    """Where an email is: waiting (and retried), delivered to the mail server, or given up on."""
+
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
 class OutboundEmail(models.Model):
-    """An email waiting to be sent, or sent. Claimed by one worker with a conditional UPDATE."""
+    """An email waiting to be sent, sent, or failed. Claimed by one worker with a conditional UPDATE."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     to = models.EmailField(max_length=254)
@@ -25,6 +33,12 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
+    # Set when the mail server refused the email for good (5xx) or OUTBOX_MAX_ATTEMPTS ran out:
+    # final, the sweep leaves the row, until payer staff retry it from the Control Panel.
+    failed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a claim was taken over after CLAIM_TIMEOUT: the worker that held it died, perhaps
+    # after the mail server had accepted the email, so the recipient may get it twice.
+    possible_duplicate = models.BooleanField(default=False)
 
     class Meta:
         # The table kept its name when the outbox became its own app.
@@ -33,16 +47,36 @@ class OutboundEmail(models.Model):
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
-                condition=Q(sent_at__isnull=True),
-                name="outbox_unsent_idx",
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="outbox_due_idx",
+            ),
+            # The Control Panel's list of emails that need a look: failed ones, possible doubles.
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(failed_at__isnull=False) | Q(possible_duplicate=True),
+                name="outbox_attention_idx",
             ),
             # The hourly retention job finds sent rows that still hold a body.
             models.Index(fields=["sent_at"], condition=~Q(body=""), name="outbox_body_kept_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(to=""), name="outbox_to_not_empty"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(failed_at__isnull=True), name="outbox_sent_or_failed"
+            ),
         ]
 
     def __str__(self) -> str:
-        state = "sent" if self.sent_at else f"pending ({self.attempts} attempts)"
+        state = "sent" if self.sent_at else "failed" if self.failed_at else f"pending ({self.attempts} attempts)"
         return f"{self.to}: {self.subject} [{state}]"
+
+    @property
+    def state(self) -> str:
+        if self.sent_at:
+            return EmailState.SENT
+        if self.failed_at:
+            return EmailState.FAILED
+        return EmailState.PENDING
+
+    def get_state_display(self) -> str:
+        return EmailState(self.state).label

@@ -98,6 +98,12 @@ PAGES = [
     HelpPage("requests", "Requests", PAYER, "Every Add Facility request, filtered by status, age, analyst or TIN."),
     HelpPage("reviews", "Access reviews (payer)", PAYER, "Open a review campaign and follow late TINs."),
     HelpPage("audit", "Audit", PAYER, "Who did what and when; export as CSV."),
+    HelpPage(
+        "email-delivery",
+        "Email delivery",
+        PAYER,
+        "Emails the mail server refused, emails that may have been sent twice, and retrying one.",
+    ),
 ]
 BY_SLUG = {page.slug: page for page in PAGES}
 PUBLIC = {"signing-in"}
@@ -122,6 +128,7 @@ def facts() -> dict:
     from access_requests.models import NOTE_MAX_LENGTH
     from accounts.models import AccessLevel
     from accounts.services.mfa import BACKUP_CODE_COUNT
+    from outbox.services import CLAIM_TIMEOUT
     from portal.selectors import REQUEST_OVERDUE_DAYS
     from user_management.services.users import COMMENT_MAX_LENGTH
 
@@ -141,4 +148,6 @@ def facts() -> dict:
         "note_max": NOTE_MAX_LENGTH,
         "overdue_days": REQUEST_OVERDUE_DAYS,
         "access_levels": ", ".join(level.label for level in AccessLevel),
+        "outbox_max_attempts": settings.OUTBOX_MAX_ATTEMPTS,
+        "outbox_claim_minutes": int(CLAIM_TIMEOUT.total_seconds() // 60),
     }

@@ -57,6 +57,7 @@ PAYER_ITEMS = [
     NavItem("Health Records", "control_panel:health_records", _payer),
     NavItem("Appeals", "control_panel:appeals", _payer),
     NavItem("Audit", "control_panel:audit", _payer),
+    NavItem("Email delivery", "control_panel:emails", _payer),
 ]
 
 

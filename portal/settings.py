@@ -473,6 +473,12 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_BODY_RETENTION_HOURS = env_int("OUTBOX_BODY_RETENTION_HOURS", 24)
 if OUTBOX_BODY_RETENTION_HOURS < 0:
     raise ImproperlyConfigured("OUTBOX_BODY_RETENTION_HOURS must be 0 or more")
+# An email the mail server keeps refusing is given up after this many attempts (about 45 minutes
+# of back-off at 8); one it refuses for good (a 5xx answer to the recipient or the message) at once.
+# Failed emails are listed in the Control Panel (Email delivery), where they can be retried.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+if not 1 <= OUTBOX_MAX_ATTEMPTS <= 100:
+    raise ImproperlyConfigured("OUTBOX_MAX_ATTEMPTS must be 1..100")
 
 
 # --- cache and throttles ---------------------------------------------------------------------------

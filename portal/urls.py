@@ -95,6 +95,8 @@ control_panel_patterns = (
         ),
         path("audit/", views.control_panel_audit, name="audit"),
         path("audit/export.csv", views.control_panel_audit_export, name="audit_export"),
+        path("emails/", views.control_panel_emails, name="emails"),
+        path("emails/<uuid:email_uuid>/retry/", views.control_panel_email_retry, name="email_retry"),
         path("reviews/", review_views.campaigns, name="reviews"),
         path("reviews/<uuid:campaign_uuid>/", review_views.campaign_detail, name="review"),
         path(

@@ -2,23 +2,31 @@
 
 import hmac
 import logging
+import uuid
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseServerError, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import payer_staff_required, request_levels
 from audit.pages import SCOPE_ALL, audit_export, audit_page
 from audit.selectors import audit_events_all
 from authorizations import selectors as authorization_selectors
 from core.charts import weekly_bars
+from core.confirm import confirmation_page
+from core.pagination import keyset_page
+from outbox.forms import EmailFilterForm
+from outbox.models import OutboundEmail
+from outbox.selectors import SHOW_FAILED, emails_needing_attention
+from outbox.services import AlreadyRetried, outbound_email_retry
 from portal import help as help_pages
 from portal import selectors
 
@@ -99,6 +107,21 @@ def _broker_ok() -> bool:
         return False
 
 
+def _cache_ok() -> bool:
+    """The shared cache (Redis in production: throttles and lockout counts) takes and returns a value."""
+    from django.core.cache import cache
+
+    key = f"healthz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "1", timeout=5)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
+    except Exception:
+        logger.exception("Health check: cache unreachable")
+        return False
+
+
 LOOPBACK_ADDRESSES = {"127.0.0.1", "::1"}
 
 
@@ -120,7 +143,7 @@ def _may_see_health_details(request) -> bool:
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 {"status": "ok"} or 503 {"status": "unavailable"}; which part is down only for the
     monitoring token or a local caller."""
-    checks = {"database": "ok" if _database_ok() else "down"}
+    checks = {"database": "ok" if _database_ok() else "down", "cache": "ok" if _cache_ok() else "down"}
     if settings.CELERY_BROKER_URL:
         checks["broker"] = "ok" if _broker_ok() else "down"
     else:
@@ -171,3 +194,59 @@ def control_panel_audit(request: HttpRequest) -> HttpResponse:
 @payer_staff_required
 def control_panel_audit_export(request: HttpRequest) -> HttpResponseBase:
     return audit_export(request, events=audit_events_all(), scope=SCOPE_ALL, page_url=reverse("control_panel:audit"))
+
+
+# --- the Control Panel's Email delivery: failed emails and possible doubles -----------------------
+
+
+@require_GET
+@payer_staff_required
+def control_panel_emails(request: HttpRequest) -> HttpResponse:
+    form = EmailFilterForm(request.GET or None)
+    show, to = SHOW_FAILED, ""
+    if form.is_valid():
+        show, to = form.cleaned_data["show"], form.cleaned_data["to"]
+    emails = emails_needing_attention(show=show, to=to)
+    page = keyset_page(emails, order=("-created_at", "-id"), after=request.GET.get("after"))
+    return render(
+        request,
+        "outbox/control_panel_emails.html",
+        {"form": form, "page": page, "count": emails.count(), "show": show, "filtered": bool(to)},
+    )
+
+
+@require_POST
+@payer_staff_required
+def control_panel_email_retry(request: HttpRequest, email_uuid: uuid.UUID) -> HttpResponse:
+    email = get_object_or_404(OutboundEmail.objects.defer("body"), uuid=email_uuid)
+    back = reverse("control_panel:emails")
+    if email.failed_at is None:
+        messages.warning(request, f"The email to {email.to} is not failed: nothing was changed.")
+        return redirect(back)
+    consequences = [
+        f"The email to {email.to} (“{email.subject}”) goes back to the queue and a worker sends it "
+        "within a minute, with a fresh round of attempts.",
+        "If the mail server refuses it again, it comes back to this list with the new error.",
+        "The retry is recorded in the audit log.",
+    ]
+    if email.possible_duplicate:
+        consequences.insert(1, "This email may already have reached the recipient once: they may get it again.")
+    confirm = confirmation_page(
+        request,
+        title=f"Retry the email to {email.to}?",
+        consequences=consequences,
+        confirm_label="Retry the email",
+        cancel_url=back,
+        breadcrumbs=[("Email delivery", back)],
+    )
+    if confirm is not None:
+        return confirm
+    try:
+        outbound_email_retry(email=email, actor=request.user, request=request)
+    except AlreadyRetried:
+        messages.warning(request, f"The email to {email.to} was already retried by someone else: nothing was changed.")
+    else:
+        messages.success(
+            request, f"The email to {email.to} is back in the queue; it is sent within a minute. Check this list again."
+        )
+    return redirect(back)

@@ -101,6 +101,7 @@ PAGES: dict[str, tuple[str, str, Args]] = {
     ),
     "control_panel:requests": ("analyst", "control_panel:requests", NONE),
     "control_panel:audit": ("analyst", "control_panel:audit", NONE),
+    "control_panel:emails": ("analyst", "control_panel:emails", NONE),
     "control_panel:reviews": ("analyst", "control_panel:reviews", NONE),
     "control_panel:review": ("analyst", "control_panel:review", lambda w: {"campaign_uuid": w.campaign.uuid}),
     "control_panel:authorizations": ("analyst", "control_panel:authorizations", NONE),

@@ -45,6 +45,7 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
         "attachment_uuid": world.attachment.uuid,
         "step": "review",
         "draft_uuid": world.claim_draft.uuid,
+        "email_uuid": world.failed_email.uuid,
     }
     if name.startswith("authorizations:draft_"):
         values["authorization_uuid"] = world.authorization_draft.uuid

@@ -70,6 +70,7 @@ def run_check(env_changes, *args):
         ),
         ({"OUTBOX_BODY_RETENTION_HOURS": "-1"}, "OUTBOX_BODY_RETENTION_HOURS must be 0 or more"),
         ({"OUTBOX_BODY_RETENTION_HOURS": "a day"}, "OUTBOX_BODY_RETENTION_HOURS must be an integer"),
+        ({"OUTBOX_MAX_ATTEMPTS": "0"}, "OUTBOX_MAX_ATTEMPTS must be 1..100"),
     ],
 )
 def test_production_refuses_bad_values(change, message):

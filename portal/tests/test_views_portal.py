@@ -107,6 +107,25 @@ def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
     assert response.json()["database"] == "down"
 
 
+def test_healthz_reports_the_cache(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["cache"] == "ok"
+
+
+def test_healthz_is_503_when_the_cache_is_down(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "down"
+
+
+def test_healthz_through_a_proxy_says_only_ok_and_needs_no_sign_in(client):
+    response = client.get("/healthz", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
 def test_healthz_is_503_when_the_broker_is_down(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/healthz")
@@ -181,7 +200,7 @@ def test_healthz_details_need_the_token_or_a_local_caller(client, settings):
     with_token = client.get("/healthz", headers={"Authorization": "Bearer monitoring-token-0123456789"}, **remote)
     # The broker's state is "ok" with a real broker (CI) and "not configured" on the embedded default.
     broker = "ok" if settings.CELERY_BROKER_URL else "not configured (tasks run inline)"
-    assert with_token.json() == {"status": "ok", "database": "ok", "broker": broker}
+    assert with_token.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": broker}
     assert client.get("/healthz", REMOTE_ADDR="127.0.0.1").json()["database"] == "ok"
     # Through a proxy on the same host every visitor comes from 127.0.0.1: that is not local.
     proxied = client.get("/healthz", REMOTE_ADDR="127.0.0.1", headers={"X-Forwarded-For": "198.51.100.4"})

@@ -107,6 +107,8 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:reviews",
             "control_panel:review",
             "control_panel:audit",
+            "control_panel:emails",
+            "control_panel:email_retry",  # its confirmation page
             "control_panel:assessments",
             "control_panel:assessment",
             "control_panel:health_records",

@@ -403,7 +403,11 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
                 envelope = {"from": line[10:].decode().strip(), "to": []}
                 self.reply("250 OK")
             elif verb == "RCPT":
-                envelope["to"].append(line[8:].decode().strip())
+                address = line[8:].decode().strip()
+                if address.strip("<>") in self.server.refuse:
+                    self.reply("550 5.1.1 User unknown")
+                    continue
+                envelope["to"].append(address)
                 self.reply("250 OK")
             elif verb == "DATA":
                 self.reply("354 End data with <CR><LF>.<CR><LF>")
@@ -422,14 +426,16 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
 
 
 class SmtpSink(socketserver.ThreadingTCPServer):
-    """A mail server that accepts everything on 127.0.0.1:``port`` and keeps it in ``received``."""
+    """A mail server on 127.0.0.1:``port`` that keeps what it receives in ``received``; it refuses
+    the recipients in ``refuse`` for good (550 User unknown), as a server does an unknown address."""
 
     allow_reuse_address = True
     daemon_threads = True
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, refuse: set[str] | None = None):
         super().__init__(("127.0.0.1", port), _SmtpHandler)
         self.received: list[dict] = []
+        self.refuse: set[str] = set(refuse or ())
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     def __enter__(self) -> "SmtpSink":

@@ -34,6 +34,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import UserKind
 from conftest import verified_login
 from mailbox.models import Message, Thread
 from outbox.models import OutboundEmail
@@ -248,6 +249,9 @@ def test_a_worker_killed_while_sending_loses_no_email_and_doubles_none(drill):
     assert copies_by_subject(drill.mail_dir) == dict.fromkeys(subjects, 1)
     assert not emails.filter(sent_at__isnull=True).exists()
     assert set(emails.values_list("attempts", flat=True)) == {1}
+    # Only the row taken over from the dead worker is marked: the row cannot tell whether the
+    # kill came before or after the mail server had it, so it says "possibly sent twice".
+    assert list(emails.filter(possible_duplicate=True).values_list("pk", flat=True)) == [victim.pk]
 
 
 @needs_redis_server
@@ -279,6 +283,14 @@ def test_the_only_double_send_is_a_kill_between_sending_and_marking_sent(drill):
     assert copies_by_subject(drill.mail_dir) == {"Window drill": 2}
     email.refresh_from_db()
     assert email.sent_at is not None and email.attempts == 1
+    # The double is visible: marked on the row, listed on the Control Panel's Email delivery page.
+    assert email.possible_duplicate is True
+    from accounts.tests.factories import UserFactory
+
+    client = Client()
+    verified_login(client, UserFactory(email="drill-analyst@example.test", kind=UserKind.PAYER_STAFF))
+    page = client.get(reverse("control_panel:emails"), {"show": "possible_duplicate"}).content.decode()
+    assert "Window drill" in page and "Possibly sent twice" in page
 
 
 # --- 3. PostgreSQL connection dropped mid-request ----------------------------------------------
@@ -443,3 +455,57 @@ def test_smtp_refusing_is_retried_with_back_off_shown_in_the_admin_then_delivere
         # Nothing else is due: the next sweep sends nothing more.
         assert worker.wait_result(publish(SWEEP, broker_url=redis.url, queue=drill.queue)) == "0"
         assert len(sink.received) == 1
+
+
+@needs_redis_server
+def test_a_recipient_refused_for_good_fails_at_once_is_listed_and_a_retry_delivers_it(drill, client, monkeypatch):
+    """The mail server answers 550 User unknown to the recipient: the real worker makes the email
+    failed after one attempt (no task retry, no back-off), the sweep leaves it, the Control
+    Panel lists it with the server's answer. Once the address works, Retry puts it back and the
+    next sweep delivers it through the worker, once."""
+    from accounts.tests.factories import UserFactory
+    from outbox import services as outbox_services
+
+    port = free_port()
+    smtp = {
+        "TEST_EMAIL_BACKEND": SMTP_BACKEND,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(port),
+        "EMAIL_TIMEOUT": "5",
+        "EMAIL_USE_TLS": "0",
+    }
+    with SmtpSink(port, refuse={"biller@example.test"}) as sink:
+        redis = drill.redis()
+        worker = drill.worker(broker_url=redis.url, queue=drill.queue, env=smtp)
+        web = drill.web(broker_url=redis.url, queue=drill.queue)
+        web.run(WEB_ENQUEUE)
+        (email_id,) = web.run("result = enqueue(['Refused drill'])")["result"]
+        row = OutboundEmail.objects.filter(pk=email_id)
+
+        assert wait_until(lambda: row.filter(failed_at__isnull=False).exists(), 90), drill.logs()
+        email = row.get()
+        assert email.sent_at is None and email.claimed_at is None and email.attempts == 1
+        assert "SMTPRecipientsRefused" in email.last_error and "550" in email.last_error
+        assert "Retry in" not in worker.log()  # a refusal for good is not retried by the task
+        # Long after any back-off, the sweep still leaves it.
+        age(row, "next_attempt_at", timedelta(days=1))
+        assert worker.wait_result(publish(SWEEP, broker_url=redis.url, queue=drill.queue)) == "0"
+        assert sink.received == []
+
+        analyst = UserFactory(email="drill-analyst@example.test", kind=UserKind.PAYER_STAFF)
+        verified_login(client, analyst)
+        page = client.get(reverse("control_panel:emails")).content.decode()
+        assert "biller@example.test" in page and "Refused drill" in page and "550" in page
+
+        # The address is fixed; Retry. The sweep delivers it (this process's quick dispatch is
+        # switched off, so the only way out is the worker).
+        sink.refuse.clear()
+        dispatched = []
+        monkeypatch.setattr(outbox_services, "_dispatch", dispatched.append)
+        response = client.post(reverse("control_panel:email_retry", args=[email.uuid]), {"confirmed": "yes"})
+        assert response.status_code == 302 and dispatched == [email_id]
+        assert worker.wait_result(publish(SWEEP, broker_url=redis.url, queue=drill.queue)) == "1"
+        email = row.get()
+        assert email.sent_at is not None and email.failed_at is None and email.attempts == 1
+        assert [m["to"] for m in sink.received] == [["<biller@example.test>"]]
+        assert worker.wait_result(publish(SWEEP, broker_url=redis.url, queue=drill.queue)) == "0"

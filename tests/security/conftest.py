@@ -42,6 +42,7 @@ from health_records.models import BundleImport, CareGap, CareGapRule, Medication
 from health_records.services import care_gap_rules_load
 from mailbox.models import Thread
 from mailbox.services import message_reply, thread_start_with_member, thread_start_with_payer
+from outbox.models import OutboundEmail
 from user_management.services.users import user_remove_from_organization
 
 # What the table's columns mean (see the module docstring of test_access_matrix.py).
@@ -96,6 +97,7 @@ class World:
     authorization_draft: AuthorizationRequest  # manager's draft under npi, at the review step
     new_authorization: AuthorizationRequest  # manager's request under npi, just submitted, taken by nobody
     claim_draft: ClaimDraft  # the biller's claim keyed under npi for member, not submitted
+    failed_email: OutboundEmail  # an email to the biller the mail server refused for good
 
 
 def build_world() -> World:
@@ -238,6 +240,14 @@ def build_world() -> World:
         authorization_draft=authorization_draft,
         new_authorization=new_authorization,
         claim_draft=claim_draft,
+        failed_email=OutboundEmail.objects.create(
+            to=biller.email,
+            subject="You have a new secure message",
+            body="Sign in to read it.",
+            attempts=1,
+            failed_at=timezone.now(),
+            last_error="SMTPRecipientsRefused: 550 mailbox unavailable",
+        ),
     )
 
 

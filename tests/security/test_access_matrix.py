@@ -98,6 +98,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "request-view":             ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Security and passkeys (owner: the biller, whose login the passkey belongs to, whatever the TIN)
     "security-page":            ("200+", "200-",            "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "200-"),
+    # The load balancer's health probe: open to everyone, no PHI, the same answer signed in or not.
+    "healthz":                  ("200",  "200",             "200",         "200",         "200",         "200",    "200",  "200",  "200",     "200"),
     "passkey-remove":           ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
     # Message Box (owner: a participant; level: Message Box)
     "inbox-list":               ("200+", "403",             "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
@@ -179,6 +181,8 @@ MATRIX: dict[str, tuple[str, ...]] = {
     # Control Panel: Audit and Reviews (owner: the account manager of the TIN)
     "cp-audit-list":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-audit-export":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-emails-list":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-email-retry":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-reviews-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     "cp-review-open":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-appeals-list":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
@@ -401,6 +405,7 @@ PROBES: dict[str, Probe] = {
         marker=lambda w: w.access_request.reference,
     ),
     "security-page": Probe("get", _url("accounts:security"), owner="biller", marker=lambda w: w.passkey.name),
+    "healthz": Probe("get", _url("healthz"), owner="biller"),
     "passkey-remove": Probe(
         "post",
         _url("accounts:passkey_remove", lambda w: w.passkey.credential_id_sha256),
@@ -766,6 +771,14 @@ PROBES: dict[str, Probe] = {
     ),
     "cp-audit-list": Probe("get", _url("control_panel:audit"), **_cp_manager, marker=lambda w: w.biller.email),
     "cp-audit-export": Probe("get", _url("control_panel:audit_export"), **_cp_manager, marker=lambda w: w.biller.email),
+    "cp-emails-list": Probe("get", _url("control_panel:emails"), **_cp_biller, marker=lambda w: w.failed_email.subject),
+    "cp-email-retry": Probe(
+        "post",
+        _url("control_panel:email_retry", lambda w: w.failed_email.uuid),
+        **_cp_biller,
+        data=lambda w: {"confirmed": "yes"},
+        state=lambda w: OutboundEmail.objects.values_list("failed_at", "attempts").get(pk=w.failed_email.pk),
+    ),
     "cp-reviews-list": Probe("get", _url("control_panel:reviews"), **_cp_manager, marker=lambda w: w.campaign.name),
     "cp-review-open": Probe(
         "post",

@@ -142,4 +142,7 @@ class Command(BaseCommand):
         from devdata.authorizations import seed_demo_authorizations
 
         seed_demo_authorizations()
+        from devdata.outbox import seed_demo_outbox
+
+        seed_demo_outbox()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))
