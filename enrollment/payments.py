@@ -85,7 +85,7 @@ class StripeProcessor:
             raise WebhookRefused(str(refused)) from refused
         if event["type"] != "checkout.session.completed":
             return WebhookResult(external_id=None, payment_uuid=None)
-        session = event["data"]["object"]
+        session = event["data"]["object"].to_dict()
         if session.get("payment_status") != "paid":
             return WebhookResult(external_id=None, payment_uuid=None)
         return WebhookResult(external_id=session["id"], payment_uuid=session.get("client_reference_id"))
