@@ -4,7 +4,7 @@ applications that left the draft stage."""
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from accounts.models import User
+from accounts.models import User, UserStatus
 from enrollment.models import (
     OPEN_STATUSES,
     EnrollmentApplication,
@@ -72,4 +72,9 @@ def queue_counts() -> dict[str, int]:
 
 
 def enrollment_team() -> QuerySet[EnrollmentStaff]:
-    return EnrollmentStaff.objects.select_related("user").filter(user__status="active").order_by("user__full_name")
+    """The staff with an enrollment role who may act (Locked refuses new sign-ins only)."""
+    return (
+        EnrollmentStaff.objects.select_related("user")
+        .filter(user__status__in=(UserStatus.ACTIVE, UserStatus.LOCKED))
+        .order_by("user__full_name")
+    )
