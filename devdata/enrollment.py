@@ -31,26 +31,57 @@ def a_pdf(name: str = "w9.pdf") -> SimpleUploadedFile:
 
 
 def filled_application(
-    *, admin: User, legal_name: str, npi: str, tin: str, kind: str = ApplicantKind.FACILITY, sign: bool = True, pay: bool = True
+    *,
+    admin: User,
+    legal_name: str,
+    npi: str,
+    tin: str,
+    kind: str = ApplicantKind.FACILITY,
+    sign: bool = True,
+    pay: bool = True,
 ) -> EnrollmentApplication:
     """A draft with every section filled in and complete; signed and paid (test processor) if asked."""
     application = services.application_create(actor=admin, kind=kind, legal_name=legal_name)
     services.identification_save(
-        actor=admin, application=application, legal_name=legal_name, npi=npi, tin=tin,
-        taxonomy_code="282N00000X" if kind == ApplicantKind.FACILITY else "207Q00000X", is_dme_supplier=False,
+        actor=admin,
+        application=application,
+        legal_name=legal_name,
+        npi=npi,
+        tin=tin,
+        taxonomy_code="282N00000X" if kind == ApplicantKind.FACILITY else "207Q00000X",
+        is_dme_supplier=False,
     )
     services.location_add(
-        actor=admin, application=application, address_line1="742 Evergreen Terrace", city="Springfield", state="IL",
-        postal_code="62704", phone="217-555-0142", hours="Mon–Fri 8:00–17:00",
+        actor=admin,
+        application=application,
+        address_line1="742 Evergreen Terrace",
+        city="Springfield",
+        state="IL",
+        postal_code="62704",
+        phone="217-555-0142",
+        hours="Mon–Fri 8:00–17:00",
     )
     today = timezone.localdate()
     services.license_add(
-        actor=admin, application=application, kind="license", number="IL-0042", state="IL",
-        issued_on=today - timedelta(days=700), expires_on=today + timedelta(days=700),
+        actor=admin,
+        application=application,
+        kind="license",
+        number="IL-0042",
+        state="IL",
+        issued_on=today - timedelta(days=700),
+        expires_on=today + timedelta(days=700),
     )
-    services.owner_add(actor=admin, application=application, kind="person", name="Julius Hibbert", role="owner", percent=Decimal("100"))
+    services.owner_add(
+        actor=admin, application=application, kind="person", name="Julius Hibbert", role="owner", percent=Decimal("100")
+    )
     services.specialty_add(actor=admin, application=application, name="Family medicine", is_primary=True)
-    services.bank_account_save(actor=admin, application=application, holder_name=legal_name, routing_number=VALID_ROUTING, account_number="000123456789")
+    services.bank_account_save(
+        actor=admin,
+        application=application,
+        holder_name=legal_name,
+        routing_number=VALID_ROUTING,
+        account_number="000123456789",
+    )
     services.document_add(actor=admin, application=application, checked=check_upload(a_pdf()), description="W-9")
     services.attestation_save(actor=admin, application=application, attested=True)
     for section in services.LIST_SECTIONS:
@@ -77,10 +108,18 @@ def seed_demo_enrollment() -> None:
     staff_role_set(User.objects.get(email="supervisor@demo.test"), StaffRole.SUPERVISOR)
     if EnrollmentApplication.objects.filter(created_by=admin).exists():
         return
-    draft = services.application_create(actor=admin, kind=ApplicantKind.FACILITY, legal_name="Evergreen Surgical Center")
+    draft = services.application_create(
+        actor=admin, kind=ApplicantKind.FACILITY, legal_name="Evergreen Surgical Center"
+    )
     services.location_add(
-        actor=admin, application=draft, address_line1="1 Evergreen Plaza", city="Springfield", state="IL",
-        postal_code="62704", phone="217-555-0199", hours="Mon–Sat 7:00–19:00",
+        actor=admin,
+        application=draft,
+        address_line1="1 Evergreen Plaza",
+        city="Springfield",
+        state="IL",
+        postal_code="62704",
+        phone="217-555-0199",
+        hours="Mon–Sat 7:00–19:00",
     )
     submitted = filled_application(
         admin=admin, legal_name="Springfield Sleep Lab", npi=npi_with_check_digit("150000000"), tin="345678912"

@@ -15,18 +15,27 @@ class ApplicationFilterForm(Form):
 
 class ApplicationNewForm(Form):
     kind = forms.ChoiceField(label="Who is enrolling", choices=ApplicantKind.choices, widget=forms.RadioSelect)
-    legal_name = forms.CharField(label="Legal name", max_length=200, help_text="As registered with the IRS or the licensing board.")
+    legal_name = forms.CharField(
+        label="Legal name", max_length=200, help_text="As registered with the IRS or the licensing board."
+    )
     is_dme_supplier = forms.BooleanField(label="This is a durable medical equipment (DME) supplier", required=False)
 
 
 class IdentificationForm(Form):
     legal_name = forms.CharField(label="Legal name", max_length=200)
-    npi = forms.CharField(label="NPI", max_length=10, help_text="10 digits.", widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    npi = forms.CharField(
+        label="NPI", max_length=10, help_text="10 digits.", widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
     tin = forms.CharField(
-        label="TIN", max_length=9, required=False, help_text="9 digits, no dash. Required for a facility.",
+        label="TIN",
+        max_length=9,
+        required=False,
+        help_text="9 digits, no dash. Required for a facility.",
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    taxonomy_code = forms.CharField(label="Taxonomy code", max_length=10, help_text="For example 207Q00000X (Family Medicine).")
+    taxonomy_code = forms.CharField(
+        label="Taxonomy code", max_length=10, help_text="For example 207Q00000X (Family Medicine)."
+    )
     is_dme_supplier = forms.BooleanField(label="This is a durable medical equipment (DME) supplier", required=False)
 
 
@@ -61,9 +70,13 @@ class SpecialtyForm(Form):
 
 class BankAccountForm(Form):
     holder_name = forms.CharField(label="Account holder", max_length=200)
-    routing_number = forms.CharField(label="ABA routing number", max_length=9, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    routing_number = forms.CharField(
+        label="ABA routing number", max_length=9, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
     account_number = forms.CharField(
-        label="Account number", max_length=17, help_text="Stored encrypted; shown afterwards as its last four digits.",
+        label="Account number",
+        max_length=17,
+        help_text="Stored encrypted; shown afterwards as its last four digits.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
@@ -117,15 +130,25 @@ class GrantForm(Form):
 
 class InviteForm(GrantForm):
     email = forms.EmailField(max_length=254)
-    full_name = forms.CharField(label="Full name", max_length=150, required=False, help_text="Needed when the person has no login yet.")
+    full_name = forms.CharField(
+        label="Full name", max_length=150, required=False, help_text="Needed when the person has no login yet."
+    )
 
     field_order = ["email", "full_name"]
 
 
 class QueueFilterForm(Form):
-    status = forms.ChoiceField(choices=[("", "Open (waiting on the plan)"), *[c for c in Status.choices if c[0] != Status.DRAFT]], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Open (waiting on the plan)"), *[c for c in Status.choices if c[0] != Status.DRAFT]],
+        required=False,
+    )
     sort = forms.ChoiceField(
-        choices=[("submitted", "Oldest submitted first"), ("-submitted", "Newest submitted first"), ("name", "Legal name"), ("status", "Status")],
+        choices=[
+            ("submitted", "Oldest submitted first"),
+            ("-submitted", "Newest submitted first"),
+            ("name", "Legal name"),
+            ("status", "Status"),
+        ],
         required=False,
     )
     mine = forms.BooleanField(label="Only those assigned to me", required=False)
@@ -146,10 +169,15 @@ class ReturnForm(Form):
 
 
 class DenyForm(Form):
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), help_text="The provider reads this.")
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), help_text="The provider reads this."
+    )
 
 
 class ReassignForm(Form):
     def __init__(self, *args, team=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"] = forms.ChoiceField(label="Assign to", choices=[(str(m.user.uuid), f"{m.user.full_name} ({m.get_role_display()})") for m in team])
+        self.fields["to"] = forms.ChoiceField(
+            label="Assign to",
+            choices=[(str(m.user.uuid), f"{m.user.full_name} ({m.get_role_display()})") for m in team],
+        )

@@ -18,7 +18,9 @@ def applications_for(*, user: User, status: str = "") -> QuerySet[EnrollmentAppl
     """The applications the user holds a grant on, newest first, with the user's own grant's
     admin flag in the same query."""
     rows = EnrollmentApplication.objects.restrict(user).annotate(
-        my_is_admin=Subquery(EnrollmentGrant.objects.filter(application=OuterRef("pk"), user=user).values("is_admin")[:1])
+        my_is_admin=Subquery(
+            EnrollmentGrant.objects.filter(application=OuterRef("pk"), user=user).values("is_admin")[:1]
+        )
     )
     if status:
         rows = rows.filter(status=status)
@@ -27,9 +29,9 @@ def applications_for(*, user: User, status: str = "") -> QuerySet[EnrollmentAppl
 
 def application_with_sections(*, queryset: QuerySet[EnrollmentApplication]) -> QuerySet[EnrollmentApplication]:
     """Every section's rows joined in once: the summary and the review read them all."""
-    return queryset.select_related("bank_account", "signed_by", "assigned_to", "created_by", "organization").prefetch_related(
-        "locations", "licenses", "owners", "specialties", "documents", "corrections"
-    )
+    return queryset.select_related(
+        "bank_account", "signed_by", "assigned_to", "created_by", "organization"
+    ).prefetch_related("locations", "licenses", "owners", "specialties", "documents", "corrections", "events__actor")
 
 
 def grants_of(*, application: EnrollmentApplication) -> QuerySet[EnrollmentGrant]:
@@ -40,7 +42,9 @@ def has_message_right(*, user: User) -> bool:
     """Whether the user may read enrollment notices in the Message Box on some application."""
     if not user.is_authenticated or user.is_payer_staff:
         return False
-    return EnrollmentGrant.objects.restrict(user).filter(user=user).filter(Q(is_admin=True) | Q(can_message=True)).exists()
+    return (
+        EnrollmentGrant.objects.restrict(user).filter(user=user).filter(Q(is_admin=True) | Q(can_message=True)).exists()
+    )
 
 
 QUEUE_SORTS = {
@@ -51,7 +55,9 @@ QUEUE_SORTS = {
 }
 
 
-def queue(*, status: str = "", sort: str = "submitted", assigned_to: User | None = None) -> QuerySet[EnrollmentApplication]:
+def queue(
+    *, status: str = "", sort: str = "submitted", assigned_to: User | None = None
+) -> QuerySet[EnrollmentApplication]:
     """The Control Panel's queue: applications past the draft stage (open ones unless a status
     is chosen), with the reviewer joined in."""
     rows = EnrollmentApplication.objects.exclude(status=Status.DRAFT).select_related("assigned_to")

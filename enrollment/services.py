@@ -221,36 +221,46 @@ def _require_admin(actor: User, application: EnrollmentApplication) -> Enrollmen
 # --- content, completeness, signature --------------------------------------------------------------
 
 
+def _bank(application: EnrollmentApplication) -> BankAccount | None:
+    try:
+        return application.bank_account
+    except BankAccount.DoesNotExist:
+        return None
+
+
+def _rows(application: EnrollmentApplication, name: str) -> list:
+    """A section's rows in the order they were added: from the prefetch when the page made one,
+    else one query."""
+    return sorted(getattr(application, name).all(), key=lambda row: row.pk)
+
+
 def content_of(application: EnrollmentApplication) -> dict:
-    """Everything the signature covers, as plain data (the account number as its ciphertext's
-    plain value would change with each encryption, so its last four digits and a digest)."""
-    bank = BankAccount.objects.filter(application=application).first()
+    """Everything the signature covers, as plain data. The account number enters as a digest of
+    its plain value (its ciphertext changes with each encryption)."""
+    bank = _bank(application)
     return {
         "kind": application.kind,
         "dme": application.is_dme_supplier,
         "identification": [application.legal_name, application.npi, application.tin, application.taxonomy_code],
-        "locations": list(
-            application.locations.order_by("id").values_list(
-                "address_line1", "city", "state", "postal_code", "phone", "hours"
-            )
-        ),
+        "locations": [
+            [r.address_line1, r.city, r.state, r.postal_code, r.phone, r.hours] for r in _rows(application, "locations")
+        ],
         "licenses": [
-            [k, n, s, i.isoformat(), e.isoformat()]
-            for k, n, s, i, e in application.licenses.order_by("id").values_list(
-                "kind", "number", "state", "issued_on", "expires_on"
-            )
+            [r.kind, r.number, r.state, r.issued_on.isoformat(), r.expires_on.isoformat()]
+            for r in _rows(application, "licenses")
         ],
-        "owners": [
-            [k, n, r, str(p)]
-            for k, n, r, p in application.owners.order_by("id").values_list("kind", "name", "role", "percent")
-        ],
-        "specialties": list(application.specialties.order_by("id").values_list("name", "is_primary")),
+        "owners": [[r.kind, r.name, r.role, str(r.percent)] for r in _rows(application, "owners")],
+        "specialties": [[r.name, r.is_primary] for r in _rows(application, "specialties")],
         "bank": (
-            [bank.holder_name, bank.routing_number, hashlib.sha256(account_number_decrypt(bank.account_number_encrypted).encode()).hexdigest()]
+            [
+                bank.holder_name,
+                bank.routing_number,
+                hashlib.sha256(account_number_decrypt(bank.account_number_encrypted).encode()).hexdigest(),
+            ]
             if bank
             else None
         ),
-        "documents": list(application.documents.order_by("id").values_list("storage_name", "description")),
+        "documents": [[r.storage_name, r.description] for r in _rows(application, "documents")],
         "attested": application.attested,
     }
 
@@ -268,32 +278,36 @@ def missing_in(application: EnrollmentApplication, section: str, *, today: date 
     """What the section still lacks, in words (empty: it may be marked complete)."""
     today = today or timezone.localdate()
     if section == Section.IDENTIFICATION:
-        fields = [("legal name", application.legal_name), ("NPI", application.npi), ("taxonomy code", application.taxonomy_code)]
+        fields = [
+            ("legal name", application.legal_name),
+            ("NPI", application.npi),
+            ("taxonomy code", application.taxonomy_code),
+        ]
         if application.kind == ApplicantKind.FACILITY:
             fields.append(("TIN", application.tin))
         return [f"The {words} is missing." for words, value in fields if not value]
     if section == Section.LOCATIONS:
-        return [] if application.locations.exists() else ["Add at least one practice location."]
+        return [] if _rows(application, "locations") else ["Add at least one practice location."]
     if section == Section.LICENSES:
-        if not application.licenses.exists():
+        licenses = _rows(application, "licenses")
+        if not licenses:
             return ["Add at least one license or certification."]
-        if application.licenses.filter(expires_on__lt=today).exists():
+        if any(row.expires_on < today for row in licenses):
             return ["A license has expired: remove it or add the renewed one."]
         return []
     if section == Section.OWNERSHIP:
-        if not application.owners.exists():
-            return ["Add at least one owner or managing employee."]
-        return []
+        return [] if _rows(application, "owners") else ["Add at least one owner or managing employee."]
     if section == Section.SPECIALTIES:
-        if not application.specialties.exists():
+        specialties = _rows(application, "specialties")
+        if not specialties:
             return ["Add at least one specialty."]
-        if not application.specialties.filter(is_primary=True).exists():
+        if not any(row.is_primary for row in specialties):
             return ["Mark one specialty as primary."]
         return []
     if section == Section.BANK:
-        return [] if BankAccount.objects.filter(application=application).exists() else ["Add the bank account."]
+        return [] if _bank(application) else ["Add the bank account."]
     if section == Section.DOCUMENTS:
-        return [] if application.documents.exists() else ["Upload at least one supporting document."]
+        return [] if _rows(application, "documents") else ["Upload at least one supporting document."]
     if section == Section.ATTESTATION:
         return [] if application.attested else ["The attestation is not confirmed."]
     raise ValueError(section)
@@ -315,7 +329,13 @@ def all_complete(application: EnrollmentApplication) -> bool:
 
 
 def _changed(
-    application: EnrollmentApplication, section: str, actor: User, *, details: dict | None = None, complete: bool = False, request=None
+    application: EnrollmentApplication,
+    section: str,
+    actor: User,
+    *,
+    details: dict | None = None,
+    complete: bool = False,
+    request=None,
 ) -> None:
     """After a change of ``section``: complete it (a single-form section saved valid) or unmark
     it (a list section must be confirmed again), void a signature the change invalidates, audit."""
@@ -332,8 +352,13 @@ def _changed(
         application.signed_by = None
         fields += ["signed_hash", "signed_name", "signed_at", "signed_by"]
         _event(application, EventKind.SIGNATURE_VOIDED, actor, f"{Section(section).label} changed.")
-        record(action=AuditAction.ENROLLMENT_SIGNATURE_VOIDED, actor=actor, target=application, request=request,
-               details={"section": section})
+        record(
+            action=AuditAction.ENROLLMENT_SIGNATURE_VOIDED,
+            actor=actor,
+            target=application,
+            request=request,
+            details={"section": section},
+        )
     application.save(update_fields=fields)
     record(
         action=AuditAction.ENROLLMENT_SECTION_SAVED,
@@ -395,8 +420,15 @@ def application_create(
 
 @transaction.atomic
 def identification_save(
-    *, actor: User, application: EnrollmentApplication, legal_name: str, npi: str, tin: str, taxonomy_code: str,
-    is_dme_supplier: bool, request=None
+    *,
+    actor: User,
+    application: EnrollmentApplication,
+    legal_name: str,
+    npi: str,
+    tin: str,
+    taxonomy_code: str,
+    is_dme_supplier: bool,
+    request=None,
 ) -> EnrollmentApplication:
     application = _require_write(actor, application, Section.IDENTIFICATION)
     errors: dict[str, str] = {}
@@ -433,8 +465,16 @@ def _state(value: str, field: str = "state") -> str:
 
 @transaction.atomic
 def location_add(
-    *, actor: User, application: EnrollmentApplication, address_line1: str, city: str, state: str, postal_code: str,
-    phone: str, hours: str, request=None
+    *,
+    actor: User,
+    application: EnrollmentApplication,
+    address_line1: str,
+    city: str,
+    state: str,
+    postal_code: str,
+    phone: str,
+    hours: str,
+    request=None,
 ) -> Location:
     application = _require_write(actor, application, Section.LOCATIONS)
     state = _state(state)
@@ -444,8 +484,13 @@ def location_add(
     if len(digits) != 10:
         raise ValidationError({"phone": "A phone number has 10 digits, for example 512-555-0100."})
     location = Location.objects.create(
-        application=application, address_line1=address_line1.strip(), city=city.strip(), state=state,
-        postal_code=postal_code.strip(), phone=phone.strip(), hours=hours.strip(),
+        application=application,
+        address_line1=address_line1.strip(),
+        city=city.strip(),
+        state=state,
+        postal_code=postal_code.strip(),
+        phone=phone.strip(),
+        hours=hours.strip(),
     )
     _changed(application, Section.LOCATIONS, actor, details={"added": str(location.uuid)}, request=request)
     return location
@@ -466,20 +511,34 @@ def location_remove(*, actor: User, application: EnrollmentApplication, location
 
 @transaction.atomic
 def license_add(
-    *, actor: User, application: EnrollmentApplication, kind: str, number: str, state: str, issued_on: date,
-    expires_on: date, request=None
+    *,
+    actor: User,
+    application: EnrollmentApplication,
+    kind: str,
+    number: str,
+    state: str,
+    issued_on: date,
+    expires_on: date,
+    request=None,
 ) -> License:
     application = _require_write(actor, application, Section.LICENSES)
     state = _state(state)
     today = timezone.localdate()
     if expires_on < today:
-        raise ValidationError({"expires_on": f"This license expired on {expires_on:%m/%d/%Y}: an expired license cannot be accepted."})
+        raise ValidationError(
+            {"expires_on": f"This license expired on {expires_on:%m/%d/%Y}: an expired license cannot be accepted."}
+        )
     if issued_on >= expires_on:
         raise ValidationError({"issued_on": "The issue date must be before the expiry date."})
     if issued_on > today:
         raise ValidationError({"issued_on": "The issue date cannot be in the future."})
     license = License.objects.create(
-        application=application, kind=kind, number=number.strip(), state=state, issued_on=issued_on, expires_on=expires_on
+        application=application,
+        kind=kind,
+        number=number.strip(),
+        state=state,
+        issued_on=issued_on,
+        expires_on=expires_on,
     )
     _changed(application, Section.LICENSES, actor, details={"added": str(license.uuid)}, request=request)
     return license
@@ -500,9 +559,14 @@ def owner_add(
     held = application.owners.aggregate(total=Sum("percent"))["total"] or Decimal("0")
     if held + percent > 100:
         raise ValidationError(
-            {"percent": f"Ownership would come to {held + percent}%: the owners listed already hold {held}%, and together they may hold at most 100%."}
+            {
+                "percent": f"Ownership would come to {held + percent}%: the owners listed already hold {held}%, "
+                "and together they may hold at most 100%."
+            }
         )
-    owner = Owner.objects.create(application=application, kind=kind, name=name.strip(), role=role.strip(), percent=percent)
+    owner = Owner.objects.create(
+        application=application, kind=kind, name=name.strip(), role=role.strip(), percent=percent
+    )
     _changed(application, Section.OWNERSHIP, actor, details={"added": str(owner.uuid)}, request=request)
     return owner
 
@@ -513,7 +577,9 @@ def owner_remove(*, actor: User, application: EnrollmentApplication, owner_uuid,
 
 
 @transaction.atomic
-def specialty_add(*, actor: User, application: EnrollmentApplication, name: str, is_primary: bool, request=None) -> Specialty:
+def specialty_add(
+    *, actor: User, application: EnrollmentApplication, name: str, is_primary: bool, request=None
+) -> Specialty:
     application = _require_write(actor, application, Section.SPECIALTIES)
     if application.specialties.filter(name__iexact=name.strip()).exists():
         raise ValidationError({"name": "This specialty is already listed."})
@@ -531,13 +597,20 @@ def specialty_remove(*, actor: User, application: EnrollmentApplication, special
 
 @transaction.atomic
 def bank_account_save(
-    *, actor: User, application: EnrollmentApplication, holder_name: str, routing_number: str, account_number: str,
-    request=None
+    *,
+    actor: User,
+    application: EnrollmentApplication,
+    holder_name: str,
+    routing_number: str,
+    account_number: str,
+    request=None,
 ) -> BankAccount:
     application = _require_write(actor, application, Section.BANK)
     routing_number, account_number = routing_number.strip(), account_number.strip()
     if not aba_is_valid(routing_number):
-        raise ValidationError({"routing_number": "This is not a valid ABA routing number (9 digits with a check digit)."})
+        raise ValidationError(
+            {"routing_number": "This is not a valid ABA routing number (9 digits with a check digit)."}
+        )
     if not re.fullmatch(r"[0-9]{4,17}", account_number):
         raise ValidationError({"account_number": "An account number is 4 to 17 digits."})
     account, _ = BankAccount.objects.update_or_create(
@@ -589,7 +662,9 @@ def document_open(*, actor: User, document: Document, request=None):
 
 
 @transaction.atomic
-def attestation_save(*, actor: User, application: EnrollmentApplication, attested: bool, request=None) -> EnrollmentApplication:
+def attestation_save(
+    *, actor: User, application: EnrollmentApplication, attested: bool, request=None
+) -> EnrollmentApplication:
     application = _require_write(actor, application, Section.ATTESTATION)
     if not attested:
         raise ValidationError({"attested": "Confirm the attestation to complete this section."})
@@ -609,7 +684,13 @@ def section_complete(*, actor: User, application: EnrollmentApplication, section
     if section not in application.completed_sections:
         application.completed_sections = [*application.completed_sections, section]
         application.save(update_fields=["completed_sections"])
-    record(action=AuditAction.ENROLLMENT_SECTION_COMPLETED, actor=actor, target=application, details={"section": section}, request=request)
+    record(
+        action=AuditAction.ENROLLMENT_SECTION_COMPLETED,
+        actor=actor,
+        target=application,
+        details={"section": section},
+        request=request,
+    )
 
 
 # --- users and rights ------------------------------------------------------------------------------
@@ -627,8 +708,14 @@ def _clean_sections(sections: dict[str, str]) -> dict[str, str]:
 
 @transaction.atomic
 def grant_invite(
-    *, actor: User, application: EnrollmentApplication, email: str, full_name: str, sections: dict[str, str],
-    rights: dict[str, bool], request=None
+    *,
+    actor: User,
+    application: EnrollmentApplication,
+    email: str,
+    full_name: str,
+    sections: dict[str, str],
+    rights: dict[str, bool],
+    request=None,
 ) -> EnrollmentGrant:
     """Give a person rights on the application. Someone without a login is created as an
     invited user and gets the portal's invitation email (password and MFA); someone with one
@@ -644,7 +731,9 @@ def grant_invite(
     if created:
         if not full_name.strip():
             raise ValidationError({"full_name": "Enter the person's name: they have no login yet."})
-        user = user_create(actor=actor, email=email, full_name=full_name.strip(), status=UserStatus.UNVERIFIED, request=request)
+        user = user_create(
+            actor=actor, email=email, full_name=full_name.strip(), status=UserStatus.UNVERIFIED, request=request
+        )
     grant = EnrollmentGrant.objects.create(
         application=application,
         user=user,
@@ -656,7 +745,12 @@ def grant_invite(
         action=AuditAction.ENROLLMENT_GRANT_SET,
         actor=actor,
         target=application,
-        details={"user": str(user.uuid), "sections": grant.sections, "rights": {r: grant.right(r) for r in RIGHTS}, "invited": created},
+        details={
+            "user": str(user.uuid),
+            "sections": grant.sections,
+            "rights": {r: grant.right(r) for r in RIGHTS},
+            "invited": created,
+        },
         request=request,
     )
     if created:
@@ -671,7 +765,10 @@ def grant_invite(
         system_notify(
             user=user,
             subject=f"Enrollment {application.reference}: you were invited",
-            body=f"{actor.full_name} gave you rights on application {application.reference}.\n\nSee it: {summary_url(application)}",
+            body=(
+                f"{actor.full_name} gave you rights on application {application.reference}.\n\n"
+                f"See it: {summary_url(application)}"
+            ),
         )
     return grant
 
@@ -691,7 +788,11 @@ def grant_update(
         action=AuditAction.ENROLLMENT_GRANT_SET,
         actor=actor,
         target=grant.application,
-        details={"user": str(grant.user.uuid), "sections": grant.sections, "rights": {r: grant.right(r) for r in RIGHTS}},
+        details={
+            "user": str(grant.user.uuid),
+            "sections": grant.sections,
+            "rights": {r: grant.right(r) for r in RIGHTS},
+        },
         request=request,
     )
     return grant
@@ -702,8 +803,13 @@ def grant_revoke(*, actor: User, grant: EnrollmentGrant, request=None) -> None:
     _require_admin(actor, grant.application)
     if grant.is_admin:
         raise ValidationError("The Provider Admin cannot be removed from the application.")
-    record(action=AuditAction.ENROLLMENT_GRANT_REVOKED, actor=actor, target=grant.application,
-           details={"user": str(grant.user.uuid)}, request=request)
+    record(
+        action=AuditAction.ENROLLMENT_GRANT_REVOKED,
+        actor=actor,
+        target=grant.application,
+        details={"user": str(grant.user.uuid)},
+        request=request,
+    )
     grant.delete()
 
 
@@ -711,7 +817,9 @@ def grant_revoke(*, actor: User, grant: EnrollmentGrant, request=None) -> None:
 
 
 @transaction.atomic
-def application_sign(*, actor: User, application: EnrollmentApplication, typed_name: str, attest: bool, request=None) -> EnrollmentApplication:
+def application_sign(
+    *, actor: User, application: EnrollmentApplication, typed_name: str, attest: bool, request=None
+) -> EnrollmentApplication:
     """The typed full name and the attestation of a user with the Sign right, over the content's hash."""
     _require_right(actor, application, "sign")
     application = _lock(application)
@@ -730,8 +838,13 @@ def application_sign(*, actor: User, application: EnrollmentApplication, typed_n
     application.signed_at, application.signed_hash = timezone.now(), content_hash(application)
     application.save(update_fields=["signed_by", "signed_name", "signed_at", "signed_hash"])
     _event(application, EventKind.SIGNED, actor, f"Signed by {application.signed_name}.")
-    record(action=AuditAction.ENROLLMENT_SIGNED, actor=actor, target=application,
-           details={"hash": application.signed_hash}, request=request)
+    record(
+        action=AuditAction.ENROLLMENT_SIGNED,
+        actor=actor,
+        target=application,
+        details={"hash": application.signed_hash},
+        request=request,
+    )
     return application
 
 
@@ -748,8 +861,13 @@ def payment_start(*, actor: User, application: EnrollmentApplication, request=No
     payment = Payment.objects.create(
         application=application, processor=pay.name, amount_cents=application.fee_cents, started_by=actor
     )
-    record(action=AuditAction.ENROLLMENT_FEE_STARTED, actor=actor, target=application,
-           details={"processor": pay.name, "amount_cents": payment.amount_cents}, request=request)
+    record(
+        action=AuditAction.ENROLLMENT_FEE_STARTED,
+        actor=actor,
+        target=application,
+        details={"processor": pay.name, "amount_cents": payment.amount_cents},
+        request=request,
+    )
     return pay.checkout_url(
         payment,
         return_url=reverse("enrollment:pay_return", args=[application.uuid]),
@@ -771,8 +889,13 @@ def payment_confirm(*, payment: Payment, actor: User | None = None, request=None
         application.fee_paid_at = now
         application.save(update_fields=["fee_paid_at"])
     _event(application, EventKind.FEE_PAID, actor, f"{application.fee_dollars} via {payment.processor}.")
-    record(action=AuditAction.ENROLLMENT_FEE_PAID, actor=actor, target=application,
-           details={"processor": payment.processor, "amount_cents": payment.amount_cents, "payment": str(payment.uuid)}, request=request)
+    record(
+        action=AuditAction.ENROLLMENT_FEE_PAID,
+        actor=actor,
+        target=application,
+        details={"processor": payment.processor, "amount_cents": payment.amount_cents, "payment": str(payment.uuid)},
+        request=request,
+    )
     _notify(application, f"The application fee of {application.fee_dollars} was paid.")
     return True
 
@@ -787,7 +910,9 @@ def test_payment_confirm(*, actor: User, payment: Payment, request=None) -> bool
 
 def stripe_webhook_handle(*, payload: bytes, signature: str) -> bool:
     """A verified Stripe event: confirm the payment it completes. WebhookRefused on a bad signature."""
-    result = processor().parse_webhook(payload, signature) if settings.ENROLLMENT_PAYMENT_PROCESSOR == "stripe" else None
+    result = (
+        processor().parse_webhook(payload, signature) if settings.ENROLLMENT_PAYMENT_PROCESSOR == "stripe" else None
+    )
     if result is None:
         raise WebhookRefused("Stripe is not the configured payment processor.")
     if result.external_id is None:
@@ -798,13 +923,20 @@ def stripe_webhook_handle(*, payload: bytes, signature: str) -> bool:
     return payment_confirm(payment=payment)
 
 
-def submit_blockers(application: EnrollmentApplication) -> list[str]:
-    """Why the application cannot be submitted yet (empty: it can)."""
+def submit_blockers(
+    application: EnrollmentApplication, *, missing: dict | None = None, signature_valid: bool | None = None
+) -> list[str]:
+    """Why the application cannot be submitted yet (empty: it can). A page that already knows
+    what is missing and whether the signature holds passes them in."""
     problems = []
-    if not all_complete(application):
+    missing = sections_missing(application) if missing is None else missing
+    if any(missing.values()):
         problems.append("Complete every section.")
-    if not signature_is_valid(application):
-        problems.append("The application must be signed" + (" again: it changed after signing." if application.signed_at is None and application.events.filter(kind=EventKind.SIGNATURE_VOIDED).exists() else "."))
+    if not (signature_is_valid(application) if signature_valid is None else signature_valid):
+        voided = application.signed_at is None and any(
+            event.kind == EventKind.SIGNATURE_VOIDED for event in application.events.all()
+        )
+        problems.append("The application must be signed" + (" again: it changed after signing." if voided else "."))
     if not application.fee_exempt and application.fee_paid_at is None:
         problems.append(f"Pay the application fee of {application.fee_dollars}.")
     return problems
@@ -825,9 +957,18 @@ def application_submit(*, actor: User, application: EnrollmentApplication, reque
     application.save(update_fields=["submitted_at", "correction_due"])
     application.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
     _event(application, EventKind.RESUBMITTED if resubmitting else EventKind.SUBMITTED, actor)
-    record(action=AuditAction.ENROLLMENT_SUBMITTED, actor=actor, target=application,
-           details={"resubmitted": resubmitting, "hash": application.signed_hash}, request=request)
-    _notify(application, f"Application {application.reference} was {'resubmitted' if resubmitting else 'submitted'} to {settings.PAYER_NAME}. We will tell you here when its status changes.")
+    record(
+        action=AuditAction.ENROLLMENT_SUBMITTED,
+        actor=actor,
+        target=application,
+        details={"resubmitted": resubmitting, "hash": application.signed_hash},
+        request=request,
+    )
+    _notify(
+        application,
+        f"Application {application.reference} was {'resubmitted' if resubmitting else 'submitted'} to "
+        f"{settings.PAYER_NAME}. We will tell you here when its status changes.",
+    )
     return application
 
 
@@ -868,7 +1009,9 @@ class CorrectionItem:
 
 
 @transaction.atomic
-def application_return(*, actor: User, application: EnrollmentApplication, corrections: list[CorrectionItem], request=None) -> EnrollmentApplication:
+def application_return(
+    *, actor: User, application: EnrollmentApplication, corrections: list[CorrectionItem], request=None
+) -> EnrollmentApplication:
     """Return for correction with what to fix per section; the provider has the set days to answer."""
     _require_staff(actor)
     corrections = [c for c in corrections if c.note.strip()]
@@ -881,19 +1024,27 @@ def application_return(*, actor: User, application: EnrollmentApplication, corre
     application.correction_due = timezone.localdate() + timedelta(days=settings.ENROLLMENT_CORRECTION_DAYS)
     application.save(update_fields=["returned_at", "correction_due"])
     Correction.objects.bulk_create(
-        [Correction(application=application, section=c.section, note=c.note.strip(), requested_by=actor) for c in corrections]
+        [
+            Correction(application=application, section=c.section, note=c.note.strip(), requested_by=actor)
+            for c in corrections
+        ]
     )
     lines = "\n".join(f"- {Section(c.section).label}: {c.note.strip()}" for c in corrections)
     _event(application, EventKind.RETURNED, actor, lines)
     _notify(
         application,
-        f"Application {application.reference} was returned for correction. Fix these by {application.correction_due:%m/%d/%Y} and submit it again, or it will be rejected:\n{lines}",
+        f"Application {application.reference} was returned for correction. Fix these by "
+        f"{application.correction_due:%m/%d/%Y} and submit it again, or it will be rejected:\n{lines}",
     )
     return application
 
 
 def _revalidation_due(application: EnrollmentApplication, today: date) -> date:
-    years = settings.ENROLLMENT_REVALIDATION_YEARS_DME if application.is_dme_supplier else settings.ENROLLMENT_REVALIDATION_YEARS
+    years = (
+        settings.ENROLLMENT_REVALIDATION_YEARS_DME
+        if application.is_dme_supplier
+        else settings.ENROLLMENT_REVALIDATION_YEARS
+    )
     try:
         return today.replace(year=today.year + years)
     except ValueError:  # 29 February
@@ -907,7 +1058,9 @@ def _claim_system_rows(actor: User, application: EnrollmentApplication, request)
         raise ValidationError("The application has no TIN: the claim system needs one to create the organization.")
     organization = Organization.objects.filter(tin=tin).first()
     if organization is None:
-        organization = organization_create(actor=actor, name=application.legal_name, tin=tin, tin_verified=True, request=request)
+        organization = organization_create(
+            actor=actor, name=application.legal_name, tin=tin, tin_verified=True, request=request
+        )
     elif not organization.tin_verified:
         organization.tin_verified = True
         organization.save(update_fields=["tin_verified"])
@@ -916,12 +1069,19 @@ def _claim_system_rows(actor: User, application: EnrollmentApplication, request)
         raise ValidationError(f"NPI {application.npi} already belongs to another organization in the claim system.")
     if existing is None:
         provider_identifier_create(
-            actor=actor, organization=organization, kind=ProviderIdKind.NPI, value=application.npi,
+            actor=actor,
+            organization=organization,
+            kind=ProviderIdKind.NPI,
+            value=application.npi,
             display_name=application.legal_name,
         )
     if not ProviderIdentifier.objects.filter(kind=ProviderIdKind.TIN, value=tin).exists():
         provider_identifier_create(
-            actor=actor, organization=organization, kind=ProviderIdKind.TIN, value=tin, display_name=application.legal_name
+            actor=actor,
+            organization=organization,
+            kind=ProviderIdKind.TIN,
+            value=tin,
+            display_name=application.legal_name,
         )
     return organization
 
@@ -940,14 +1100,17 @@ def application_approve(*, actor: User, application: EnrollmentApplication, requ
     _event(application, EventKind.APPROVED, actor, f"Revalidation due {application.revalidation_due:%m/%d/%Y}.")
     _notify(
         application,
-        f"Application {application.reference} was approved. NPI {application.npi} is now in the claim system under TIN {application.tin}: "
-        f"register on the portal with them to see claims. Revalidation is due by {application.revalidation_due:%m/%d/%Y}.",
+        f"Application {application.reference} was approved. NPI {application.npi} is now in the claim system "
+        f"under TIN {application.tin}: register on the portal with them to see claims. "
+        f"Revalidation is due by {application.revalidation_due:%m/%d/%Y}.",
     )
     return application
 
 
 @transaction.atomic
-def application_deny(*, actor: User, application: EnrollmentApplication, reason: str, request=None) -> EnrollmentApplication:
+def application_deny(
+    *, actor: User, application: EnrollmentApplication, reason: str, request=None
+) -> EnrollmentApplication:
     _require_staff(actor, supervisor=True)
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the denial: the provider reads it."})
@@ -961,7 +1124,9 @@ def application_deny(*, actor: User, application: EnrollmentApplication, reason:
 
 
 @transaction.atomic
-def application_reassign(*, actor: User, application: EnrollmentApplication, to: User, request=None) -> EnrollmentApplication:
+def application_reassign(
+    *, actor: User, application: EnrollmentApplication, to: User, request=None
+) -> EnrollmentApplication:
     _require_staff(actor, supervisor=True)
     if staff_role(to) is None:
         raise ValidationError({"to": "Choose a member of the enrollment team."})
@@ -972,8 +1137,13 @@ def application_reassign(*, actor: User, application: EnrollmentApplication, to:
     application.assigned_to = to
     application.save(update_fields=["assigned_to"])
     _event(application, EventKind.REASSIGNED, actor, f"To {to.full_name}.")
-    record(action=AuditAction.ENROLLMENT_REASSIGNED, actor=actor, target=application,
-           details={"from": str(previous.uuid) if previous else None, "to": str(to.uuid)}, request=request)
+    record(
+        action=AuditAction.ENROLLMENT_REASSIGNED,
+        actor=actor,
+        target=application,
+        details={"from": str(previous.uuid) if previous else None, "to": str(to.uuid)},
+        request=request,
+    )
     return application
 
 
@@ -1005,7 +1175,9 @@ def enrollment_daily(*, today: date | None = None) -> DailyResult:
     whose date is within the notice months, and tell their admin. Idempotent."""
     today = today or timezone.localdate()
     rejected = 0
-    for pk in EnrollmentApplication.objects.filter(status=Status.RETURNED, correction_due__lt=today).values_list("pk", flat=True):
+    for pk in EnrollmentApplication.objects.filter(status=Status.RETURNED, correction_due__lt=today).values_list(
+        "pk", flat=True
+    ):
         with transaction.atomic():
             application = EnrollmentApplication.objects.select_for_update().get(pk=pk)
             if application.status != Status.RETURNED:
@@ -1015,7 +1187,11 @@ def enrollment_daily(*, today: date | None = None) -> DailyResult:
             application.decision_reason = f"Not corrected within {settings.ENROLLMENT_CORRECTION_DAYS} days."
             application.save(update_fields=["decided_at", "decision_reason"])
             _event(application, EventKind.REJECTED, None, application.decision_reason)
-            _notify(application, f"Application {application.reference} was rejected: it was not corrected within {settings.ENROLLMENT_CORRECTION_DAYS} days.")
+            _notify(
+                application,
+                f"Application {application.reference} was rejected: it was not corrected within "
+                f"{settings.ENROLLMENT_CORRECTION_DAYS} days.",
+            )
             rejected += 1
     horizon = _add_months(today, settings.ENROLLMENT_REVALIDATION_NOTICE_MONTHS)
     opened = 0
@@ -1031,10 +1207,17 @@ def enrollment_daily(*, today: date | None = None) -> DailyResult:
             if admin is None or not admin.user.is_active:
                 continue
             revalidation = application_create(
-                actor=admin.user, kind=original.kind, legal_name=original.legal_name,
-                is_dme_supplier=original.is_dme_supplier, revalidation_of=original,
+                actor=admin.user,
+                kind=original.kind,
+                legal_name=original.legal_name,
+                is_dme_supplier=original.is_dme_supplier,
+                revalidation_of=original,
             )
-            revalidation.npi, revalidation.tin, revalidation.taxonomy_code = original.npi, original.tin, original.taxonomy_code
+            revalidation.npi, revalidation.tin, revalidation.taxonomy_code = (
+                original.npi,
+                original.tin,
+                original.taxonomy_code,
+            )
             revalidation.save(update_fields=["npi", "tin", "taxonomy_code"])
             original.revalidation_opened_at = timezone.now()
             original.save(update_fields=["revalidation_opened_at"])
@@ -1042,7 +1225,8 @@ def enrollment_daily(*, today: date | None = None) -> DailyResult:
                 user=admin.user,
                 subject=f"Enrollment {original.reference}: revalidation due {original.revalidation_due:%m/%d/%Y}",
                 body=(
-                    f"The enrollment of {original.legal_name} must be revalidated by {original.revalidation_due:%m/%d/%Y}. "
+                    f"The enrollment of {original.legal_name} must be revalidated by "
+                    f"{original.revalidation_due:%m/%d/%Y}. "
                     f"We opened application {revalidation.reference} for it.\n\nSee it: {summary_url(revalidation)}"
                 ),
             )

@@ -69,7 +69,9 @@ ROW_REMOVERS = {
 }
 
 
-def _visible(request: HttpRequest, application_uuid: uuid.UUID, *, detail: bool = False) -> tuple[EnrollmentApplication, EnrollmentGrant]:
+def _visible(
+    request: HttpRequest, application_uuid: uuid.UUID, *, detail: bool = False
+) -> tuple[EnrollmentApplication, EnrollmentGrant]:
     """The application through the access rule (404 outside reach) and the user's grant on it."""
     rows = EnrollmentApplication.objects.restrict(request.user)
     if detail:
@@ -97,7 +99,9 @@ def _readable_sections(grant: EnrollmentGrant) -> list[Section]:
 def application_list(request: HttpRequest) -> HttpResponse:
     form = ApplicationFilterForm(request.GET)
     status = form.cleaned_data["status"] if form.is_valid() else ""
-    page = Paginator(selectors.applications_for(user=request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.applications_for(user=request.user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "enrollment/list.html", {"form": form, "page": page, "status": status})
 
 
@@ -113,7 +117,8 @@ def application_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Application {application.reference} was created. Fill in each section; the summary shows what is still missing.",
+                f"Application {application.reference} was created. "
+                "Fill in each section; the summary shows what is still missing.",
             )
             return redirect("enrollment:summary", application.uuid)
     return render(request, "enrollment/new.html", {"form": form})
@@ -121,14 +126,18 @@ def application_new(request: HttpRequest) -> HttpResponse:
 
 def _summary_context(application: EnrollmentApplication, grant: EnrollmentGrant) -> dict:
     missing = services.sections_missing(application)
+    signature_valid = services.signature_is_valid(application)
+    blockers = []
+    if application.is_editable:
+        blockers = services.submit_blockers(application, missing=missing, signature_valid=signature_valid)
     return {
         "application": application,
         "grant": grant,
         "sections": [(s, missing[s], grant.may_read(s), grant.may_write(s)) for s in Section],
-        "signature_valid": services.signature_is_valid(application),
-        "blockers": services.submit_blockers(application) if application.is_editable else [],
+        "signature_valid": signature_valid,
+        "blockers": blockers,
         "corrections": [c for c in application.corrections.all() if c.resolved_at is None],
-        "events": application.events.select_related("actor").order_by("-at", "-id")[:20],
+        "events": sorted(application.events.all(), key=lambda e: (e.at, e.pk), reverse=True)[:20],
         "processor": processor(),
     }
 
@@ -170,7 +179,9 @@ def _initial_form(application: EnrollmentApplication, section: str):
         )
     if section == Section.BANK:
         bank = getattr(application, "bank_account", None)
-        return BankAccountForm(initial={"holder_name": bank.holder_name, "routing_number": bank.routing_number} if bank else None)
+        return BankAccountForm(
+            initial={"holder_name": bank.holder_name, "routing_number": bank.routing_number} if bank else None
+        )
     if section == Section.ATTESTATION:
         return AttestationForm(initial={"attested": application.attested})
     return FORMS[section]()
@@ -193,7 +204,9 @@ def _save_section(request, application, section, form) -> None:
         services.bank_account_save(actor=actor, application=application, request=request, **data)
     elif section == Section.DOCUMENTS:
         checked = check_upload(data["file"])
-        services.document_add(actor=actor, application=application, checked=checked, description=data["description"], request=request)
+        services.document_add(
+            actor=actor, application=application, checked=checked, description=data["description"], request=request
+        )
     elif section == Section.ATTESTATION:
         services.attestation_save(actor=actor, application=application, request=request, **data)
 
@@ -207,7 +220,13 @@ def section_page(request: HttpRequest, application_uuid: uuid.UUID, section: str
     if not grant.may_read(section):
         raise PermissionDenied("You may not see this section.")
     if request.method == "GET":
-        record(action=AuditAction.ENROLLMENT_VIEWED, actor=request.user, target=application, details={"section": section.value}, request=request)
+        record(
+            action=AuditAction.ENROLLMENT_VIEWED,
+            actor=request.user,
+            target=application,
+            details={"section": section.value},
+            request=request,
+        )
         return render(request, "enrollment/section.html", _section_context(application, grant, section))
     if not grant.may_write(section):
         raise PermissionDenied("You may read this section but not change it.")
@@ -218,7 +237,11 @@ def section_page(request: HttpRequest, application_uuid: uuid.UUID, section: str
         except ValidationError as error:
             apply_to_form(form, error, default_field="file" if section == Section.DOCUMENTS else None)
         else:
-            done = "saved and marked complete" if section not in services.LIST_SECTIONS else "saved; add more or mark the section complete"
+            done = (
+                "saved and marked complete"
+                if section not in services.LIST_SECTIONS
+                else "saved; add more or mark the section complete"
+            )
             messages.success(request, f"{section.label}: {done}.")
             return redirect("enrollment:section", application.uuid, section.value)
     application.refresh_from_db()
@@ -256,7 +279,9 @@ def row_remove(request: HttpRequest, application_uuid: uuid.UUID, section: str, 
     except ValidationError as error:
         to_messages(request, error)
     else:
-        messages.success(request, f"Removed from {section.label.lower()}. Mark the section complete again when it is ready.")
+        messages.success(
+            request, f"Removed from {section.label.lower()}. Mark the section complete again when it is ready."
+        )
     return redirect("enrollment:section", application.uuid, section.value)
 
 
@@ -324,7 +349,9 @@ def users(request: HttpRequest, application_uuid: uuid.UUID) -> HttpResponse:
         except ValidationError as error:
             apply_to_form(form, error)
         else:
-            messages.success(request, f"{invited.user.email} was invited with the rights you chose. They get an email with a link.")
+            messages.success(
+                request, f"{invited.user.email} was invited with the rights you chose. They get an email with a link."
+            )
             return redirect("enrollment:users", application.uuid)
     return _users_page(request, application, grant, invite_form=form, status=400)
 
@@ -343,7 +370,9 @@ def user_update(request: HttpRequest, application_uuid: uuid.UUID, user_uuid: uu
     form = _grant_form(other, request.POST)
     if form.is_valid():
         try:
-            services.grant_update(actor=request.user, grant=other, sections=form.sections(), rights=form.rights(), request=request)
+            services.grant_update(
+                actor=request.user, grant=other, sections=form.sections(), rights=form.rights(), request=request
+            )
         except ValidationError as error:
             to_messages(request, error)
         else:
@@ -390,7 +419,12 @@ def sign(request: HttpRequest, application_uuid: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "enrollment/sign.html",
-        {"application": application, "form": form, "complete": services.all_complete(application), "signature_valid": services.signature_is_valid(application)},
+        {
+            "application": application,
+            "form": form,
+            "complete": services.all_complete(application),
+            "signature_valid": services.signature_is_valid(application),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -450,9 +484,17 @@ def submit(request: HttpRequest, application_uuid: uuid.UUID) -> HttpResponse:
         except ValidationError as error:
             to_messages(request, error)
             return redirect("enrollment:submit", application.uuid)
-        messages.success(request, f"Application {application.reference} was submitted. The plan reviews it; you will find every status change in the Message Box.")
+        messages.success(
+            request,
+            f"Application {application.reference} was submitted. "
+            "The plan reviews it; you will find every status change in the Message Box.",
+        )
         return redirect("enrollment:summary", application.uuid)
-    blockers = services.submit_blockers(application) if application.is_editable else [f"The application is {application.get_status_display().lower()}."]
+    blockers = (
+        services.submit_blockers(application)
+        if application.is_editable
+        else [f"The application is {application.get_status_display().lower()}."]
+    )
     return render(request, "enrollment/submit.html", {"application": application, "blockers": blockers})
 
 

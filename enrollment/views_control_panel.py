@@ -50,13 +50,25 @@ def _application(application_uuid: uuid.UUID, *, detail: bool = False) -> Enroll
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {"status": "", "sort": "submitted", "mine": False}
-    rows = selectors.queue(status=data["status"], sort=data["sort"] or "submitted", assigned_to=request.user if data["mine"] else None)
+    rows = selectors.queue(
+        status=data["status"], sort=data["sort"] or "submitted", assigned_to=request.user if data["mine"] else None
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "enrollment/control_panel/queue.html", {"form": form, "page": page, "counts": selectors.queue_counts()})
+    return render(
+        request, "enrollment/control_panel/queue.html", {"form": form, "page": page, "counts": selectors.queue_counts()}
+    )
 
 
-def _review(request: HttpRequest, application: EnrollmentApplication, *, return_form=None, deny_form=None, status=200) -> HttpResponse:
-    record(action=AuditAction.ENROLLMENT_VIEWED, actor=request.user, target=application, details={"control_panel": True}, request=request)
+def _review(
+    request: HttpRequest, application: EnrollmentApplication, *, return_form=None, deny_form=None, status=200
+) -> HttpResponse:
+    record(
+        action=AuditAction.ENROLLMENT_VIEWED,
+        actor=request.user,
+        target=application,
+        details={"control_panel": True},
+        request=request,
+    )
     supervisor = request.enrollment_role == StaffRole.SUPERVISOR
     return render(
         request,
@@ -99,7 +111,8 @@ def _done(request, application, call, success: str) -> HttpResponse:
 def take(request: HttpRequest, application_uuid: uuid.UUID) -> HttpResponse:
     application = _application(application_uuid)
     return _done(
-        request, application,
+        request,
+        application,
         lambda: services.application_take(actor=request.user, application=application, request=request),
         f"You are reviewing {application.reference}. The provider was told.",
     )
@@ -117,7 +130,9 @@ def return_for_correction(request: HttpRequest, application_uuid: uuid.UUID) -> 
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{application.reference} was returned for correction. The provider was told what to fix.")
+            messages.success(
+                request, f"{application.reference} was returned for correction. The provider was told what to fix."
+            )
             return redirect("control_panel:enrollment", application.uuid)
     return _review(request, application, return_form=form, status=400)
 
@@ -127,7 +142,8 @@ def return_for_correction(request: HttpRequest, application_uuid: uuid.UUID) -> 
 def approve(request: HttpRequest, application_uuid: uuid.UUID) -> HttpResponse:
     application = _application(application_uuid)
     return _done(
-        request, application,
+        request,
+        application,
         lambda: services.application_approve(actor=request.user, application=application, request=request),
         f"{application.reference} was approved: the organization and provider IDs are in the claim system.",
     )
@@ -140,7 +156,9 @@ def deny(request: HttpRequest, application_uuid: uuid.UUID) -> HttpResponse:
     form = DenyForm(request.POST)
     if form.is_valid():
         try:
-            services.application_deny(actor=request.user, application=application, reason=form.cleaned_data["reason"], request=request)
+            services.application_deny(
+                actor=request.user, application=application, reason=form.cleaned_data["reason"], request=request
+            )
         except ValidationError as error:
             form.add_error("reason" if hasattr(error, "error_dict") else None, error.messages)
         else:
@@ -159,7 +177,8 @@ def reassign(request: HttpRequest, application_uuid: uuid.UUID) -> HttpResponse:
         return redirect("control_panel:enrollment", application.uuid)
     to = get_object_or_404(User, uuid=form.cleaned_data["to"])
     return _done(
-        request, application,
+        request,
+        application,
         lambda: services.application_reassign(actor=request.user, application=application, to=to, request=request),
         f"{application.reference} is now assigned to {to.full_name}.",
     )

@@ -18,8 +18,8 @@ from core.errors import apply_to_form
 from core.pagination import keyset_page
 from mailbox import selectors, services
 from mailbox.forms import ComposeForm, ReplyForm
-from mailbox.rights import message_box_required
 from mailbox.models import ThreadKind
+from mailbox.rights import message_box_required
 
 
 def _thread_for(request, thread_uuid):

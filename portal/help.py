@@ -157,5 +157,7 @@ def facts() -> dict:
         "enrollment_revalidation_years": settings.ENROLLMENT_REVALIDATION_YEARS,
         "enrollment_revalidation_years_dme": settings.ENROLLMENT_REVALIDATION_YEARS_DME,
         "enrollment_notice_months": settings.ENROLLMENT_REVALIDATION_NOTICE_MONTHS,
-        "enrollment_fees": ", ".join(f"${cents / 100:,.0f} in {year}" for year, cents in sorted(settings.ENROLLMENT_FEES.items())),
+        "enrollment_fees": ", ".join(
+            f"${cents / 100:,.0f} in {year}" for year, cents in sorted(settings.ENROLLMENT_FEES.items())
+        ),
     }

@@ -97,7 +97,11 @@ control_panel_patterns = (
         path("enrollment/", enrollment_views.queue, name="enrollment_queue"),
         path("enrollment/<uuid:application_uuid>/", enrollment_views.review, name="enrollment"),
         path("enrollment/<uuid:application_uuid>/take/", enrollment_views.take, name="enrollment_take"),
-        path("enrollment/<uuid:application_uuid>/return/", enrollment_views.return_for_correction, name="enrollment_return"),
+        path(
+            "enrollment/<uuid:application_uuid>/return/",
+            enrollment_views.return_for_correction,
+            name="enrollment_return",
+        ),
         path("enrollment/<uuid:application_uuid>/approve/", enrollment_views.approve, name="enrollment_approve"),
         path("enrollment/<uuid:application_uuid>/deny/", enrollment_views.deny, name="enrollment_deny"),
         path("enrollment/<uuid:application_uuid>/reassign/", enrollment_views.reassign, name="enrollment_reassign"),

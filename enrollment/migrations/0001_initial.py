@@ -8,255 +8,540 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0005_backup_codes_hashed'),
+        ("accounts", "0005_backup_codes_hashed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EnrollmentApplication',
+            name="EnrollmentApplication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('kind', models.CharField(choices=[('individual', 'Individual practitioner'), ('facility', 'Facility (organization)')], max_length=20)),
-                ('is_dme_supplier', models.BooleanField(default=False, help_text='Durable medical equipment suppliers revalidate every 3 years.', verbose_name='DME supplier')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('in_review', 'In review'), ('returned', 'Returned for correction'), ('resubmitted', 'Resubmitted'), ('approved', 'Approved'), ('denied', 'Denied'), ('rejected', 'Rejected (not corrected in time)')], db_index=True, default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('legal_name', models.CharField(blank=True, max_length=200)),
-                ('npi', models.CharField(blank=True, max_length=10, verbose_name='NPI')),
-                ('tin', models.CharField(blank=True, max_length=9, verbose_name='TIN')),
-                ('taxonomy_code', models.CharField(blank=True, max_length=10)),
-                ('attested', models.BooleanField(default=False)),
-                ('attested_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_sections', models.JSONField(blank=True, default=list)),
-                ('signed_name', models.CharField(blank=True, max_length=150)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_hash', models.CharField(blank=True, max_length=64)),
-                ('fee_cents', models.PositiveIntegerField(default=0)),
-                ('fee_paid_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('returned_at', models.DateTimeField(blank=True, null=True)),
-                ('correction_due', models.DateField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('revalidation_due', models.DateField(blank=True, null=True)),
-                ('revalidation_opened_at', models.DateTimeField(blank=True, null=True)),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('attested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
-                ('revalidation_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='revalidations', to='enrollment.enrollmentapplication')),
-                ('signed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("individual", "Individual practitioner"), ("facility", "Facility (organization)")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "is_dme_supplier",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Durable medical equipment suppliers revalidate every 3 years.",
+                        verbose_name="DME supplier",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("in_review", "In review"),
+                            ("returned", "Returned for correction"),
+                            ("resubmitted", "Resubmitted"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                            ("rejected", "Rejected (not corrected in time)"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("legal_name", models.CharField(blank=True, max_length=200)),
+                ("npi", models.CharField(blank=True, max_length=10, verbose_name="NPI")),
+                ("tin", models.CharField(blank=True, max_length=9, verbose_name="TIN")),
+                ("taxonomy_code", models.CharField(blank=True, max_length=10)),
+                ("attested", models.BooleanField(default=False)),
+                ("attested_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_sections", models.JSONField(blank=True, default=list)),
+                ("signed_name", models.CharField(blank=True, max_length=150)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_hash", models.CharField(blank=True, max_length=64)),
+                ("fee_cents", models.PositiveIntegerField(default=0)),
+                ("fee_paid_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("returned_at", models.DateTimeField(blank=True, null=True)),
+                ("correction_due", models.DateField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True)),
+                ("revalidation_due", models.DateField(blank=True, null=True)),
+                ("revalidation_opened_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "attested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "revalidation_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revalidations",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('description', models.CharField(max_length=200)),
-                ('storage_name', models.CharField(max_length=200)),
-                ('original_name', models.CharField(max_length=200)),
-                ('content_type', models.CharField(max_length=40)),
-                ('size', models.PositiveIntegerField()),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='enrollment.enrollmentapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("description", models.CharField(max_length=200)),
+                ("storage_name", models.CharField(max_length=200)),
+                ("original_name", models.CharField(max_length=200)),
+                ("content_type", models.CharField(max_length=40)),
+                ("size", models.PositiveIntegerField()),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'uploaded_at', 'id'],
+                "ordering": ["application", "uploaded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('section', models.CharField(choices=[('identification', 'Identification'), ('locations', 'Practice locations'), ('licenses', 'Licenses and certifications'), ('ownership', 'Ownership and managing control'), ('specialties', 'Specialties'), ('bank', 'Bank account for payments'), ('documents', 'Supporting documents'), ('attestation', 'Attestation')], max_length=20)),
-                ('note', models.TextField()),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='enrollment.enrollmentapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("identification", "Identification"),
+                            ("locations", "Practice locations"),
+                            ("licenses", "Licenses and certifications"),
+                            ("ownership", "Ownership and managing control"),
+                            ("specialties", "Specialties"),
+                            ("bank", "Bank account for payments"),
+                            ("documents", "Supporting documents"),
+                            ("attestation", "Attestation"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.TextField()),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="corrections",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'requested_at', 'id'],
+                "ordering": ["application", "requested_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='BankAccount',
+            name="BankAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('holder_name', models.CharField(max_length=200, verbose_name='account holder')),
-                ('routing_number', models.CharField(max_length=9, verbose_name='ABA routing number')),
-                ('account_number_encrypted', models.TextField()),
-                ('account_last4', models.CharField(max_length=4)),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='bank_account', to='enrollment.enrollmentapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("holder_name", models.CharField(max_length=200, verbose_name="account holder")),
+                ("routing_number", models.CharField(max_length=9, verbose_name="ABA routing number")),
+                ("account_number_encrypted", models.TextField()),
+                ("account_last4", models.CharField(max_length=4)),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bank_account",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EnrollmentGrant',
+            name="EnrollmentGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_admin', models.BooleanField(default=False, verbose_name='Provider Admin')),
-                ('sections', models.JSONField(blank=True, default=dict)),
-                ('can_sign', models.BooleanField(default=False, verbose_name='Sign')),
-                ('can_pay', models.BooleanField(default=False, verbose_name='Pay fee')),
-                ('can_submit', models.BooleanField(default=False, verbose_name='Submit')),
-                ('can_message', models.BooleanField(default=False, verbose_name='Message Box')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='enrollment.enrollmentapplication')),
-                ('granted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollment_grants', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("is_admin", models.BooleanField(default=False, verbose_name="Provider Admin")),
+                ("sections", models.JSONField(blank=True, default=dict)),
+                ("can_sign", models.BooleanField(default=False, verbose_name="Sign")),
+                ("can_pay", models.BooleanField(default=False, verbose_name="Pay fee")),
+                ("can_submit", models.BooleanField(default=False, verbose_name="Submit")),
+                ("can_message", models.BooleanField(default=False, verbose_name="Message Box")),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollment_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', '-is_admin', 'user__full_name'],
+                "ordering": ["application", "-is_admin", "user__full_name"],
             },
         ),
         migrations.CreateModel(
-            name='EnrollmentStaff',
+            name="EnrollmentStaff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('specialist', 'Enrollment Specialist'), ('supervisor', 'Enrollment Supervisor')], max_length=20)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='enrollment_role', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("specialist", "Enrollment Specialist"), ("supervisor", "Enrollment Supervisor")],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollment_role",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'enrollment staff',
+                "verbose_name_plural": "enrollment staff",
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('signed', 'Signed'), ('signature_voided', 'Signature voided by a change'), ('fee_paid', 'Fee paid'), ('submitted', 'Submitted'), ('taken', 'Taken for review'), ('returned', 'Returned for correction'), ('resubmitted', 'Resubmitted'), ('approved', 'Approved'), ('denied', 'Denied'), ('rejected', 'Rejected'), ('reassigned', 'Reassigned')], max_length=20)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('text', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='enrollment.enrollmentapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("signed", "Signed"),
+                            ("signature_voided", "Signature voided by a change"),
+                            ("fee_paid", "Fee paid"),
+                            ("submitted", "Submitted"),
+                            ("taken", "Taken for review"),
+                            ("returned", "Returned for correction"),
+                            ("resubmitted", "Resubmitted"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                            ("rejected", "Rejected"),
+                            ("reassigned", "Reassigned"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'at', 'id'],
+                "ordering": ["application", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='License',
+            name="License",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('license', 'License'), ('certification', 'Certification')], default='license', max_length=20)),
-                ('number', models.CharField(max_length=40)),
-                ('state', models.CharField(max_length=2)),
-                ('issued_on', models.DateField()),
-                ('expires_on', models.DateField()),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='licenses', to='enrollment.enrollmentapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("license", "License"), ("certification", "Certification")],
+                        default="license",
+                        max_length=20,
+                    ),
+                ),
+                ("number", models.CharField(max_length=40)),
+                ("state", models.CharField(max_length=2)),
+                ("issued_on", models.DateField()),
+                ("expires_on", models.DateField()),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="licenses",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'expires_on', 'id'],
+                "ordering": ["application", "expires_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('address_line1', models.CharField(max_length=200, verbose_name='address')),
-                ('city', models.CharField(max_length=100)),
-                ('state', models.CharField(max_length=2)),
-                ('postal_code', models.CharField(max_length=10, verbose_name='ZIP code')),
-                ('phone', models.CharField(max_length=20)),
-                ('hours', models.CharField(help_text='For example: Mon–Fri 8:00–17:00', max_length=200)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='locations', to='enrollment.enrollmentapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("address_line1", models.CharField(max_length=200, verbose_name="address")),
+                ("city", models.CharField(max_length=100)),
+                ("state", models.CharField(max_length=2)),
+                ("postal_code", models.CharField(max_length=10, verbose_name="ZIP code")),
+                ("phone", models.CharField(max_length=20)),
+                ("hours", models.CharField(help_text="For example: Mon–Fri 8:00–17:00", max_length=200)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="locations",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'id'],
+                "ordering": ["application", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Owner',
+            name="Owner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('organization', 'Organization')], max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('role', models.CharField(help_text='For example: owner, managing employee, officer', max_length=100)),
-                ('percent', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='ownership %')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='owners', to='enrollment.enrollmentapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(choices=[("person", "Person"), ("organization", "Organization")], max_length=20),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("role", models.CharField(help_text="For example: owner, managing employee, officer", max_length=100)),
+                ("percent", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="ownership %")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="owners",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'id'],
+                "ordering": ["application", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('processor', models.CharField(max_length=20)),
-                ('external_id', models.CharField(blank=True, max_length=200)),
-                ('amount_cents', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('paid', 'Paid')], default='pending', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='enrollment.enrollmentapplication')),
-                ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("processor", models.CharField(max_length=20)),
+                ("external_id", models.CharField(blank=True, max_length=200)),
+                ("amount_cents", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("paid", "Paid")], default="pending", max_length=20
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', '-created_at'],
+                "ordering": ["application", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Specialty',
+            name="Specialty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('is_primary', models.BooleanField(default=False, verbose_name='primary')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='specialties', to='enrollment.enrollmentapplication')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("is_primary", models.BooleanField(default=False, verbose_name="primary")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="specialties",
+                        to="enrollment.enrollmentapplication",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'specialties',
-                'ordering': ['application', '-is_primary', 'name'],
+                "verbose_name_plural": "specialties",
+                "ordering": ["application", "-is_primary", "name"],
             },
         ),
         migrations.AddIndex(
-            model_name='enrollmentapplication',
-            index=models.Index(fields=['status', 'submitted_at'], name='enrol_status_submitted_idx'),
+            model_name="enrollmentapplication",
+            index=models.Index(fields=["status", "submitted_at"], name="enrol_status_submitted_idx"),
         ),
         migrations.AddConstraint(
-            model_name='enrollmentapplication',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'in_review', 'returned', 'resubmitted', 'approved', 'denied', 'rejected'])), name='enrollment_status_valid'),
+            model_name="enrollmentapplication",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "draft",
+                            "submitted",
+                            "in_review",
+                            "returned",
+                            "resubmitted",
+                            "approved",
+                            "denied",
+                            "rejected",
+                        ],
+                    )
+                ),
+                name="enrollment_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollmentapplication',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['individual', 'facility'])), name='enrollment_kind_valid'),
+            model_name="enrollmentapplication",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["individual", "facility"])), name="enrollment_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollmentgrant',
-            constraint=models.UniqueConstraint(fields=('application', 'user'), name='enrollment_grant_unique'),
+            model_name="enrollmentgrant",
+            constraint=models.UniqueConstraint(fields=("application", "user"), name="enrollment_grant_unique"),
         ),
         migrations.AddConstraint(
-            model_name='enrollmentstaff',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['specialist', 'supervisor'])), name='enrollment_role_valid'),
+            model_name="enrollmentstaff",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["specialist", "supervisor"])), name="enrollment_role_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='license',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__gt', models.F('issued_on'))), name='license_dates_order'),
+            model_name="license",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("expires_on__gt", models.F("issued_on"))), name="license_dates_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='owner',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__gte', 0), ('percent__lte', 100)), name='owner_percent_range'),
+            model_name="owner",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("percent__gte", 0), ("percent__lte", 100)), name="owner_percent_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('processor', 'external_id'), name='payment_external_unique'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("processor", "external_id"),
+                name="payment_external_unique",
+            ),
         ),
     ]

@@ -19,7 +19,9 @@ VALID_ROUTING = "021000021"
 
 
 def a_pdf(name="w9.pdf"):
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", content_type="application/pdf")
+    return SimpleUploadedFile(
+        name, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n", content_type="application/pdf"
+    )
 
 
 @pytest.fixture
@@ -60,21 +62,50 @@ def application(admin_user):
 def fill(application, actor):
     """Every section filled in and complete."""
     services.identification_save(
-        actor=actor, application=application, legal_name="Springfield General", npi=VALID_NPI, tin=VALID_TIN,
-        taxonomy_code="282N00000X", is_dme_supplier=False,
+        actor=actor,
+        application=application,
+        legal_name="Springfield General",
+        npi=VALID_NPI,
+        tin=VALID_TIN,
+        taxonomy_code="282N00000X",
+        is_dme_supplier=False,
     )
     services.location_add(
-        actor=actor, application=application, address_line1="1 Main St", city="Springfield", state="IL",
-        postal_code="62701", phone="217-555-0100", hours="Mon-Fri 8-17",
+        actor=actor,
+        application=application,
+        address_line1="1 Main St",
+        city="Springfield",
+        state="IL",
+        postal_code="62701",
+        phone="217-555-0100",
+        hours="Mon-Fri 8-17",
     )
     today = timezone.localdate()
     services.license_add(
-        actor=actor, application=application, kind="license", number="H-1", state="IL",
-        issued_on=today - timedelta(days=400), expires_on=today + timedelta(days=400),
+        actor=actor,
+        application=application,
+        kind="license",
+        number="H-1",
+        state="IL",
+        issued_on=today - timedelta(days=400),
+        expires_on=today + timedelta(days=400),
     )
-    services.owner_add(actor=actor, application=application, kind="person", name="C. Montgomery Burns", role="owner", percent=Decimal("60"))
+    services.owner_add(
+        actor=actor,
+        application=application,
+        kind="person",
+        name="C. Montgomery Burns",
+        role="owner",
+        percent=Decimal("60"),
+    )
     services.specialty_add(actor=actor, application=application, name="General acute care hospital", is_primary=True)
-    services.bank_account_save(actor=actor, application=application, holder_name="Springfield General", routing_number=VALID_ROUTING, account_number="000123456789")
+    services.bank_account_save(
+        actor=actor,
+        application=application,
+        holder_name="Springfield General",
+        routing_number=VALID_ROUTING,
+        account_number="000123456789",
+    )
     services.document_add(actor=actor, application=application, checked=check_upload(a_pdf()), description="W-9")
     services.attestation_save(actor=actor, application=application, attested=True)
     for section in services.LIST_SECTIONS:
@@ -97,7 +128,10 @@ def locations_writer(application, admin_user, user):
     sections = {s.value: SectionAccess.READ for s in Section}
     sections[Section.LOCATIONS] = SectionAccess.WRITE
     return services.grant_invite(
-        actor=admin_user, application=application, email=user.email, full_name="", sections=sections,
+        actor=admin_user,
+        application=application,
+        email=user.email,
+        full_name="",
+        sections=sections,
         rights={"sign": False, "pay": False, "submit": False, "message": True},
     )
-

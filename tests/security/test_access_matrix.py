@@ -64,8 +64,8 @@ from accounts.models import (
     User,
 )
 from assessments.models import Assessment
-from authorizations.models import AuthorizationRequest, Diagnosis
 from audit.models import AuditEvent
+from authorizations.models import AuthorizationRequest, Diagnosis
 from claims.models import Appeal, Claim, ClaimDraft
 from enrollment.models import EnrollmentApplication
 from enrollment.models import Section as EnrollmentSection
@@ -969,17 +969,26 @@ def _grant_data(w: World) -> dict:
 
 ENROLLMENT_PROBES: dict[str, Probe] = {
     "enrol-list": Probe("get", _url("enrollment:list"), **_enrollment, marker=lambda w: w.enrollment.reference),
-    "enrol-summary": Probe("get", _url("enrollment:summary", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference),
+    "enrol-summary": Probe(
+        "get", _url("enrollment:summary", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference
+    ),
     "enrol-section": Probe(
-        "get", _url("enrollment:section", ENROL, lambda w: "locations"), **_enrollment, marker=lambda w: "742 Evergreen Terrace"
+        "get",
+        _url("enrollment:section", ENROL, lambda w: "locations"),
+        **_enrollment,
+        marker=lambda w: "742 Evergreen Terrace",
     ),
     "enrol-section-save": Probe(
         "post",
         _url("enrollment:section", ENROL, lambda w: "locations"),
         **_enrollment,
         data=lambda w: {
-            "address_line1": "9 Matrix Way", "city": "Springfield", "state": "IL", "postal_code": "62704",
-            "phone": "217-555-0177", "hours": "9-5",
+            "address_line1": "9 Matrix Way",
+            "city": "Springfield",
+            "state": "IL",
+            "postal_code": "62704",
+            "phone": "217-555-0177",
+            "hours": "9-5",
         },
         state=lambda w: w.enrollment.locations.count(),
     ),
@@ -997,13 +1006,19 @@ ENROLLMENT_PROBES: dict[str, Probe] = {
         data=lambda w: {},
         state=lambda w: w.enrollment.locations.count(),
     ),
-    "enrol-document": Probe("get", _url("enrollment:document", ENROL, lambda w: w.enrollment.documents.get().uuid), **_enrollment),
+    "enrol-document": Probe(
+        "get", _url("enrollment:document", ENROL, lambda w: w.enrollment.documents.get().uuid), **_enrollment
+    ),
     "enrol-users": Probe("get", _url("enrollment:users", ENROL), **_enrollment, marker=lambda w: w.biller.email),
     "enrol-invite": Probe(
         "post",
         _url("enrollment:users", ENROL),
         **_enrollment,
-        data=lambda w: {"email": "invitee@matrix.test", "full_name": "Ivy Invitee", **{f"section_{s.value}": "none" for s in EnrollmentSection}},
+        data=lambda w: {
+            "email": "invitee@matrix.test",
+            "full_name": "Ivy Invitee",
+            **{f"section_{s.value}": "none" for s in EnrollmentSection},
+        },
         state=lambda w: w.enrollment.grants.count(),
     ),
     "enrol-user-update": Probe(
@@ -1030,10 +1045,16 @@ ENROLLMENT_PROBES: dict[str, Probe] = {
     ),
     "enrol-pay": Probe("get", _url("enrollment:pay", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference),
     "enrol-pay-start": Probe(
-        "post", _url("enrollment:pay", ENROL), **_enrollment, data=lambda w: {}, state=lambda w: w.enrollment.payments.count()
+        "post",
+        _url("enrollment:pay", ENROL),
+        **_enrollment,
+        data=lambda w: {},
+        state=lambda w: w.enrollment.payments.count(),
     ),
     "enrol-pay-test": Probe(
-        "get", _url("enrollment:pay_test", ENROL, lambda w: w.enrollment_payment.uuid), **_enrollment,
+        "get",
+        _url("enrollment:pay_test", ENROL, lambda w: w.enrollment_payment.uuid),
+        **_enrollment,
         marker=lambda w: w.enrollment.reference,
     ),
     "enrol-pay-test-confirm": Probe(
@@ -1043,9 +1064,13 @@ ENROLLMENT_PROBES: dict[str, Probe] = {
         data=lambda w: {},
         state=lambda w: EnrollmentApplication.objects.values_list("fee_paid_at", flat=True).get(pk=w.enrollment.pk),
     ),
-    "enrol-pay-return": Probe("get", _url("enrollment:pay_return", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference),
+    "enrol-pay-return": Probe(
+        "get", _url("enrollment:pay_return", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference
+    ),
     "enrol-submit": Probe(
-        "get", _url("enrollment:submit", lambda w: w.enrollment_ready.uuid), **_enrollment,
+        "get",
+        _url("enrollment:submit", lambda w: w.enrollment_ready.uuid),
+        **_enrollment,
         marker=lambda w: w.enrollment_ready.reference,
     ),
     "enrol-submit-send": Probe(
@@ -1059,7 +1084,10 @@ ENROLLMENT_PROBES: dict[str, Probe] = {
         "get", _url("control_panel:enrollment_queue"), **_cp_manager, marker=lambda w: w.enrollment_submitted.reference
     ),
     "cp-enrol-view": Probe(
-        "get", _url("control_panel:enrollment", ENROL_REVIEW), **_cp_manager, marker=lambda w: w.enrollment_review.reference
+        "get",
+        _url("control_panel:enrollment", ENROL_REVIEW),
+        **_cp_manager,
+        marker=lambda w: w.enrollment_review.reference,
     ),
     "cp-enrol-take": Probe(
         "post",
