@@ -76,7 +76,10 @@ def run_check(env_changes, *args):
         ({"ENROLLMENT_PAYMENT_PROCESSOR": None}, "ENROLLMENT_PAYMENT_PROCESSOR must be test or stripe"),
         ({"ENROLLMENT_PAYMENT_PROCESSOR": "paypal"}, "ENROLLMENT_PAYMENT_PROCESSOR must be test or stripe"),
         ({"ENROLLMENT_PAYMENT_PROCESSOR": "stripe"}, "STRIPE_SECRET_KEY is not set"),
-        ({"ENROLLMENT_PAYMENT_PROCESSOR": "stripe", "STRIPE_SECRET_KEY": "sk_live_x"}, "STRIPE_WEBHOOK_SECRET is not set"),
+        (
+            {"ENROLLMENT_PAYMENT_PROCESSOR": "stripe", "STRIPE_SECRET_KEY": "sk_live_x"},
+            "STRIPE_WEBHOOK_SECRET is not set",
+        ),
         ({"ENROLLMENT_FEES": "2026:lots"}, "ENROLLMENT_FEES must look like"),
         ({"OUTBOX_BODY_RETENTION_HOURS": "a day"}, "OUTBOX_BODY_RETENTION_HOURS must be an integer"),
     ],
