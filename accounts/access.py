@@ -8,7 +8,10 @@ declaring its paths, and gets ``Model.objects.restrict(user, level)`` (after Net
   ProviderIdentifier itself);
 - ``access_organization_path``: the lookup to its Organization ("" for the Organization itself),
   or ``ANY_ORGANIZATION`` for rows that name no organization (the level held on any organization
-  opens them, as the Eligibility lookup of a member does).
+  opens them, as the Eligibility lookup of a member does);
+- ``access_grant_path``: for rows that live before any TIN or provider ID exists (an enrollment
+  application), the lookup to the user of the row's own grant table: the row is visible to the
+  users named there, and only to them (``level`` then names no access level and must be None).
 
 The rule: a row with a provider path is visible when its provider ID is in the user's scope AND
 the user holds ``level`` on that ID's organization; a row with only an organization path when the
@@ -47,6 +50,13 @@ class RestrictedQuerySet(models.QuerySet):
 
     def restrict(self, user: User, level: str | None = None) -> QuerySet:
         """The rows ``user`` may see with ``level`` (None: any access level). One query."""
+        grant_path = getattr(self.model, "access_grant_path", None)
+        if grant_path is not None:
+            if level is not None:
+                raise ImproperlyConfigured(f"{self.model.__name__} is reached through its grants, not a level.")
+            if not user.is_authenticated or not user.is_active or user.is_payer_staff:
+                return self.none()
+            return self.filter(_granted(self.model, grant_path, user))
         provider_path, organization_path = _paths(self.model)
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -98,6 +108,12 @@ def _paths(model) -> tuple[str | None, object]:
     if provider_path is not None and organization_path is ANY_ORGANIZATION:
         raise ImproperlyConfigured(f"{model.__name__}: a provider ID always has an organization path.")
     return provider_path, organization_path
+
+
+def _granted(model, grant_path: str, user: User) -> Exists:
+    """The condition "``user`` is named on the row's grant": one EXISTS on the model's own table,
+    so a row is counted once however many joins the path takes."""
+    return Exists(model._default_manager.filter(pk=OuterRef("pk"), **{grant_path: user}))
 
 
 def _reach(user: User, level: str | None, provider_path: str, organization_path: str) -> list[Exists]:

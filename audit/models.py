@@ -106,6 +106,20 @@ class AuditAction(models.TextChoices):
     AUTH_ATTACHMENT_ADDED = "auth_attachment_added", "Attached a document to a prior authorization"
     AUTH_ATTACHMENT_VIEWED = "auth_attachment_viewed", "Opened a prior authorization attachment"
     AUTH_LETTER_VIEWED = "auth_letter_viewed", "Opened a prior authorization decision letter"
+    ENROLLMENT_CREATED = "enrollment_created", "Created an enrollment application"
+    ENROLLMENT_SECTION_SAVED = "enrollment_section_saved", "Changed a section of an enrollment application"
+    ENROLLMENT_SECTION_COMPLETED = "enrollment_section_completed", "Marked an enrollment section complete"
+    ENROLLMENT_GRANT_SET = "enrollment_grant_set", "Set a user's rights on an enrollment application"
+    ENROLLMENT_GRANT_REVOKED = "enrollment_grant_revoked", "Revoked a user's rights on an enrollment application"
+    ENROLLMENT_SIGNED = "enrollment_signed", "Signed an enrollment application"
+    ENROLLMENT_SIGNATURE_VOIDED = "enrollment_signature_voided", "Voided an enrollment signature by a change"
+    ENROLLMENT_FEE_STARTED = "enrollment_fee_started", "Started paying an enrollment application fee"
+    ENROLLMENT_FEE_PAID = "enrollment_fee_paid", "Paid an enrollment application fee"
+    ENROLLMENT_SUBMITTED = "enrollment_submitted", "Submitted an enrollment application"
+    ENROLLMENT_STATUS_CHANGED = "enrollment_status_changed", "Changed an enrollment application's status"
+    ENROLLMENT_REASSIGNED = "enrollment_reassigned", "Reassigned an enrollment application"
+    ENROLLMENT_VIEWED = "enrollment_viewed", "Opened an enrollment application"
+    ENROLLMENT_DOCUMENT_VIEWED = "enrollment_document_viewed", "Downloaded an enrollment document"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -19,6 +19,7 @@ from core.pagination import keyset_page
 from mailbox import selectors, services
 from mailbox.forms import ComposeForm, ReplyForm
 from mailbox.models import ThreadKind
+from mailbox.rights import message_box_required
 
 
 def _thread_for(request, thread_uuid):
@@ -29,7 +30,7 @@ def _thread_for(request, thread_uuid):
 
 
 @require_GET
-@level_required(AccessLevel.MESSAGE_BOX)
+@message_box_required
 def inbox(request: HttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     unread = request.GET.get("unread") == "1"
@@ -104,7 +105,7 @@ def compose(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@level_required(AccessLevel.MESSAGE_BOX)
+@message_box_required
 def thread_detail(request: HttpRequest, thread_uuid: uuid.UUID) -> HttpResponse:
     thread = _thread_for(request, thread_uuid)
     form = ReplyForm(request.POST or None)

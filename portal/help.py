@@ -65,6 +65,12 @@ PAGES = [
         "Check whether a service needs authorization, request it in steps, follow its decision and letter.",
     ),
     HelpPage(
+        "enrollment",
+        "Enrollment applications",
+        PROVIDER,
+        "Apply to join the plan's network: sections, colleagues' rights, signing, the fee, submitting, corrections.",
+    ),
+    HelpPage(
         "user-management",
         "User Management for account managers",
         MANAGER,
@@ -87,6 +93,12 @@ PAGES = [
         "Reviewing prior authorizations",
         PAYER,
         "The queue by due time, taking a request, asking for information, extending, deciding each line.",
+    ),
+    HelpPage(
+        "enrollment-review",
+        "Reviewing enrollment applications",
+        PAYER,
+        "The enrollment queue, returning for correction, approving, denying and reassigning.",
     ),
     HelpPage("users", "Users", PAYER, "Find a provider user, change status, levels and provider IDs."),
     HelpPage(
@@ -150,4 +162,11 @@ def facts() -> dict:
         "access_levels": ", ".join(level.label for level in AccessLevel),
         "outbox_max_attempts": settings.OUTBOX_MAX_ATTEMPTS,
         "outbox_claim_minutes": int(CLAIM_TIMEOUT.total_seconds() // 60),
+        "enrollment_correction_days": settings.ENROLLMENT_CORRECTION_DAYS,
+        "enrollment_revalidation_years": settings.ENROLLMENT_REVALIDATION_YEARS,
+        "enrollment_revalidation_years_dme": settings.ENROLLMENT_REVALIDATION_YEARS_DME,
+        "enrollment_notice_months": settings.ENROLLMENT_REVALIDATION_NOTICE_MONTHS,
+        "enrollment_fees": ", ".join(
+            f"${cents / 100:,.0f} in {year}" for year, cents in sorted(settings.ENROLLMENT_FEES.items())
+        ),
     }

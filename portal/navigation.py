@@ -30,6 +30,11 @@ def _level(level):
     return allowed
 
 
+def _message_box(user, levels):
+    # Checked with the request in nav_items_for (an enrollment right opens it too).
+    return not user.is_payer_staff
+
+
 def _payer(user, levels):
     return user.is_payer_staff
 
@@ -37,13 +42,14 @@ def _payer(user, levels):
 PROVIDER_ITEMS = [
     NavItem("Dashboard", "portal:dashboard", _provider),
     NavItem("My Profile", "accounts:profile", _provider),
-    NavItem("Message Box", "mailbox:inbox", _level(AccessLevel.MESSAGE_BOX)),
+    NavItem("Message Box", "mailbox:inbox", _message_box),
     NavItem("Claims", "claims:list", _level(AccessLevel.CLAIMS)),
     NavItem("Eligibility", "claims:eligibility", _level(AccessLevel.ELIGIBILITY)),
     NavItem("Assessments", "assessments:list", _level(AccessLevel.ASSESSMENTS)),
     NavItem("Health Records", "health_records:index", _level(AccessLevel.HEALTH_RECORDS)),
     NavItem("Authorizations", "authorizations:list", _level(AccessLevel.AUTHORIZATIONS)),
     NavItem("User Management", "accounts:user_management", _level(AccessLevel.MANAGE_ACCOUNT)),
+    NavItem("Enrollment", "enrollment:list", _provider),
 ]
 PAYER_ITEMS = [
     NavItem("Control Panel", "control_panel:home", _payer),
@@ -56,6 +62,7 @@ PAYER_ITEMS = [
     NavItem("Assessments", "control_panel:assessments", _payer),
     NavItem("Health Records", "control_panel:health_records", _payer),
     NavItem("Appeals", "control_panel:appeals", _payer),
+    NavItem("Enrollment", "control_panel:enrollment_queue", _payer),
     NavItem("Audit", "control_panel:audit", _payer),
     NavItem("Email delivery", "control_panel:emails", _payer),
 ]
@@ -67,6 +74,11 @@ def nav_items_for(request, levels: set[str]) -> list[dict]:
     for item in PAYER_ITEMS if user.is_payer_staff else PROVIDER_ITEMS:
         if not item.allowed(user, levels):
             continue
+        if item.url_name == "mailbox:inbox" and AccessLevel.MESSAGE_BOX not in levels:
+            from mailbox.rights import may_open
+
+            if not may_open(request):
+                continue
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:

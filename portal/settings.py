@@ -85,6 +85,40 @@ if not DEBUG:
     if EMAIL_BACKEND.endswith("filebased.EmailBackend") and not EMAIL_FILE_PATH:
         _problems.append("EMAIL_FILE_PATH is not set (the file-based email backend writes there)")
 
+# --- enrollment: the bank account key and the fee's payment provider --------------------------
+# Fernet key (32 url-safe base64 bytes) encrypting enrollment bank account numbers at rest.
+ENROLLMENT_ENCRYPTION_KEY = env_str("ENROLLMENT_ENCRYPTION_KEY")
+if not ENROLLMENT_ENCRYPTION_KEY:
+    if DEBUG:
+        # Development only: a fixed key, so demo data survives restarts. Never used with DEBUG off.
+        ENROLLMENT_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5yb2xsbWVudC1rZXktMDEyMzQ1Njc="
+    else:
+        _problems.append("ENROLLMENT_ENCRYPTION_KEY is not set")
+if ENROLLMENT_ENCRYPTION_KEY:
+    try:
+        from cryptography.fernet import Fernet as _Fernet
+
+        _Fernet(ENROLLMENT_ENCRYPTION_KEY.encode())
+    except ValueError:
+        _problems.append("ENROLLMENT_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes)")
+        if DEBUG:
+            raise ImproperlyConfigured("ENROLLMENT_ENCRYPTION_KEY is not a Fernet key") from None
+ENROLLMENT_PAYMENT_PROCESSOR = env_str("ENROLLMENT_PAYMENT_PROCESSOR", "test" if DEBUG else "")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+if ENROLLMENT_PAYMENT_PROCESSOR not in ("test", "stripe"):
+    if ENROLLMENT_PAYMENT_PROCESSOR or not DEBUG:
+        _problems.append("ENROLLMENT_PAYMENT_PROCESSOR must be test or stripe")
+    if DEBUG:
+        raise ImproperlyConfigured("ENROLLMENT_PAYMENT_PROCESSOR must be test or stripe")
+if ENROLLMENT_PAYMENT_PROCESSOR == "stripe":
+    if not STRIPE_SECRET_KEY:
+        _problems.append("STRIPE_SECRET_KEY is not set (ENROLLMENT_PAYMENT_PROCESSOR=stripe)")
+    if not STRIPE_WEBHOOK_SECRET:
+        _problems.append("STRIPE_WEBHOOK_SECRET is not set (ENROLLMENT_PAYMENT_PROCESSOR=stripe)")
+    if DEBUG and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+        raise ImproperlyConfigured("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required with the stripe processor")
+
 if _problems:
     raise ImproperlyConfigured(
         "The portal cannot start with DEBUG off: " + "; ".join(_problems) + ". Set DEBUG=1 for local development."
@@ -129,6 +163,7 @@ INSTALLED_APPS = [
     "access_reviews",
     "assessments",
     "health_records",
+    "enrollment",
     "devdata",
 ]
 
@@ -466,6 +501,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "health_records.tasks.care_gaps_nightly",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Enrollment: applications not corrected in time are rejected; revalidations are opened.
+    "enrollment-daily": {
+        "task": "enrollment.tasks.enrollment_daily",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # A sent email's body (reset and invitation links included) is kept this long, for support
@@ -526,3 +566,20 @@ LOGGING = {
     # django-axes logs every failed attempt at INFO; the audit trail already records them.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- enrollment ------------------------------------------------------------------------------------
+# The application fee for institutional providers, in cents, by calendar year (individual
+# practitioners are exempt). ENROLLMENT_FEES="2026:75000,2027:76000" overrides the table.
+ENROLLMENT_FEES = {2026: 75000}
+for _item in env_list("ENROLLMENT_FEES"):
+    _year, _, _cents = _item.partition(":")
+    try:
+        ENROLLMENT_FEES[int(_year)] = int(_cents)
+    except ValueError:
+        raise ImproperlyConfigured(f"ENROLLMENT_FEES must look like 2026:75000; got {_item!r}") from None
+ENROLLMENT_CORRECTION_DAYS = env_int("ENROLLMENT_CORRECTION_DAYS", 30)
+ENROLLMENT_REVALIDATION_YEARS = env_int("ENROLLMENT_REVALIDATION_YEARS", 5)
+ENROLLMENT_REVALIDATION_YEARS_DME = env_int("ENROLLMENT_REVALIDATION_YEARS_DME", 3)
+ENROLLMENT_REVALIDATION_NOTICE_MONTHS = env_int("ENROLLMENT_REVALIDATION_NOTICE_MONTHS", 7)
+if min(ENROLLMENT_CORRECTION_DAYS, ENROLLMENT_REVALIDATION_YEARS, ENROLLMENT_REVALIDATION_YEARS_DME) < 1:
+    raise ImproperlyConfigured("ENROLLMENT_CORRECTION_DAYS and the revalidation years must be at least 1")

@@ -11,6 +11,7 @@ from assessments import views as assessment_views
 from authorizations import urls as authorization_urls
 from authorizations import views_control_panel as authorization_views
 from claims import urls as claims_urls
+from enrollment import views_control_panel as enrollment_views
 from health_records import views as health_record_views
 from portal import views
 from user_management import urls as user_management_urls
@@ -93,6 +94,22 @@ control_panel_patterns = (
             authorization_views.attachment_download,
             name="authorization_attachment",
         ),
+        path("enrollment/", enrollment_views.queue, name="enrollment_queue"),
+        path("enrollment/<uuid:application_uuid>/", enrollment_views.review, name="enrollment"),
+        path("enrollment/<uuid:application_uuid>/take/", enrollment_views.take, name="enrollment_take"),
+        path(
+            "enrollment/<uuid:application_uuid>/return/",
+            enrollment_views.return_for_correction,
+            name="enrollment_return",
+        ),
+        path("enrollment/<uuid:application_uuid>/approve/", enrollment_views.approve, name="enrollment_approve"),
+        path("enrollment/<uuid:application_uuid>/deny/", enrollment_views.deny, name="enrollment_deny"),
+        path("enrollment/<uuid:application_uuid>/reassign/", enrollment_views.reassign, name="enrollment_reassign"),
+        path(
+            "enrollment/<uuid:application_uuid>/documents/<uuid:document_uuid>/",
+            enrollment_views.document_download,
+            name="enrollment_document",
+        ),
         path("audit/", views.control_panel_audit, name="audit"),
         path("audit/export.csv", views.control_panel_audit_export, name="audit_export"),
         path("emails/", views.control_panel_emails, name="emails"),
@@ -139,6 +156,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("health-records/", include("health_records.urls")),
     path("authorizations/", include("authorizations.urls")),
+    path("enrollment/", include("enrollment.urls")),
     path("prior-authorization/", include((authorization_urls.public_urlpatterns, "prior_authorization"))),
     path("help/", include(help_patterns)),
     path("healthz", views.healthz, name="healthz"),

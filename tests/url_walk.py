@@ -51,6 +51,16 @@ def arguments(world, name: str, params: list[str]) -> list[dict]:
         values["authorization_uuid"] = world.authorization_draft.uuid
     elif name in ("authorizations:letter", "authorizations:appeal", "control_panel:authorization_letter"):
         values["authorization_uuid"] = world.decided_authorization.uuid
+    if name.startswith(("enrollment:", "control_panel:enrollment")):
+        application = world.enrollment_review if name.startswith("control_panel:") else world.enrollment
+        values.update(
+            application_uuid=application.uuid,
+            user_uuid=world.biller.uuid,
+            payment_uuid=world.enrollment_payment.uuid,
+            document_uuid=application.documents.get().uuid,
+            section="locations",
+            row_uuid=application.locations.get().uuid,
+        )
     if params == ["slug"]:
         return [{"slug": page.slug} for page in help_pages.PAGES]
     missing = [p for p in params if p not in values]

@@ -19,6 +19,8 @@ GOOD = {
     "PAYER_TEAM_EMAILS": "team@example.org",
     "EMAIL_HOST": "smtp.example.org",
     "DEFAULT_FROM_EMAIL": "portal@example.org",
+    "ENROLLMENT_ENCRYPTION_KEY": "WlR3_fhFTMskNPxcQYtYn6b8t3Hrg0IOei4quUlKU9k=",
+    "ENROLLMENT_PAYMENT_PROCESSOR": "test",
 }
 
 
@@ -69,6 +71,16 @@ def run_check(env_changes, *args):
             "EMAIL_FILE_PATH is not set",
         ),
         ({"OUTBOX_BODY_RETENTION_HOURS": "-1"}, "OUTBOX_BODY_RETENTION_HOURS must be 0 or more"),
+        ({"ENROLLMENT_ENCRYPTION_KEY": None}, "ENROLLMENT_ENCRYPTION_KEY is not set"),
+        ({"ENROLLMENT_ENCRYPTION_KEY": "not-a-key"}, "ENROLLMENT_ENCRYPTION_KEY is not a Fernet key"),
+        ({"ENROLLMENT_PAYMENT_PROCESSOR": None}, "ENROLLMENT_PAYMENT_PROCESSOR must be test or stripe"),
+        ({"ENROLLMENT_PAYMENT_PROCESSOR": "paypal"}, "ENROLLMENT_PAYMENT_PROCESSOR must be test or stripe"),
+        ({"ENROLLMENT_PAYMENT_PROCESSOR": "stripe"}, "STRIPE_SECRET_KEY is not set"),
+        (
+            {"ENROLLMENT_PAYMENT_PROCESSOR": "stripe", "STRIPE_SECRET_KEY": "sk_live_x"},
+            "STRIPE_WEBHOOK_SECRET is not set",
+        ),
+        ({"ENROLLMENT_FEES": "2026:lots"}, "ENROLLMENT_FEES must look like"),
         ({"OUTBOX_BODY_RETENTION_HOURS": "a day"}, "OUTBOX_BODY_RETENTION_HOURS must be an integer"),
         ({"OUTBOX_MAX_ATTEMPTS": "0"}, "OUTBOX_MAX_ATTEMPTS must be 1..100"),
     ],

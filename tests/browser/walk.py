@@ -91,6 +91,23 @@ WALK: dict[str, frozenset[str]] = {
             "authorizations:withdraw",  # its confirmation page
         }
     ),
+    "test_enrollment_pages": frozenset(
+        {
+            "enrollment:list",
+            "enrollment:new",
+            "enrollment:summary",
+            "enrollment:section",
+            "enrollment:users",
+            "enrollment:sign",
+            "enrollment:pay",
+            "enrollment:pay_test",
+            "enrollment:pay_return",
+            "enrollment:submit",
+            "control_panel:enrollment_queue",
+            "control_panel:enrollment",
+            "help:page",
+        }
+    ),
     "test_control_panel_pages": frozenset(
         {
             "control_panel:home",

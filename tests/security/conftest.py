@@ -38,6 +38,10 @@ from claims.tests.factories import ClaimFactory, CoverageFactory, MemberFactory
 from claims.tests.remittance_builder import file_for
 from claims.tests.submission_builder import claim_draft_for
 from conftest import make_provider, verified_login
+from devdata.enrollment import filled_application, npi_with_check_digit, staff_role_set
+from enrollment.models import EnrollmentApplication, Section, SectionAccess, StaffRole
+from enrollment.models import Payment as EnrollmentPayment
+from enrollment.services import application_submit, application_take, grant_invite, payment_start
 from health_records.models import BundleImport, CareGap, CareGapRule, Medication
 from health_records.services import care_gap_rules_load
 from mailbox.models import Thread
@@ -98,6 +102,11 @@ class World:
     new_authorization: AuthorizationRequest  # manager's request under npi, just submitted, taken by nobody
     claim_draft: ClaimDraft  # the biller's claim keyed under npi for member, not submitted
     failed_email: OutboundEmail  # an email to the biller the mail server refused for good
+    enrollment: EnrollmentApplication  # manager's facility draft, every section complete, signed, fee unpaid; the biller reads it
+    enrollment_payment: EnrollmentPayment  # a pending test payment of that draft
+    enrollment_ready: EnrollmentApplication  # manager's draft, signed and paid: ready to submit
+    enrollment_submitted: EnrollmentApplication  # manager's application, submitted, taken by nobody
+    enrollment_review: EnrollmentApplication  # manager's application in review by the analyst (a supervisor)
 
 
 def build_world() -> World:
@@ -208,6 +217,26 @@ def build_world() -> World:
 
     claim_draft = claim_draft_for(actor=biller, provider=npi, member=member)
 
+    staff_role_set(analyst, StaffRole.SUPERVISOR)
+    enrollment = filled_application(
+        admin=manager, legal_name="Matrix Surgical", npi=npi_with_check_digit("160000000"), tin="111222333", pay=False
+    )
+    read_all = {section.value: SectionAccess.READ for section in Section}
+    grant_invite(actor=manager, application=enrollment, email=biller.email, full_name="", sections=read_all, rights={})
+    payment_start(actor=manager, application=enrollment)
+    enrollment_ready = filled_application(
+        admin=manager, legal_name="Matrix Imaging", npi=npi_with_check_digit("160000001"), tin="111222334"
+    )
+    enrollment_submitted = filled_application(
+        admin=manager, legal_name="Matrix Dialysis", npi=npi_with_check_digit("160000002"), tin="111222335"
+    )
+    application_submit(actor=manager, application=enrollment_submitted)
+    enrollment_review = filled_application(
+        admin=manager, legal_name="Matrix Home Health", npi=npi_with_check_digit("160000003"), tin="111222336"
+    )
+    application_submit(actor=manager, application=enrollment_review)
+    application_take(actor=analyst, application=enrollment_review)
+
     return World(
         org=org,
         other_org=other_org,
@@ -248,6 +277,11 @@ def build_world() -> World:
             failed_at=timezone.now(),
             last_error="SMTPRecipientsRefused: 550 mailbox unavailable",
         ),
+        enrollment=enrollment,
+        enrollment_payment=enrollment.payments.get(),
+        enrollment_ready=enrollment_ready,
+        enrollment_submitted=enrollment_submitted,
+        enrollment_review=enrollment_review,
     )
 
 

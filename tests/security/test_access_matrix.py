@@ -64,8 +64,11 @@ from accounts.models import (
     User,
 )
 from assessments.models import Assessment
+from audit.models import AuditEvent
 from authorizations.models import AuthorizationRequest, Diagnosis
 from claims.models import Appeal, Claim, ClaimDraft
+from enrollment.models import EnrollmentApplication
+from enrollment.models import Section as EnrollmentSection
 from health_records.models import RecordOptOut
 from mailbox.models import Message, Participant, Thread
 from outbox.models import OutboundEmail
@@ -217,6 +220,37 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "cp-auth-decide":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-auth-letter":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200"),
     "cp-auth-attachment":       ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200"),
+    # Enrollment (owner: the manager, Provider Admin of the applications; the biller reads one). An
+    # application is reached through its own grants, not a TIN: removed from the TIN, the admin keeps it.
+    "enrol-list":               ("200+", "200-",            "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-summary":            ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-section":            ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-section-save":       ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-section-complete":   ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-row-remove":         ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-document":           ("200",  "404",             "404",         "200",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-users":              ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-invite":             ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-user-update":        ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-user-revoke":        ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-sign":               ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-sign-save":          ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-pay":                ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-pay-start":          ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-pay-test":           ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-pay-test-confirm":   ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-pay-return":         ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-submit":             ("200+", "404",             "404",         "200+",        "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "enrol-submit-send":        ("302",  "404",             "404",         "302",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Control Panel: enrollment (the analyst holds the Enrollment Supervisor role).
+    "cp-enrol-queue":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-enrol-view":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-enrol-take":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-enrol-return":          ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-enrol-approve":         ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-enrol-deny":            ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-enrol-reassign":        ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
+    "cp-enrol-document":        ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200"),
 }
 # fmt: on
 
@@ -923,6 +957,193 @@ PROBES: dict[str, Probe] = {
         "get", _url("control_panel:authorization_attachment", AUTH, lambda w: w.attachment.uuid), **_cp_manager
     ),
 }
+
+
+_enrollment = {"owner": "manager"}
+ENROL = lambda w: w.enrollment.uuid  # noqa: E731
+ENROL_REVIEW = lambda w: w.enrollment_review.uuid  # noqa: E731
+
+
+def _enrol_status(application) -> str:
+    return EnrollmentApplication.objects.values_list("status", flat=True).get(pk=application.pk)
+
+
+def _enrol_audits(w: World, action: str, application=None) -> int:
+    target = str((application or w.enrollment).uuid)
+    return AuditEvent.objects.filter(action=action, target_id=target).count()
+
+
+def _grant_data(w: World) -> dict:
+    prefix = f"u{w.biller.uuid.hex[:8]}"
+    data = {f"{prefix}-section_{section.value}": "read" for section in EnrollmentSection}
+    data[f"{prefix}-section_locations"] = "write"
+    return data
+
+
+ENROLLMENT_PROBES: dict[str, Probe] = {
+    "enrol-list": Probe("get", _url("enrollment:list"), **_enrollment, marker=lambda w: w.enrollment.reference),
+    "enrol-summary": Probe(
+        "get", _url("enrollment:summary", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference
+    ),
+    "enrol-section": Probe(
+        "get",
+        _url("enrollment:section", ENROL, lambda w: "locations"),
+        **_enrollment,
+        marker=lambda w: "742 Evergreen Terrace",
+    ),
+    "enrol-section-save": Probe(
+        "post",
+        _url("enrollment:section", ENROL, lambda w: "locations"),
+        **_enrollment,
+        data=lambda w: {
+            "address_line1": "9 Matrix Way",
+            "city": "Springfield",
+            "state": "IL",
+            "postal_code": "62704",
+            "phone": "217-555-0177",
+            "hours": "9-5",
+        },
+        state=lambda w: w.enrollment.locations.count(),
+    ),
+    "enrol-section-complete": Probe(
+        "post",
+        _url("enrollment:section_complete", ENROL, lambda w: "locations"),
+        **_enrollment,
+        data=lambda w: {},
+        state=lambda w: _enrol_audits(w, "enrollment_section_completed"),
+    ),
+    "enrol-row-remove": Probe(
+        "post",
+        _url("enrollment:row_remove", ENROL, lambda w: "locations", lambda w: w.enrollment.locations.get().uuid),
+        **_enrollment,
+        data=lambda w: {},
+        state=lambda w: w.enrollment.locations.count(),
+    ),
+    "enrol-document": Probe(
+        "get", _url("enrollment:document", ENROL, lambda w: w.enrollment.documents.get().uuid), **_enrollment
+    ),
+    "enrol-users": Probe("get", _url("enrollment:users", ENROL), **_enrollment, marker=lambda w: w.biller.email),
+    "enrol-invite": Probe(
+        "post",
+        _url("enrollment:users", ENROL),
+        **_enrollment,
+        data=lambda w: {
+            "email": "invitee@matrix.test",
+            "full_name": "Ivy Invitee",
+            **{f"section_{s.value}": "none" for s in EnrollmentSection},
+        },
+        state=lambda w: w.enrollment.grants.count(),
+    ),
+    "enrol-user-update": Probe(
+        "post",
+        _url("enrollment:user_update", ENROL, lambda w: w.biller.uuid),
+        **_enrollment,
+        data=_grant_data,
+        state=lambda w: w.enrollment.grants.get(user=w.biller).sections,
+    ),
+    "enrol-user-revoke": Probe(
+        "post",
+        _url("enrollment:user_revoke", ENROL, lambda w: w.biller.uuid),
+        **_enrollment,
+        data=lambda w: {},
+        state=lambda w: w.enrollment.grants.filter(user=w.biller).exists(),
+    ),
+    "enrol-sign": Probe("get", _url("enrollment:sign", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference),
+    "enrol-sign-save": Probe(
+        "post",
+        _url("enrollment:sign", ENROL),
+        **_enrollment,
+        data=lambda w: {"typed_name": w.manager.full_name, "attest": "on"},
+        state=lambda w: EnrollmentApplication.objects.values_list("signed_at", flat=True).get(pk=w.enrollment.pk),
+    ),
+    "enrol-pay": Probe("get", _url("enrollment:pay", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference),
+    "enrol-pay-start": Probe(
+        "post",
+        _url("enrollment:pay", ENROL),
+        **_enrollment,
+        data=lambda w: {},
+        state=lambda w: w.enrollment.payments.count(),
+    ),
+    "enrol-pay-test": Probe(
+        "get",
+        _url("enrollment:pay_test", ENROL, lambda w: w.enrollment_payment.uuid),
+        **_enrollment,
+        marker=lambda w: w.enrollment.reference,
+    ),
+    "enrol-pay-test-confirm": Probe(
+        "post",
+        _url("enrollment:pay_test", ENROL, lambda w: w.enrollment_payment.uuid),
+        **_enrollment,
+        data=lambda w: {},
+        state=lambda w: EnrollmentApplication.objects.values_list("fee_paid_at", flat=True).get(pk=w.enrollment.pk),
+    ),
+    "enrol-pay-return": Probe(
+        "get", _url("enrollment:pay_return", ENROL), **_enrollment, marker=lambda w: w.enrollment.reference
+    ),
+    "enrol-submit": Probe(
+        "get",
+        _url("enrollment:submit", lambda w: w.enrollment_ready.uuid),
+        **_enrollment,
+        marker=lambda w: w.enrollment_ready.reference,
+    ),
+    "enrol-submit-send": Probe(
+        "post",
+        _url("enrollment:submit", lambda w: w.enrollment_ready.uuid),
+        **_enrollment,
+        data=lambda w: {},
+        state=lambda w: _enrol_status(w.enrollment_ready),
+    ),
+    "cp-enrol-queue": Probe(
+        "get", _url("control_panel:enrollment_queue"), **_cp_manager, marker=lambda w: w.enrollment_submitted.reference
+    ),
+    "cp-enrol-view": Probe(
+        "get",
+        _url("control_panel:enrollment", ENROL_REVIEW),
+        **_cp_manager,
+        marker=lambda w: w.enrollment_review.reference,
+    ),
+    "cp-enrol-take": Probe(
+        "post",
+        _url("control_panel:enrollment_take", lambda w: w.enrollment_submitted.uuid),
+        **_cp_manager,
+        data=lambda w: {},
+        state=lambda w: _enrol_status(w.enrollment_submitted),
+    ),
+    "cp-enrol-return": Probe(
+        "post",
+        _url("control_panel:enrollment_return", ENROL_REVIEW),
+        **_cp_manager,
+        data=lambda w: {"fix_locations": "Add the suite number."},
+        state=lambda w: _enrol_status(w.enrollment_review),
+    ),
+    "cp-enrol-approve": Probe(
+        "post",
+        _url("control_panel:enrollment_approve", ENROL_REVIEW),
+        **_cp_manager,
+        data=lambda w: {},
+        state=lambda w: _enrol_status(w.enrollment_review),
+    ),
+    "cp-enrol-deny": Probe(
+        "post",
+        _url("control_panel:enrollment_deny", ENROL_REVIEW),
+        **_cp_manager,
+        data=lambda w: {"reason": "Excluded from federal health care programs."},
+        state=lambda w: _enrol_status(w.enrollment_review),
+    ),
+    "cp-enrol-reassign": Probe(
+        "post",
+        _url("control_panel:enrollment_reassign", ENROL_REVIEW),
+        **_cp_manager,
+        data=lambda w: {"to": str(w.analyst.uuid)},
+        state=lambda w: _enrol_audits(w, "enrollment_reassigned", w.enrollment_review),
+    ),
+    "cp-enrol-document": Probe(
+        "get",
+        _url("control_panel:enrollment_document", ENROL_REVIEW, lambda w: w.enrollment_review.documents.get().uuid),
+        **_cp_manager,
+    ),
+}
+PROBES.update(ENROLLMENT_PROBES)
 
 # The table and the probes describe the same URL-actions, each with one answer per persona.
 assert MATRIX.keys() == PROBES.keys(), sorted(MATRIX.keys() ^ PROBES.keys())

@@ -40,6 +40,10 @@ ALL_LEVELS = list(AccessLevel.values)
 PERSONAS = [
     {"email": "admin@demo.test", "full_name": "Ada Admin", "kind": UserKind.PAYER_STAFF, "superuser": True},
     {"email": "analyst@demo.test", "full_name": "Andrea Analyst", "kind": UserKind.PAYER_STAFF},
+    # Enrollment: the supervisor decides applications (the analyst is the specialist); the Provider
+    # Admin of two applications has a portal login but no TIN in the claim system yet.
+    {"email": "supervisor@demo.test", "full_name": "Sam Supervisor", "kind": UserKind.PAYER_STAFF},
+    {"email": "enroll@demo.test", "full_name": "Edna Enroller"},
     {
         "email": "manager@demo.test",
         "full_name": "Marge Manager",
@@ -145,4 +149,7 @@ class Command(BaseCommand):
         from devdata.outbox import seed_demo_outbox
 
         seed_demo_outbox()
+        from devdata.enrollment import seed_demo_enrollment
+
+        seed_demo_enrollment()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))
