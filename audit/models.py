@@ -105,6 +105,10 @@ class AuditAction(models.TextChoices):
     AUTH_ATTACHMENT_ADDED = "auth_attachment_added", "Attached a document to a prior authorization"
     AUTH_ATTACHMENT_VIEWED = "auth_attachment_viewed", "Opened a prior authorization attachment"
     AUTH_LETTER_VIEWED = "auth_letter_viewed", "Opened a prior authorization decision letter"
+    CHAT_STARTED = "chat_started", "Started a live chat"
+    CHAT_TAKEN = "chat_taken", "Took a live chat"
+    CHAT_CLOSED = "chat_closed", "Closed a live chat"
+    CHAT_REFUSED = "chat_refused", "Was refused a live chat message"
 
 
 class AuditEventQuerySet(models.QuerySet):

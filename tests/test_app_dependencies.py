@@ -24,6 +24,7 @@ LAYERS = [
     "authorizations",  # prior authorizations: requests, the payer's review, decision letters, metrics
     "assessments",  # HRA and NOP forms (FHIR Questionnaire) and the assessments filed with them
     "health_records",  # clinical data from FHIR bundles, attribution, opt-out, care gaps
+    "chat",  # live chat over WebSockets, saved as Message Box threads
     "devdata",  # demo and load data: writes every app's rows
     "portal",
 ]
