@@ -125,6 +125,7 @@ def conversation_close(*, conversation: Conversation, actor: User) -> Conversati
     mailbox_services.system_message_post(
         thread=conversation.thread,
         body=f"The live chat was closed by {who} at {timezone.localtime(now).strftime('%I:%M %p').lstrip('0')}.",
+        notify=False,
     )
     record(
         action=AuditAction.CHAT_CLOSED,

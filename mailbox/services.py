@@ -169,9 +169,9 @@ def message_reply(*, thread: Thread, sender: User, body: str, request=None, noti
 
 
 @transaction.atomic
-def system_message_post(*, thread: Thread, body: str) -> Message:
+def system_message_post(*, thread: Thread, body: str, notify: bool = True) -> Message:
     """A system line inside an existing thread (e.g. the decision on an access request)."""
-    return _post(thread=thread, sender=None, body=_clean_body(body))
+    return _post(thread=thread, sender=None, body=_clean_body(body), notify=notify)
 
 
 @transaction.atomic
