@@ -26,10 +26,11 @@ OPEN_STATUSES = (ConversationStatus.WAITING, ConversationStatus.ACTIVE)
 
 class ConversationQuerySet(RestrictedQuerySet):
     def restrict(self, user, level=AccessLevel.MESSAGE_BOX):
-        """The provider user's own conversations, while they hold ``level`` on its organization."""
+        """The provider user's own conversations, as their threads with the payer team: theirs
+        alone, so they stay theirs after leaving the TIN (the thread stays in their Message Box)."""
         if not user.is_authenticated or not user.is_active or user.is_payer_staff:
             return self.none()
-        return self.filter(provider=user).filter(self.holds_level(user, level))
+        return self.filter(provider=user)
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)

@@ -31,6 +31,8 @@ from assessments.models import Assessment
 from assessments.services import assessment_start, assessment_submit
 from authorizations.models import Attachment, AuthorizationRequest
 from authorizations.tests.builders import matrix_authorizations
+from chat.models import Conversation
+from chat.services import conversation_start
 from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
 from claims.models import Appeal, Claim, ClaimDraft, Member, Remittance
 from claims.remittance import remittance_import
@@ -96,6 +98,7 @@ class World:
     authorization_draft: AuthorizationRequest  # manager's draft under npi, at the review step
     new_authorization: AuthorizationRequest  # manager's request under npi, just submitted, taken by nobody
     claim_draft: ClaimDraft  # the biller's claim keyed under npi for member, not submitted
+    chat: Conversation  # the biller's live chat, waiting for the team, filed under org
 
 
 def build_world() -> World:
@@ -205,6 +208,7 @@ def build_world() -> World:
     )
 
     claim_draft = claim_draft_for(actor=biller, provider=npi, member=member)
+    chat, _ = conversation_start(provider=biller, body="Is the remittance for C2026MX0001 sent?")
 
     return World(
         org=org,
@@ -238,6 +242,7 @@ def build_world() -> World:
         authorization_draft=authorization_draft,
         new_authorization=new_authorization,
         claim_draft=claim_draft,
+        chat=chat,
     )
 
 

@@ -78,6 +78,7 @@
     box.appendChild(list);
     (data.lines || []).forEach(function (line) { addLine(list, line); });
     var form = el("form", "portal-chat__form");
+    form.setAttribute("method", "post");
     var inputId = "reply-" + data.conversation;
     var label = el("label", "usa-label", "Answer " + data.provider);
     label.setAttribute("for", inputId);
