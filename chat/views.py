@@ -26,6 +26,8 @@ def leave_message(request: HttpRequest) -> HttpResponse:
         "form": form,
         "online": presence.staff_online(),
         "conversation": selectors.provider_open_conversation(user=request.user),
+        # This page is what the box leads to: no box on it.
+        "chat_box_here": True,
     }
     if request.method == "POST" and form.is_valid():
         refusal = ratelimit.hit("message-send", f"user:{request.user.pk}")
