@@ -102,9 +102,9 @@ def conversation_message(*, conversation: Conversation, sender: User, body: str)
         raise ValidationError("This conversation is closed.")
     _check_party(conversation, sender)
     message = mailbox_services.message_reply(thread=conversation.thread, sender=sender, body=body, notify=False)
-    if sender.is_payer_staff:
-        # The analyst is on the thread: the Mailbox has nothing unread for the team.
-        mailbox_services.thread_mark_read(thread=conversation.thread, user=sender)
+    if conversation.status == ConversationStatus.ACTIVE:
+        # An analyst is on the line and reads it as it comes: nothing is unread in the Mailbox.
+        mailbox_services.thread_mark_read(thread=conversation.thread, user=conversation.staff)
     return message
 
 

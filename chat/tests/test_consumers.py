@@ -263,6 +263,7 @@ def test_provider_and_analyst_exchange_and_the_transcript_is_a_thread(biller, pa
     assert conversation.status == ConversationStatus.CLOSED and conversation.staff == payer_staff
     thread = conversation.thread
     assert thread.assigned_to == payer_staff and thread.subject.startswith("Live chat on ")
+    assert not thread.payer_unread  # the analyst read each line as it came
     lines = list(thread.messages.order_by("created_at", "id").values_list("body", "from_payer"))
     assert lines[:3] == [("Is claim <b>C1</b> paid?", False), ("Yes, on 03/02.", True), ("Thank you!", False)]
     assert lines[3][0].startswith("The live chat was closed by the team")

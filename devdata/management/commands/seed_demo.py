@@ -142,4 +142,7 @@ class Command(BaseCommand):
         from devdata.authorizations import seed_demo_authorizations
 
         seed_demo_authorizations()
+        from devdata.chat import seed_demo_chat
+
+        seed_demo_chat()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))
