@@ -370,7 +370,11 @@ class StaffChatConsumer(ChatConsumer):
 
     def _mine_or_none(self, frame) -> Conversation | None:
         conversation = self._conversation(frame)
-        if conversation is None or conversation.staff_id != self.user.pk or conversation.status != ConversationStatus.ACTIVE:
+        if (
+            conversation is None
+            or conversation.staff_id != self.user.pk
+            or conversation.status != ConversationStatus.ACTIVE
+        ):
             return None
         return conversation
 

@@ -1,8 +1,7 @@
 """The leave-a-message form: what the chat box becomes without script or with nobody online."""
 
-from mailbox.forms import MessageBodyField
-
 from core.forms import Form
+from mailbox.forms import MessageBodyField
 
 
 class LeaveMessageForm(Form):

@@ -8,34 +8,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0005_backup_codes_hashed'),
-        ('mailbox', '0004_outboundemail_moves_to_outbox'),
+        ("accounts", "0005_backup_codes_hashed"),
+        ("mailbox", "0004_outboundemail_moves_to_outbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('status', models.CharField(choices=[('waiting', 'Waiting for the team'), ('active', 'In progress'), ('closed', 'Closed')], default='waiting', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('taken_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chats', to='accounts.organization')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chats', to=settings.AUTH_USER_MODEL)),
-                ('staff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='chats_answered', to=settings.AUTH_USER_MODEL)),
-                ('thread', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='chat', to='mailbox.thread')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("waiting", "Waiting for the team"), ("active", "In progress"), ("closed", "Closed")],
+                        default="waiting",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("taken_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="chats", to="accounts.organization"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="chats", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="chats_answered",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "thread",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="chat", to="mailbox.thread"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='chat_status_created_idx'), models.Index(fields=['staff', 'status'], name='chat_staff_status_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['waiting', 'active', 'closed'])), name='chat_status_valid'), models.UniqueConstraint(condition=models.Q(('status__in', ['waiting', 'active'])), fields=('provider',), name='chat_one_open_per_provider'), models.CheckConstraint(condition=models.Q(('status', 'waiting'), ('staff__isnull', False), ('status', 'closed'), _connector='OR'), name='chat_active_has_staff')],
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="chat_status_created_idx"),
+                    models.Index(fields=["staff", "status"], name="chat_staff_status_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["waiting", "active", "closed"])), name="chat_status_valid"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["waiting", "active"])),
+                        fields=("provider",),
+                        name="chat_one_open_per_provider",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status", "waiting"), ("staff__isnull", False), ("status", "closed"), _connector="OR"
+                        ),
+                        name="chat_active_has_staff",
+                    ),
+                ],
             },
         ),
     ]

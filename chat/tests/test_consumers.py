@@ -231,7 +231,9 @@ def test_provider_and_analyst_exchange_and_the_transcript_is_a_thread(biller, pa
 
         await provider.send_json_to({"type": "message", "body": "Is claim <b>C1</b> paid?"})
         started = await receive_type(provider, "conversation")
-        assert started["status"] == "waiting" and [line["body"] for line in started["lines"]] == ["Is claim <b>C1</b> paid?"]
+        assert started["status"] == "waiting" and [line["body"] for line in started["lines"]] == [
+            "Is claim <b>C1</b> paid?"
+        ]
         queue = await receive_type(staff, "queue")
         assert [item["provider"] for item in queue["waiting"]] == [biller.full_name]
         conversation = queue["waiting"][0]["conversation"]
@@ -317,7 +319,15 @@ def test_a_third_user_cannot_join_or_read_a_conversation(biller, outsider, payer
     from accounts.tests.factories import UserFactory
 
     second_analyst = UserFactory(email="second@example.test", kind=UserKind.PAYER_STAFF)
-    keys = {name: session_key(user) for name, user in [("biller", biller), ("outsider", outsider), ("staff", payer_staff), ("second", second_analyst)]}
+    keys = {
+        name: session_key(user)
+        for name, user in [
+            ("biller", biller),
+            ("outsider", outsider),
+            ("staff", payer_staff),
+            ("second", second_analyst),
+        ]
+    }
     seen = {}
 
     async def scenario():

@@ -51,7 +51,7 @@ def test_missing_level_or_role_is_403_and_the_box_is_hidden(client, login_as, no
     login_as(payer_staff)
     assert client.get(LEAVE).status_code == 403
     page = client.get(reverse("control_panel:home"))
-    assert b'data-chat-socket' not in page.content
+    assert b"data-chat-socket" not in page.content
     assert "Chat" in [item["label"] for item in page.context["nav_items"]]
 
 

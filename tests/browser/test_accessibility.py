@@ -291,6 +291,7 @@ def test_biller_pages(page, demo_data):
     page.get_by_role("button", name="Send to the team").click()
     expect(page.locator(".usa-error-message").first).to_be_visible()
     audit.check("Live chat, leave a message with errors")
+    page.goto("/messages/")
     page.get_by_role("button", name="Live chat").click()
     expect(page.get_by_role("heading", name="Live chat with the Demo Health Plan team")).to_be_visible()
     audit.check("Live chat box, open")

@@ -51,9 +51,11 @@ def person(browser, server, problems: list[str]):
     page.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     page.on(
         "console",
-        lambda message: problems.append(f"console: {message.text}")
-        if "Content Security Policy" in message.text or "Refused to" in message.text
-        else None,
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
     )
     return page
 
@@ -101,7 +103,7 @@ def test_provider_and_analyst_chat_in_real_time(browser, asgi_server):
     expect(box.get_by_text("The team closed the chat. The conversation is saved in your Message Box.")).to_be_visible()
     expect(chat.get_by_text("You closed the conversation.")).to_be_visible()
 
-    conversation = Conversation.objects.select_related("thread").get()
+    conversation = Conversation.objects.select_related("thread").get(thread__messages__body=QUESTION)
     assert conversation.status == ConversationStatus.CLOSED
     thread = conversation.thread
     bodies = list(thread.messages.order_by("created_at", "id").values_list("body", flat=True))
