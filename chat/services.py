@@ -127,6 +127,9 @@ def conversation_close(*, conversation: Conversation, actor: User) -> Conversati
         body=f"The live chat was closed by {who} at {timezone.localtime(now).strftime('%I:%M %p').lstrip('0')}.",
         notify=False,
     )
+    if conversation.staff_id is not None:
+        # The closing line is no news for the team: the analyst was on the conversation.
+        mailbox_services.thread_mark_read(thread=conversation.thread, user=conversation.staff)
     record(
         action=AuditAction.CHAT_CLOSED,
         actor=actor,
