@@ -120,6 +120,10 @@ class AuditAction(models.TextChoices):
     ENROLLMENT_REASSIGNED = "enrollment_reassigned", "Reassigned an enrollment application"
     ENROLLMENT_VIEWED = "enrollment_viewed", "Opened an enrollment application"
     ENROLLMENT_DOCUMENT_VIEWED = "enrollment_document_viewed", "Downloaded an enrollment document"
+    CHAT_STARTED = "chat_started", "Started a live chat"
+    CHAT_TAKEN = "chat_taken", "Took a live chat"
+    CHAT_CLOSED = "chat_closed", "Closed a live chat"
+    CHAT_REFUSED = "chat_refused", "Was refused a live chat message"
 
 
 class AuditEventQuerySet(models.QuerySet):

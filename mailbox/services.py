@@ -58,7 +58,7 @@ def _notify_payer_team(thread: Thread, *, template: str = "payer_new_message") -
         )
 
 
-def _post(*, thread: Thread, sender: User | None, body: str, from_payer: bool = False) -> Message:
+def _post(*, thread: Thread, sender: User | None, body: str, from_payer: bool = False, notify: bool = True) -> Message:
     now = timezone.now()
     message = Message.objects.create(thread=thread, sender=sender, body=body, from_payer=from_payer, created_at=now)
     thread.last_message_at = now
@@ -73,8 +73,9 @@ def _post(*, thread: Thread, sender: User | None, body: str, from_payer: bool = 
         others = others.exclude(user=sender)
         Participant.objects.filter(thread=thread, user=sender).update(last_message_at=now, unread=False)
     others.update(last_message_at=now, unread=True, archived=False)
-    for participant in others.select_related("user"):
-        _notify_user(participant.user, thread)
+    if notify:
+        for participant in others.select_related("user"):
+            _notify_user(participant.user, thread)
     return message
 
 
@@ -98,8 +99,10 @@ def thread_start_with_payer(
     organization: Organization | None = None,
     request=None,
     payer_template: str = "payer_new_message",
+    notify: bool = True,
 ) -> Thread:
-    """A provider user writes to the payer team."""
+    """A provider user writes to the payer team. ``notify=False``: no "new message" email (a live
+    chat, where the team is on the line; the thread is the transcript)."""
     if sender.is_payer_staff:
         raise PermissionDenied("Payer staff answer from the Control Panel.")
     thread = Thread.objects.create(
@@ -109,9 +112,10 @@ def thread_start_with_payer(
         created_by=sender,
     )
     Participant.objects.create(thread=thread, user=sender, unread=False)
-    message = _post(thread=thread, sender=sender, body=_clean_body(body))
+    message = _post(thread=thread, sender=sender, body=_clean_body(body), notify=notify)
     _audit_message(message, sender, request)
-    _notify_payer_team(thread, template=payer_template)
+    if notify:
+        _notify_payer_team(thread, template=payer_template)
     return thread
 
 
@@ -140,13 +144,14 @@ def thread_start_with_member(
 
 
 @transaction.atomic
-def message_reply(*, thread: Thread, sender: User, body: str, request=None) -> Message:
-    """A reply: a participant in their thread, or payer staff in a payer thread."""
+def message_reply(*, thread: Thread, sender: User, body: str, request=None, notify: bool = True) -> Message:
+    """A reply: a participant in their thread, or payer staff in a payer thread. ``notify=False``:
+    no "new message" email (a live chat line, read as it is typed)."""
     body = _clean_body(body)
     if sender.is_payer_staff:
         if thread.kind != ThreadKind.PAYER:
             raise PermissionDenied("Payer staff reply only in payer threads.")
-        message = _post(thread=thread, sender=sender, body=body, from_payer=True)
+        message = _post(thread=thread, sender=sender, body=body, from_payer=True, notify=notify)
     else:
         if thread.kind == ThreadKind.SYSTEM:
             raise ValidationError({"body": "System notifications cannot be answered."})
@@ -156,17 +161,17 @@ def message_reply(*, thread: Thread, sender: User, body: str, request=None) -> M
             user=sender, organization=thread.organization
         ):
             raise PermissionDenied("You no longer use the Message Box for this organization.")
-        message = _post(thread=thread, sender=sender, body=body)
-        if thread.kind == ThreadKind.PAYER:
+        message = _post(thread=thread, sender=sender, body=body, notify=notify)
+        if thread.kind == ThreadKind.PAYER and notify:
             _notify_payer_team(thread)
     _audit_message(message, sender, request)
     return message
 
 
 @transaction.atomic
-def system_message_post(*, thread: Thread, body: str) -> Message:
+def system_message_post(*, thread: Thread, body: str, notify: bool = True) -> Message:
     """A system line inside an existing thread (e.g. the decision on an access request)."""
-    return _post(thread=thread, sender=None, body=_clean_body(body))
+    return _post(thread=thread, sender=None, body=_clean_body(body), notify=notify)
 
 
 @transaction.atomic

@@ -38,8 +38,21 @@ def portal(request):
             }
         )
 
+    def chat_box():
+        # The live chat box, on every page of a provider who may chat (the Message Box level).
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not getattr(user, "is_verified", lambda: False)():
+            return {}
+        from chat.selectors import may_chat
+        from chat.views import PROVIDER_SOCKET_PATH
+
+        if not may_chat(user=user, levels=request_levels(request)):
+            return {}
+        return {"socket_path": PROVIDER_SOCKET_PATH, "max_length": settings.CHAT_MESSAGE_MAX_LENGTH}
+
     return {
         "idle_timer": SimpleLazyObject(idle_timer),
+        "chat_box": SimpleLazyObject(chat_box),
         "PAYER_NAME": settings.PAYER_NAME,
         "PAYER_SUPPORT_PHONE": settings.PAYER_SUPPORT_PHONE,
         "PAYER_SUPPORT_EMAIL": settings.PAYER_SUPPORT_EMAIL,

@@ -47,6 +47,12 @@ PAGES = [
         "Secure messages with the plan's team and with colleagues of your organization.",
     ),
     HelpPage(
+        "live-chat",
+        "Live chat",
+        PROVIDER,
+        "Ask the plan's team a question from any page, or leave a message when no one is online.",
+    ),
+    HelpPage(
         "claims-eligibility",
         "Claims and Eligibility",
         PROVIDER,
@@ -87,6 +93,12 @@ PAGES = [
         "Mailbox: reviewing requests and messages",
         PAYER,
         "The team's shared inbox, taking a thread, deciding an Add Facility request.",
+    ),
+    HelpPage(
+        "chat",
+        "Answering the live chat",
+        PAYER,
+        "The waiting queue, taking a conversation, several at once, closing; where transcripts go.",
     ),
     HelpPage(
         "authorizations-review",
@@ -169,4 +181,8 @@ def facts() -> dict:
         "enrollment_fees": ", ".join(
             f"${cents / 100:,.0f} in {year}" for year, cents in sorted(settings.ENROLLMENT_FEES.items())
         ),
+        "chat_max": settings.CHAT_MESSAGE_MAX_LENGTH,
+        "chat_rate": settings.RATE_LIMITS["chat-message"][0],
+        "chat_rate_seconds": settings.RATE_LIMITS["chat-message"][1],
+        "chat_presence_seconds": settings.CHAT_PRESENCE_SECONDS,
     }

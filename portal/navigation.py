@@ -54,6 +54,7 @@ PROVIDER_ITEMS = [
 PAYER_ITEMS = [
     NavItem("Control Panel", "control_panel:home", _payer),
     NavItem("Mailbox", "control_panel:mailbox", _payer),
+    NavItem("Chat", "control_panel:chat", _payer),
     NavItem("Users", "control_panel:users", _payer),
     NavItem("Organizations", "control_panel:organizations", _payer),
     NavItem("Requests", "control_panel:requests", _payer),

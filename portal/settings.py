@@ -59,6 +59,15 @@ if not DEBUG and not _cache_url:
 if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")):
     _problems.append("CACHE_URL must be a redis://, rediss:// or unix:// address")
 
+# Live chat runs over Django Channels: every ASGI process must share one channel layer, so a
+# message sent through one process reaches a socket held by another (Redis, channels-redis).
+# The in-memory layer of the embedded default serves one process only.
+CHANNEL_LAYER_URL = env_str("CHANNEL_LAYER_URL")
+if not DEBUG and not CHANNEL_LAYER_URL:
+    _problems.append("CHANNEL_LAYER_URL is not set (live chat needs Redis shared by every chat process)")
+if CHANNEL_LAYER_URL and not CHANNEL_LAYER_URL.startswith(("redis://", "rediss://", "unix://")):
+    _problems.append("CHANNEL_LAYER_URL must be a redis://, rediss:// or unix:// address")
+
 PAYER_TEAM_EMAILS = env_list("PAYER_TEAM_EMAILS", "payer-team@demo.test" if DEBUG else "")
 if not DEBUG and not PAYER_TEAM_EMAILS:
     _problems.append("PAYER_TEAM_EMAILS is not set (new secure-message notices go there)")
@@ -138,6 +147,8 @@ if NOP_TIMELY_DAYS < 0:
 
 # --- applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
+    # First, so that its runserver serves the site under ASGI (pages and the chat's WebSockets).
+    "daphne",
     "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -164,7 +175,9 @@ INSTALLED_APPS = [
     "assessments",
     "health_records",
     "enrollment",
+    "chat",
     "devdata",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +207,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
+# Pages under gunicorn (WSGI) in production; the chat's /ws/ under daphne (ASGI); runserver
+# serves both under ASGI in development (daphne first in INSTALLED_APPS).
+ASGI_APPLICATION = "portal.asgi.application"
 
 TEMPLATES = [
     {
@@ -373,6 +389,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
+        # 'self' also covers the live chat's same-origin ws:/wss: socket (CSP Level 3 matches
+        # ws/wss to http/https of the same host), so the policy needs no change for it.
         "connect-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
@@ -544,6 +562,7 @@ RATE_LIMITS = {
     "registration-client": env_rate("RATE_REGISTRATION_CLIENT", "10/d"),
     "registration-tin-email": env_rate("RATE_REGISTRATION_TIN_EMAIL", "5/d"),
     "message-send": env_rate("RATE_MESSAGE_SEND", "20/h"),
+    "chat-message": env_rate("RATE_CHAT_MESSAGE", "30/m"),
     "login-client-minute": env_rate("RATE_LOGIN_CLIENT_MINUTE", "10/m"),
     "login-client-hour": env_rate("RATE_LOGIN_CLIENT_HOUR", "100/h"),
 }
@@ -551,6 +570,32 @@ RATE_LIMITS = {
 MESSAGE_NOTICE_COALESCE_MINUTES = env_int("MESSAGE_NOTICE_COALESCE_MINUTES", 10)
 if MESSAGE_NOTICE_COALESCE_MINUTES < 1:
     raise ImproperlyConfigured("MESSAGE_NOTICE_COALESCE_MINUTES must be at least 1")
+
+# --- live chat ----------------------------------------------------------------------------------
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # The prefix keeps two deployments (or two test runs) on one Redis apart.
+        "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": env_str("CHANNEL_LAYER_PREFIX", "portal-chat")},
+    }
+    if CHANNEL_LAYER_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+}
+# A chat message is at most CHAT_MESSAGE_MAX_LENGTH characters; a socket frame larger than
+# CHAT_FRAME_MAX_BYTES is refused by the consumer unread, and one larger than
+# DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE never reaches it (daphne closes the socket with 1009; the
+# Procfile's chat process passes the same number on its command line).
+CHAT_MESSAGE_MAX_LENGTH = env_int("CHAT_MESSAGE_MAX_LENGTH", 2000)
+CHAT_FRAME_MAX_BYTES = 16 * 1024
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = 64 * 1024
+DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = 64 * 1024
+if not 1 <= CHAT_MESSAGE_MAX_LENGTH <= 2000:
+    raise ImproperlyConfigured("CHAT_MESSAGE_MAX_LENGTH must be 1..2000 (a frame holds at most 16 KB)")
+# Staff count as online while their Chat page beats within this many seconds (in the cache,
+# which production shares between processes: CACHE_URL).
+CHAT_PRESENCE_SECONDS = env_int("CHAT_PRESENCE_SECONDS", 60)
+if CHAT_PRESENCE_SECONDS < 10:
+    raise ImproperlyConfigured("CHAT_PRESENCE_SECONDS must be at least 10")
 
 # --- misc ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

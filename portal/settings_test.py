@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("DEBUG", "1")
+# The chat's channel layer (Redis when CHANNEL_LAYER_URL is set): one prefix per test run, which
+# the server processes a test starts inherit, so two runs on one Redis never hear each other.
+os.environ.setdefault("CHANNEL_LAYER_PREFIX", f"portal-test-{os.getpid()}")
 
 from portal.settings import *  # noqa: E402,F403
 

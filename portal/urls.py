@@ -10,6 +10,7 @@ from accounts import urls as accounts_urls
 from assessments import views as assessment_views
 from authorizations import urls as authorization_urls
 from authorizations import views_control_panel as authorization_views
+from chat import views as chat_views
 from claims import urls as claims_urls
 from enrollment import views_control_panel as enrollment_views
 from health_records import views as health_record_views
@@ -59,6 +60,7 @@ control_panel_patterns = (
             mailbox_views.request_reply_preview,
             name="mailbox_reply_preview",
         ),
+        path("chat/", chat_views.control_panel_chat, name="chat"),
         path("users/", user_views.users, name="users"),
         path("users/<uuid:user_uuid>/", user_views.user_detail, name="user"),
         path("users/<uuid:user_uuid>/scope/", user_views.user_scope_add, name="user_scope_add"),
@@ -151,6 +153,7 @@ urlpatterns = [
     path("", include("accounts.urls_webauthn")),
     path("profile/", include("access_requests.urls")),
     path("messages/", include("mailbox.urls")),
+    path("chat/", include("chat.urls")),
     path("control-panel/", include(control_panel_patterns)),
     path("", include(claims_patterns)),
     path("assessments/", include("assessments.urls")),

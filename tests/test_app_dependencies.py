@@ -25,6 +25,7 @@ LAYERS = [
     "assessments",  # HRA and NOP forms (FHIR Questionnaire) and the assessments filed with them
     "health_records",  # clinical data from FHIR bundles, attribution, opt-out, care gaps
     "enrollment",  # provider enrollment applications: sections, rights, signature, fee, review, approval
+    "chat",  # live chat over WebSockets, saved as Message Box threads
     "devdata",  # demo and load data: writes every app's rows
     "portal",
 ]

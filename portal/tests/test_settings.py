@@ -16,6 +16,7 @@ GOOD = {
     "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "CACHE_URL": "redis://127.0.0.1:6379/2",
+    "CHANNEL_LAYER_URL": "redis://127.0.0.1:6379/3",
     "PAYER_TEAM_EMAILS": "team@example.org",
     "EMAIL_HOST": "smtp.example.org",
     "DEFAULT_FROM_EMAIL": "portal@example.org",
@@ -60,6 +61,11 @@ def run_check(env_changes, *args):
         ({"CELERY_BROKER_URL": None}, "CELERY_BROKER_URL is not set"),
         ({"CACHE_URL": None}, "CACHE_URL is not set"),
         ({"CACHE_URL": "memcached://127.0.0.1:11211"}, "CACHE_URL must be a redis://"),
+        ({"CHANNEL_LAYER_URL": None}, "CHANNEL_LAYER_URL is not set"),
+        ({"CHANNEL_LAYER_URL": "amqp://127.0.0.1:5672"}, "CHANNEL_LAYER_URL must be a redis://"),
+        ({"CHAT_MESSAGE_MAX_LENGTH": "5000"}, "CHAT_MESSAGE_MAX_LENGTH must be 1..2000"),
+        ({"CHAT_PRESENCE_SECONDS": "3"}, "CHAT_PRESENCE_SECONDS must be at least 10"),
+        ({"RATE_CHAT_MESSAGE": "0/m"}, "RATE_CHAT_MESSAGE must allow"),
         ({"RATE_MESSAGE_SEND": "twenty"}, "RATE_MESSAGE_SEND must look like"),
         ({"RATE_ELIGIBILITY_MINUTE": "0/m"}, "RATE_ELIGIBILITY_MINUTE must allow"),
         ({"LOGIN_LOCKED_AFTER_FAILURES": "500"}, "LOGIN_LOCKED_AFTER_FAILURES <= 100"),
@@ -110,3 +116,11 @@ def test_the_file_based_email_backend_writes_to_email_file_path(tmp_path):
     written = list(outbox.iterdir())
     assert len(written) == 1
     assert "Body text" in written[0].read_text()
+
+
+def test_the_chat_channel_layer_is_redis_in_production_and_in_memory_on_the_embedded_default():
+    show = "from django.conf import settings; print(settings.CHANNEL_LAYERS['default']['BACKEND'])"
+    production = run_manage({}, "shell", "-c", show)
+    assert production.stdout.strip().splitlines()[-1] == "channels_redis.core.RedisChannelLayer", production.stderr
+    development = run_manage({"DEBUG": "1", "CHANNEL_LAYER_URL": None}, "shell", "-c", show)
+    assert development.stdout.strip().splitlines()[-1] == "channels.layers.InMemoryChannelLayer", development.stderr

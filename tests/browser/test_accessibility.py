@@ -286,6 +286,17 @@ def test_biller_pages(page, demo_data):
     expect(page.locator(".usa-error-message").first).to_be_visible()
     audit.check("Message Box compose, with errors")
 
+    page.goto("/chat/")
+    audit.check("Live chat, leave a message")
+    page.get_by_role("button", name="Send to the team").click()
+    expect(page.locator(".usa-error-message").first).to_be_visible()
+    audit.check("Live chat, leave a message with errors")
+    page.goto("/messages/")
+    page.get_by_role("button", name="Live chat").click()
+    expect(page.get_by_role("heading", name="Live chat with the Demo Health Plan team")).to_be_visible()
+    audit.check("Live chat box, open")
+    page.get_by_role("button", name="Minimize").click()
+
     page.goto("/claims/")
     audit.check("Claims, form")
     page.get_by_role("button", name="Show claims").click()
@@ -391,6 +402,7 @@ def test_biller_pages(page, demo_data):
             "/claims/?sort=received_desc",
             "/claims/payments/",
             "/messages/",
+            "/chat/",
             "/help/add-facility/",
         ],
     )
@@ -677,6 +689,10 @@ def test_control_panel_pages(page, demo_data):
     audit.check("Help index, plan staff")
     page.goto("/help/mailbox/")
     audit.check("Help, Mailbox")
+    page.goto("/control-panel/chat/")
+    audit.check("Chat")
+    page.goto("/help/chat/")
+    audit.check("Help, Chat")
 
     assert page.goto("/profile/").status == 403
     audit.check("403")
@@ -694,6 +710,7 @@ def test_control_panel_pages(page, demo_data):
             f"/control-panel/organizations/{organization.uuid}/",
             "/control-panel/authorizations/",
             f"/control-panel/authorizations/{waiting.uuid}/",
+            "/control-panel/chat/",
         ],
     )
     _assert_walked(audit, "test_control_panel_pages")

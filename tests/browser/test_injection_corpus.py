@@ -1094,3 +1094,40 @@ def test_authorization_fields_show_strings_as_text(page, live_server, demo_data)
         seen = watch.look(analyst_page, f"/control-panel/authorizations/{row.authorization.uuid}/", f"review {row.i}")
         watch.expect(seen, norm(row.long) in seen.main, f"review does not show {row.long[:60]!r} as text")
     watch.assert_clean()
+
+
+# --- live chat -------------------------------------------------------------------------------------
+
+
+def test_chat_lines_show_strings_as_text(page, live_server, demo_data):
+    """Every corpus string as a live chat line (cut to the chat's 2,000 characters), the provider's
+    and the analyst's in turn, through the services; the conversation opened by the analyst on the
+    Control Panel's Chat page (its lines drawn by the server) and in the Mailbox, and by the provider
+    in the Message Box. The live box and Chat page set each line with textContent; their socket
+    path is tried with corpus strings in tests/browser/test_chat_story.py."""
+    from django.conf import settings
+
+    from chat.services import conversation_message, conversation_start, conversation_take
+
+    biller, analyst_user = persona("biller@demo.test"), persona("analyst@demo.test")
+    texts = [fit(text, settings.CHAT_MESSAGE_MAX_LENGTH).strip() or "x" for text in CORPUS]
+    conversation, _ = conversation_start(provider=biller, body=texts[0])
+    conversation_take(conversation=conversation, staff=analyst_user)
+    for i, text in enumerate(texts[1:], 1):
+        conversation_message(conversation=conversation, sender=analyst_user if i % 2 else biller, body=text)
+    bodies = bodies_of(conversation.thread)
+    assert len(bodies) == len(CORPUS)
+
+    watch = Watch()
+    watch.attach(page)
+    sign_in(page, "analyst@demo.test")
+    seen = watch.look(page, "/control-panel/chat/", "Control Panel Chat")
+    for i, body in enumerate(bodies):
+        watch.expect(seen, seen.piece_ending(body), f"chat line #{i} is not shown as text: {body[:80]!r}")
+    seen = watch.look(page, f"/control-panel/mailbox/{conversation.thread.uuid}/", "Mailbox thread of the chat")
+    watch.expect(seen, seen.bodies == [norm(b) for b in bodies], "the chat's messages are not the text sent")
+    provider = new_page(page, live_server, watch)
+    sign_in(provider, "biller@demo.test")
+    seen = watch.look(provider, f"/messages/{conversation.thread.uuid}/", "Message Box thread of the chat")
+    check_thread(watch, seen, conversation.thread.subject, bodies)
+    watch.assert_clean()

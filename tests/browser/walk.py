@@ -40,6 +40,7 @@ WALK: dict[str, frozenset[str]] = {
             "mailbox:inbox",
             "mailbox:thread",
             "mailbox:compose",
+            "chat:leave_message",
             "claims:list",
             "claims:detail",
             "claims:eligibility",
@@ -113,6 +114,7 @@ WALK: dict[str, frozenset[str]] = {
             "control_panel:home",
             "control_panel:mailbox",
             "control_panel:mailbox_thread",
+            "control_panel:chat",
             "control_panel:users",
             "control_panel:user",
             "control_panel:user_scope_remove",  # its confirmation page

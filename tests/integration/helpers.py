@@ -303,6 +303,96 @@ class WebProcess:
         stop_process(self.process, timeout=10)
 
 
+# --- ASGI servers (the live chat) ------------------------------------------------------------------
+
+
+def _port_candidates() -> list[int]:
+    """TEST_SERVER_PORTS ("8120-8129") when a machine gives each person a range; else the kernel's pick."""
+    spec = os.environ.get("TEST_SERVER_PORTS", "")
+    if "-" in spec:
+        low, high = (int(part) for part in spec.split("-", 1))
+        return list(range(low, high + 1))
+    return [free_port()]
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class AsgiServer:
+    """A real daphne process serving ``portal.asgi`` (pages and the chat's sockets) on the test
+    database, as the Procfile's chat process does, with the chat's frame limit on its command line.
+
+    The channel layer is whatever CHANNEL_LAYER_URL says (Redis in CI, in-memory otherwise: one
+    process then), the same prefix as the test process (portal/settings_test.py)."""
+
+    def __init__(self, *, log_path: Path, env: dict[str, str] | None = None):
+        from django.conf import settings
+
+        self.log_path = log_path
+        self.process = None
+        for port in _port_candidates():
+            if not _port_free(port):
+                continue
+            self.port = port
+            command = [
+                sys.executable,
+                "-m",
+                "daphne",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--websocket-max-message-size",
+                str(settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE),
+                "--websocket-max-frame-size",
+                str(settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE),
+                "portal.asgi:application",
+            ]
+            with open(log_path, "a") as log:
+                self.process = subprocess.Popen(
+                    command, cwd=ROOT, env=_django_env(DEBUG="1", **(env or {})), stdout=log, stderr=log
+                )
+            if wait_until(self._answers, timeout=60, interval=0.2) and self.running():
+                return
+            self.stop()
+        raise AssertionError(f"no ASGI server came up:\n{self.log()}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def _answers(self) -> bool:
+        import urllib.request
+
+        if self.process is None or self.process.poll() is not None:
+            return True  # it exited: stop waiting (the caller sees it is not running)
+        try:
+            with urllib.request.urlopen(f"{self.url}/help/signing-in/", timeout=2) as response:  # noqa: S310
+                return response.status == 200
+        except OSError:
+            return False
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process, timeout=10)
+
+
 class Processes(contextlib.ExitStack):
     """Everything a drill starts, stopped in reverse order when the drill ends (pass or fail).
 

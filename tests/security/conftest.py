@@ -31,6 +31,8 @@ from assessments.models import Assessment
 from assessments.services import assessment_start, assessment_submit
 from authorizations.models import Attachment, AuthorizationRequest
 from authorizations.tests.builders import matrix_authorizations
+from chat.models import Conversation
+from chat.services import conversation_start
 from claims.appeal_services import appeal_decide, appeal_submit, appeal_take
 from claims.models import Appeal, Claim, ClaimDraft, Member, Remittance
 from claims.remittance import remittance_import
@@ -107,6 +109,7 @@ class World:
     enrollment_ready: EnrollmentApplication  # manager's draft, signed and paid: ready to submit
     enrollment_submitted: EnrollmentApplication  # manager's application, submitted, taken by nobody
     enrollment_review: EnrollmentApplication  # manager's application in review by the analyst (a supervisor)
+    chat: Conversation  # the biller's live chat, waiting for the team, filed under org
 
 
 def build_world() -> World:
@@ -216,6 +219,7 @@ def build_world() -> World:
     )
 
     claim_draft = claim_draft_for(actor=biller, provider=npi, member=member)
+    chat, _ = conversation_start(provider=biller, body="Is the remittance for C2026MX0001 sent?")
 
     staff_role_set(analyst, StaffRole.SUPERVISOR)
     enrollment = filled_application(
@@ -282,6 +286,7 @@ def build_world() -> World:
         enrollment_ready=enrollment_ready,
         enrollment_submitted=enrollment_submitted,
         enrollment_review=enrollment_review,
+        chat=chat,
     )
 
 

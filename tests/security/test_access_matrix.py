@@ -112,6 +112,10 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "colleague-thread-list":    ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "colleague-thread-view":    ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "colleague-thread-reply":   ("302",  "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    # Live chat (owner: the biller, whose chat waits for the team; level: Message Box). Their own
+    # conversation, like their thread with the payer team, stays theirs after leaving the TIN.
+    "chat-leave-form":          ("200+", "403",             "200-",        "200+",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
+    "chat-leave-send":          ("302",  "403",             "302",         "302",         "302",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     # Claims and Eligibility (owner: the biller, npi in scope with Claims and Eligibility)
     "claims-list":              ("200+", "403",             "200-",        "200-",        "200-",        LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
     "claim-view":               ("200+", "403",             "404",         "404",         "404",         LOGIN,    LOGIN,  MFA,    LOGIN,     "403"),
@@ -178,6 +182,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "cp-thread-take":           ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-request-decide":        ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "302"),
     "cp-request-reply-preview": ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
+    "cp-chat":                  ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "200+"),
     # A thread between colleagues is not the payer's: the Mailbox does not know it.
     "cp-colleague-thread-view": ("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
     "cp-colleague-thread-reply":("403",  "403",             "403",         "403",         "403",         LOGIN,    LOGIN,  MFA,    LOGIN,     "404"),
@@ -446,6 +451,16 @@ PROBES: dict[str, Probe] = {
         owner="biller",
         data=lambda w: {"confirmed": "yes"},
         state=lambda w: WebAuthnCredential.objects.filter(pk=w.passkey.pk).exists(),
+    ),
+    "chat-leave-form": Probe(
+        "get", _url("chat:leave_message"), **_message_box, marker=lambda w: str(w.chat.thread.uuid)
+    ),
+    "chat-leave-send": Probe(
+        "post",
+        _url("chat:leave_message"),
+        **_message_box,
+        data=lambda w: {"body": "Please call me back about C2026MX0001."},
+        state=lambda w: Thread.objects.filter(subject="Message left in the live chat").count(),
     ),
     "inbox-list": Probe("get", _url("mailbox:inbox"), **_message_box, marker=lambda w: w.thread.subject),
     "thread-view": Probe("get", _url("mailbox:thread", THREAD), **_message_box, marker=lambda w: w.thread.subject),
@@ -790,6 +805,7 @@ PROBES: dict[str, Probe] = {
             _messages(w.access_request.thread),
         ),
     ),
+    "cp-chat": Probe("get", _url("control_panel:chat"), **_cp_biller, marker=lambda w: str(w.chat.thread.uuid)),
     "cp-colleague-thread-view": Probe(
         "get",
         _url("control_panel:mailbox_thread", COLLEAGUE_THREAD),

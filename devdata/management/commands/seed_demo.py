@@ -152,4 +152,7 @@ class Command(BaseCommand):
         from devdata.enrollment import seed_demo_enrollment
 
         seed_demo_enrollment()
+        from devdata.chat import seed_demo_chat
+
+        seed_demo_chat()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(PERSONAS)} personas, password {DEMO_PASSWORD}"))
