@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test install assets lint format migrations-check worker beat bench bench-claims drill-two-instances clean code
+.PHONY: run test install assets lint format migrations-check worker beat bench bench-claims drill-two-instances loadtest clean code
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,14 @@ bench-claims: install
 # decisions and uploads cross instances (bench/two_instances.py); DRILL_ARGS="--help" lists options.
 drill-two-instances: install
 	$(BIN)/python bench/two_instances.py $(DRILL_ARGS)
+
+# The load drill: 200 people for 60 s on the everyday flows, with locust, against gunicorn with the
+# production settings on the large-plan database (bench/README.md). A server error (5xx), a client
+# timeout or any unexpected answer fails it. LOADTEST_ARGS="--users 20 --duration 15" for a quick run;
+# the whole run is bounded (locust's --run-time, then a hard timeout).
+LOADTEST_ARGS ?=
+loadtest: install
+	timeout 1800 $(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var

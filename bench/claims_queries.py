@@ -32,8 +32,8 @@ import sys
 import time
 from pathlib import Path
 
-from common import LOOPBACK, RESULTS, django_setup, machine_note
-from run import PYTHON, ROOT, _QueryClock, ensure_database, production_env
+from common import LOOPBACK, PYTHON, RESULTS, ROOT, django_setup, machine_note, production_env
+from run import _QueryClock, ensure_database
 
 PLAN = {"users": 1_000, "tins": 100, "provider_ids": 500, "messages": 1_000, "events": 1_000}
 LATER_PAGE = 20

@@ -10,8 +10,12 @@ The scripts that wipe a database refuse to run unless its name contains "bench"
 """
 
 import contextlib
+import json
 import os
 import platform
+import signal
+import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 SETTINGS_MODULE = "portal.settings"
+PYTHON = sys.executable
+GUNICORN_LOG = ROOT / "var" / "bench-gunicorn.log"
+# The demo personas' published sign-in (README, "Demo logins"; devdata/management/commands/seed_demo.py).
+DEMO_PASSWORD = "Demo-Password-2026!"  # noqa: S105  (the published demo login, see README)
+DEMO_TOTP_SECRET = "MRSW23ZNOBXXE5DBNQWXI33UOAWWWZLZ"  # noqa: S105  (the published demo secret)
 
 # The local PostgreSQL server the benchmarks create their databases on.
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -43,6 +52,21 @@ def admin_connection():
     conn = psycopg2.connect(dbname="postgres", **PG)
     conn.autocommit = True
     return conn
+
+
+def database_marker(name: str) -> dict | None:
+    """What a generated database holds (its COMMENT: sizes, seed, generation seconds, as
+    ``bench/run.py`` writes it once ``generate_load_data`` has finished), ``{}`` for a database
+    without one (not generated, or still being generated), None if it does not exist."""
+    with contextlib.closing(admin_connection()) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    try:
+        return json.loads(row[0] or "{}")
+    except json.JSONDecodeError:
+        return {}
 
 
 def require_bench_database(*, postgres_only: bool) -> None:
@@ -74,6 +98,126 @@ def database_version(connection) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT sqlite_version()")
         return cursor.fetchone()[0].split(" on ")[0]
+
+
+# --- the environments of the processes a benchmark starts ----------------------------------------------
+
+
+def production_env(db_name: str, secret_key: str) -> dict:
+    """The production settings, for loopback: no HTTPS redirect, no SMTP; a broker URL because the
+    settings require one (``BENCH_BROKER_URL``; nothing consumes it during a run, and the outbox
+    sweeper delivers later) and a Redis cache (the throttles', ``BENCH_CACHE_URL``)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        DEBUG="0",
+        DJANGO_SETTINGS_MODULE=SETTINGS_MODULE,
+        SECRET_KEY=secret_key,
+        ALLOWED_HOSTS=LOOPBACK,
+        SITE_URL="https://portal.bench.test",
+        SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=database_url(db_name),
+        CELERY_BROKER_URL=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
+        CACHE_URL=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
+        PAYER_TEAM_EMAILS="payer-team@bench.test",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        DEFAULT_FROM_EMAIL="portal@bench.test",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def dev_env(db_name: str) -> dict:
+    """DEBUG=1 on the database ``db_name``: for manage.py's migrate and generate_load_data."""
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    env.update(DEBUG="1", DATABASE_URL=database_url(db_name))
+    return env
+
+
+# --- gunicorn ---------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free port on loopback, chosen by the kernel."""
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(
+    db_name: str,
+    secret_key: str,
+    port: int,
+    workers: int,
+    *,
+    threads: int = 1,
+    timeout: int = 60,
+    log_path: Path = GUNICORN_LOG,
+    env: dict | None = None,
+) -> subprocess.Popen:
+    """gunicorn serving ``portal.wsgi`` on loopback with the production settings (``env``, default
+    ``production_env``), sync workers as in the Procfile, or gthread workers with ``threads`` > 1.
+    Returns once the port accepts connections; stop it with ``stop_gunicorn``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")  # noqa: SIM115  (closed with the process)
+    command = [
+        str(Path(PYTHON).parent / "gunicorn"),
+        "portal.wsgi:application",
+        "--bind",
+        f"{LOOPBACK}:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+    ]
+    if threads > 1:
+        command += ["--threads", str(threads)]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env if env is not None else production_env(db_name, secret_key),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: stopped as a whole at the end
+    )
+    process.log = log
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            log.close()
+            raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log_path}")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    stop_gunicorn(process)
+    raise RuntimeError("gunicorn did not start listening within 60 s")
+
+
+def stop_gunicorn(process: subprocess.Popen | None) -> None:
+    """SIGTERM to gunicorn's process group (its workers with it), SIGKILL after 20 s."""
+    if process is None:
+        return
+    try:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+    finally:
+        process.log.close()
+
+
+def chromium_processes() -> int:
+    """Other people's browser tests on the machine (they perturb the timings)."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                count += (entry / "comm").read_text().strip().startswith("chrom")
+    return count
 
 
 # --- Django -----------------------------------------------------------------------------------------

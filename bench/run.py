@@ -34,8 +34,6 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,10 +41,26 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from common import BENCH, LOOPBACK, RESULTS, ROOT, admin_connection, database_url, django_setup, machine_note
+from common import (
+    BENCH,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    LOOPBACK,
+    PYTHON,
+    RESULTS,
+    ROOT,
+    admin_connection,
+    chromium_processes,
+    database_marker,
+    dev_env,
+    django_setup,
+    free_port,
+    machine_note,
+    production_env,
+    start_gunicorn,
+    stop_gunicorn,
+)
 
-GUNICORN_LOG = ROOT / "var" / "bench-gunicorn.log"
-PYTHON = sys.executable
 FULL = {
     "users": 100_000,
     "tins": 10_000,
@@ -66,8 +80,6 @@ SMALL = {
     "authorizations": 10_000,
 }
 SEED = 42
-DEMO_PASSWORD = "Demo-Password-2026!"  # noqa: S105  (the published demo login, see README)
-DEMO_TOTP_SECRET = "MRSW23ZNOBXXE5DBNQWXI33UOAWWWZLZ"  # noqa: S105  (the published demo secret)
 PERSONAS = {"biller": "biller@demo.test", "manager": "manager@demo.test", "analyst": "analyst@demo.test"}
 DEEP_PAGE = 200
 EXPLAIN_OVER_MS = 5.0
@@ -93,48 +105,7 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def production_env(db_name: str, secret_key: str) -> dict:
-    """The production settings, for loopback: no HTTPS redirect, no SMTP; a broker URL because the
-    settings require one (no page measured here publishes a task) and a Redis cache (the throttles')."""
-    env = {key: value for key, value in os.environ.items() if key not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
-    env.update(
-        DEBUG="0",
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        SECRET_KEY=secret_key,
-        ALLOWED_HOSTS=LOOPBACK,
-        SITE_URL="https://portal.bench.test",
-        SECURE_SSL_REDIRECT="0",
-        DATABASE_URL=database_url(db_name),
-        CELERY_BROKER_URL=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
-        CACHE_URL=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
-        PAYER_TEAM_EMAILS="payer-team@bench.test",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        DEFAULT_FROM_EMAIL="portal@bench.test",
-        LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def dev_env(db_name: str) -> dict:
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    env.update(DEBUG="1", DATABASE_URL=database_url(db_name))
-    return env
-
-
 # --- databases ---------------------------------------------------------------------------------------
-
-
-def database_marker(name: str) -> dict | None:
-    """The sizes the database was generated with (its COMMENT), or None if it does not exist."""
-    with contextlib.closing(admin_connection()) as conn, conn.cursor() as cursor:
-        cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    try:
-        return json.loads(row[0] or "{}")
-    except json.JSONDecodeError:
-        return {}
 
 
 def ensure_database(name: str, sizes: dict, regenerate: bool) -> dict:
@@ -370,65 +341,6 @@ def run_probe(db_name: str, secret_key: str, explain: bool) -> dict:
 # --- gunicorn and the load --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(
-    db_name: str, secret_key: str, port: int, workers: int, *, env: dict | None = None, log_path: Path = GUNICORN_LOG
-) -> subprocess.Popen:
-    """gunicorn with the production settings (``production_env``, or ``env`` when given) on loopback;
-    returns once it listens. bench/two_instances.py starts two of these."""
-    log = open(log_path, "w")  # noqa: SIM115  (closed with the process)
-    process = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "portal.wsgi:application",
-            "--bind",
-            f"{LOOPBACK}:{port}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "60",
-        ],
-        cwd=ROOT,
-        env=env if env is not None else production_env(db_name, secret_key),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: stopped as a whole at the end
-    )
-    process.log = log
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if process.poll() is not None:
-            log.close()
-            raise RuntimeError(f"gunicorn exited ({process.returncode}); see {log_path}")
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=1):
-                return process
-        except OSError:
-            time.sleep(0.3)
-    stop_gunicorn(process)
-    raise RuntimeError(f"gunicorn did not start listening within 60 s; see {log_path}")
-
-
-def stop_gunicorn(process: subprocess.Popen | None) -> None:
-    if process is None:
-        return
-    try:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-    finally:
-        process.log.close()
-
-
 def load(port: int, path: str, cookie: str, *, mode: str, duration: float, **options) -> dict:
     command = [
         PYTHON,
@@ -453,16 +365,6 @@ def load(port: int, path: str, cookie: str, *, mode: str, duration: float, **opt
         timeout=duration + 120,
     )
     return json.loads(completed.stdout)
-
-
-def chromium_processes() -> int:
-    """Other people's browser tests on the machine (they perturb the timings)."""
-    count = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                count += (entry / "comm").read_text().strip().startswith("chrom")
-    return count
 
 
 def measure(port: int, page: dict, cookie: str, args) -> dict:
