@@ -21,7 +21,8 @@ The second factor is not checked here: no page opens without it (RequireVerified
 
 Each condition is an ``EXISTS`` subquery on a permission table, so a restricted list stays one
 query with no query per row. ``restrict_listed`` gives the same rows from a list of the user's
-provider IDs read first, for the long sorted lists where the planner needs to know the reach. Writes (granting and revoking) live in accounts.services.
+provider IDs read first, for the long sorted lists where the planner needs to know the reach.
+Writes (granting and revoking) live in accounts.services.
 """
 
 from __future__ import annotations
