@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import AccessLevel, UserStatus
 from accounts.tests.factories import ProviderIdentifierFactory
-from claims.selectors import claim_provider_ids, claims_search, claims_visible_to
+from claims.selectors import claims_reach, claims_search, claims_visible_to
 from claims.tests.factories import ClaimFactory
 from conftest import make_provider
 
@@ -35,7 +35,7 @@ def test_biller_sees_the_claims_of_the_npi_in_scope_only(biller, claims):
 def test_scope_without_the_claims_level_sees_none(org, npi, claims):
     eligibility_only = make_provider("elig@example.test", org, [AccessLevel.ELIGIBILITY], [npi])
     assert list(claims_visible_to(user=eligibility_only)) == []
-    assert list(claim_provider_ids(user=eligibility_only)) == []
+    assert len(claims_reach(user=eligibility_only)) == 0
 
 
 def test_claims_level_on_another_organization_does_not_open_this_one(org, other_org, npi, claims):
@@ -52,7 +52,7 @@ def test_disabled_user_sees_none(biller, claims):
     biller.status = UserStatus.DISABLED
     biller.save(update_fields=["status"])
     assert list(claims_visible_to(user=biller)) == []
-    assert list(claim_provider_ids(user=biller)) == []
+    assert len(claims_reach(user=biller)) == 0
 
 
 def test_payer_staff_see_none_here(payer_staff, claims):
@@ -75,11 +75,24 @@ def test_one_query_whatever_the_data_size(biller, npi, claims, django_assert_num
         assert len(list(claims_visible_to(user=biller))) == 32
 
 
-def test_claim_provider_ids_are_the_ids_with_visible_claims(manager, npi, org, django_assert_num_queries):
+def test_claims_reach_is_the_ids_with_visible_claims(manager, npi, org, django_assert_num_queries):
     ProviderIdentifierFactory(organization=org, value="1245319599")  # same TIN, not in scope
     # 1. SELECT provider IDs WHERE EXISTS(scope grant) AND EXISTS(Claims grant on their organization)
     with django_assert_num_queries(1):
-        assert list(claim_provider_ids(user=manager)) == [npi]
+        reach = claims_reach(user=manager)
+        assert list(reach.identifiers) == [npi]
+        assert reach.pks == [npi.pk]
+
+
+def test_claims_search_with_the_reach_read_for_the_page_is_the_same_rows(biller, manager, claims):
+    for user in (biller, manager):
+        reach = claims_reach(user=user)
+        assert numbers(claims_search(user=user, reach=reach)) == numbers(claims_visible_to(user=user))
+
+
+def test_a_reach_read_for_another_user_is_refused(biller, manager, claims):
+    with pytest.raises(ValueError):
+        claims_search(user=biller, reach=claims_reach(user=manager))
 
 
 def test_claims_search_filters(biller, npi, claims):

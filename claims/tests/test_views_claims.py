@@ -298,11 +298,13 @@ def list_queries(client, django_assert_num_queries):
     # 2. the user
     # 3. the user's TOTP device (the verified second factor)
     # 4. the access levels held anywhere (level_required; the navigation reuses them)
-    # 5. the provider IDs whose claims the user may see (the provider ID choices)
-    # 6. one page of claims with provider ID and organization joined, EXISTS on scope and level
-    # 7. the count, on a subquery LIMITed to COUNT_BOUND + 1 rows
-    # 8. the unread Message Box count of the navigation badge (the biller holds Message Box)
-    with django_assert_num_queries(8):
+    # 5. the provider IDs whose claims the user may see (the provider ID choices, and the keys
+    #    the list is restricted by)
+    # 6. the keys of one page of claims, one index walk per provider ID merged
+    # 7. those claims with provider ID and organization joined
+    # 8. the count, on a subquery LIMITed to COUNT_BOUND + 1 rows
+    # 9. the unread Message Box count of the navigation badge (the biller holds Message Box)
+    with django_assert_num_queries(9):
         response = client.get(LIST, {"sort": "paid_desc"})
     assert response.status_code == 200
     return response

@@ -1,6 +1,7 @@
 """Keyset pagination walks every row once, in order, whatever the cursor."""
 
 import pytest
+from django.db import connection
 
 from accounts.models import Organization
 from accounts.tests.factories import OrganizationFactory
@@ -97,3 +98,95 @@ def test_a_real_cursor_still_fits_its_order():
     first = keyset_page(Thread.objects.all(), order=("-last_message_at", "-id"), page_size=2)
     second = keyset_page(Thread.objects.all(), order=("-last_message_at", "-id"), after=first.next_cursor, page_size=2)
     assert not second.is_first and len(second) == 1
+
+
+# --- a list partitioned by provider ID: each one's rows walked on its index, then merged ---------------
+
+PARTITIONED_ORDERS = [
+    ("-received_date", "-id"),
+    ("received_date", "id"),
+    ("-billed_amount", "-id"),
+    ("status", "-id"),
+    ("member_id", "id"),
+]
+
+
+@pytest.fixture
+def partitioned_claims():
+    import random
+
+    from accounts.tests.factories import ProviderIdentifierFactory
+    from claims.models import Claim, ClaimStatus
+    from claims.tests.factories import ClaimFactory
+
+    rng = random.Random(7)
+    identifiers = ProviderIdentifierFactory.create_batch(4)
+    statuses = [ClaimStatus.PAID, ClaimStatus.DENIED, ClaimStatus.PENDING]
+    for number in range(41):
+        # Ties on every sort column across provider IDs, so the id decides.
+        ClaimFactory(provider_identifier=identifiers[number % 4], status=rng.choice(statuses))
+    return Claim.objects.all(), [identifier.pk for identifier in identifiers]
+
+
+def _walk(queryset, order, partition, page_size=6):
+    seen, cursor = [], None
+    while True:
+        page = keyset_page(queryset, order=order, after=cursor, page_size=page_size, partition=partition)
+        seen += [row.pk for row in page]
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
+
+
+@pytest.mark.parametrize("order", PARTITIONED_ORDERS)
+def test_a_partitioned_walk_is_the_plain_walk(partitioned_claims, order):
+    claims, keys = partitioned_claims
+    expected = list(claims.order_by(*order).values_list("pk", flat=True))
+    assert _walk(claims, order, None) == expected
+    assert _walk(claims, order, ("provider_identifier_id", keys)) == expected
+
+
+def test_a_partition_of_some_keys_gives_only_their_rows(partitioned_claims):
+    claims, keys = partitioned_claims
+    order = ("-received_date", "-id")
+    some = claims.filter(provider_identifier_id__in=keys[:2])
+    expected = list(some.order_by(*order).values_list("pk", flat=True))
+    # The rows are the queryset's: a key outside it adds nothing (the partition only splits the walk).
+    assert _walk(some, order, ("provider_identifier_id", keys[:2])) == expected
+    assert _walk(some, order, ("provider_identifier_id", keys)) == expected
+
+
+def test_an_empty_partition_is_an_empty_page_without_a_query(partitioned_claims, django_assert_num_queries):
+    claims, _keys = partitioned_claims
+    with django_assert_num_queries(0):
+        page = keyset_page(claims, order=("-received_date", "-id"), partition=("provider_identifier_id", []))
+    assert page.rows == [] and page.next_cursor is None
+
+
+@pytest.mark.parametrize("keys_used", [1, 4])
+def test_a_partitioned_page_is_two_queries_for_any_number_of_keys(
+    partitioned_claims, keys_used, django_assert_num_queries
+):
+    claims, keys = partitioned_claims
+    first = keyset_page(claims, order=("-received_date", "-id"), page_size=5)
+    # 1. the keys of the page's rows (a UNION ALL of one walk per provider ID where supported)
+    # 2. those rows
+    with django_assert_num_queries(2) as captured:
+        page = keyset_page(
+            claims,
+            order=("-received_date", "-id"),
+            after=first.next_cursor,
+            page_size=5,
+            partition=("provider_identifier_id", keys[:keys_used]),
+        )
+    assert len(page.rows) == 5
+    merged = "UNION ALL" in captured.captured_queries[0]["sql"]
+    assert merged == (keys_used > 1 and connection.features.supports_slicing_ordering_in_compound)
+
+
+def test_a_hand_made_cursor_on_a_partitioned_list_gives_the_first_page(partitioned_claims):
+    claims, keys = partitioned_claims
+    order = ("-received_date", "-id")
+    page = keyset_page(claims, order=order, after="W1siYSJdXQ", page_size=5, partition=("provider_identifier_id", keys))
+    assert page.is_first
+    assert [row.pk for row in page] == list(claims.order_by(*order).values_list("pk", flat=True)[:5])
