@@ -9,7 +9,9 @@ The scripts that wipe a database refuse to run unless its name contains "bench"
 (``bench_django_setup``), so they can never touch a real one.
 """
 
+import base64
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -123,6 +125,12 @@ def production_env(db_name: str, secret_key: str) -> dict:
         DEFAULT_FROM_EMAIL="portal@bench.test",
         LOG_LEVEL="WARNING",
     )
+    # The rest of what production requires: the chat's channel layer, enrollment's key for bank
+    # accounts (derived from the run's secret key, so every process of a run shares it) and its processor.
+    env.setdefault("CHANNEL_LAYER_URL", os.environ.get("BENCH_CHANNEL_LAYER_URL", "redis://127.0.0.1:6379/15"))
+    key = base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest()).decode()
+    env.setdefault("ENROLLMENT_ENCRYPTION_KEY", key)
+    env.setdefault("ENROLLMENT_PAYMENT_PROCESSOR", "test")
     return env
 
 

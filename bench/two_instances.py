@@ -174,6 +174,7 @@ class Stack(contextlib.ExitStack):
             DATABASE_URL=self.database,
             CELERY_BROKER_URL=f"redis://{LOOPBACK}:{self.redis_port}/0",
             CACHE_URL=f"redis://{LOOPBACK}:{self.redis_port}/1",
+            CHANNEL_LAYER_URL=f"redis://{LOOPBACK}:{self.redis_port}/2",
             MEDIA_ROOT=str(self.media_root),
             **DRILL_SETTINGS,
         )
