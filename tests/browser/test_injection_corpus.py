@@ -1131,3 +1131,81 @@ def test_chat_lines_show_strings_as_text(page, live_server, demo_data):
     seen = watch.look(provider, f"/messages/{conversation.thread.uuid}/", "Message Box thread of the chat")
     check_thread(watch, seen, conversation.thread.subject, bodies)
     watch.assert_clean()
+
+
+# --- provider enrollment ---------------------------------------------------------------------------
+
+
+def test_enrollment_fields_show_strings_as_text(page, live_server, demo_data):
+    """A sample of the corpus in an application's free-text fields (legal name, a practice
+    location's address, city and hours, an owner's name and role, a specialty) and in the plan's
+    correction note, through the services; the Provider Admin's summary and locations section and
+    the specialist's review in the Control Panel show each as text."""
+    from devdata.enrollment import filled_application, npi_with_check_digit
+    from enrollment import services as enrollment
+    from enrollment.models import OwnerKind, Section
+
+    admin, analyst = persona("enroll@demo.test"), persona("analyst@demo.test")
+    rows = []
+    for row in sampled([SimpleNamespace(i=i, text=text) for i, text in enumerate(CORPUS)]):
+        text = row.text
+        row.name = fit(text, 200) or "Corpus Clinic"
+        row.city = fit(text, 100) or "Springfield"
+        row.role = fit(text, 100) or "owner"
+        row.specialty = fit(text, 120) or "Family medicine"
+        application = filled_application(
+            admin=admin, legal_name=row.name, npi=npi_with_check_digit(f"16{row.i:07d}"), tin=f"34{row.i:07d}"
+        )
+        enrollment.location_add(
+            actor=admin,
+            application=application,
+            address_line1=row.name,
+            city=row.city,
+            state="IL",
+            postal_code="62704",
+            phone="217-555-0143",
+            hours=row.name,
+        )
+        enrollment.owner_add(
+            actor=admin,
+            application=application,
+            kind=OwnerKind.PERSON,
+            name=row.name,
+            role=row.role,
+            percent=Decimal("0"),
+        )
+        enrollment.specialty_add(actor=admin, application=application, name=row.specialty, is_primary=False)
+        for section in (Section.LOCATIONS, Section.OWNERSHIP, Section.SPECIALTIES):
+            enrollment.section_complete(actor=admin, application=application, section=section)
+        application.refresh_from_db()
+        if not enrollment.signature_is_valid(application):
+            enrollment.application_sign(actor=admin, application=application, typed_name=admin.full_name, attest=True)
+        enrollment.application_submit(actor=admin, application=application)
+        enrollment.application_take(actor=analyst, application=application)
+        row.note = fit(text, 2000) or "Fix the address."
+        enrollment.application_return(
+            actor=analyst,
+            application=application,
+            corrections=[enrollment.CorrectionItem(section=Section.LOCATIONS, note=row.note)],
+        )
+        row.application = application
+        rows.append(row)
+
+    watch = Watch()
+    watch.attach(page)
+    sign_in(page, "enroll@demo.test")
+    for row in rows:
+        base = f"/enrollment/{row.application.uuid}/"
+        seen = watch.look(page, base, f"application summary {row.i}")
+        watch.expect(seen, norm(row.name) in seen.main, f"summary does not show {row.name[:60]!r} as text")
+        seen = watch.look(page, f"{base}locations/", f"locations {row.i}")
+        for value in (row.name, row.city, row.note):
+            watch.expect(seen, norm(value) in seen.main, f"locations do not show {value[:60]!r} as text")
+    analyst_page = new_page(page, live_server, watch)
+    sign_in(analyst_page, "analyst@demo.test")
+    for row in rows:
+        seen = watch.look(analyst_page, f"/control-panel/enrollment/{row.application.uuid}/", f"review {row.i}")
+        for value in (row.name, row.role, row.specialty, row.note):
+            watch.expect(seen, norm(value) in seen.main, f"review does not show {value[:60]!r} as text")
+    watch.look(analyst_page, "/control-panel/enrollment/", "enrollment queue")
+    watch.assert_clean()
