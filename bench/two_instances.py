@@ -1,25 +1,29 @@
 """Two web instances, nothing local (``make drill-two-instances``): what one instance does, the other sees.
 
     .venv/bin/python bench/two_instances.py                    # database bench_two_instances, free ports
-    .venv/bin/python bench/two_instances.py --base-port 8130   # ports 8130.. (nginx, A, B, Redis)
+    .venv/bin/python bench/two_instances.py --base-port 8130   # ports 8130..8135 (nginx, A, B, Redis, chat A, chat B)
 
 All on loopback, every process started here and stopped in ``finally``:
 
-1. One private ``redis-server`` (no persistence): the Celery broker (db 0) and the cache (db 1) of
-   both instances, so throttle counts start from nothing on every run.
+1. One private ``redis-server`` (no persistence): the Celery broker (db 0), the cache (db 1) and the
+   chat's channel layer (db 2) of every process, so throttle counts start from nothing on every run.
 2. Two gunicorns, A and B (``portal.wsgi``, sync workers), with the production settings: DEBUG=0
    and what ``.ci/run`` sets for ``check --deploy``, started by bench/run.py's ``start_gunicorn``
    with its ``production_env`` (SECURE_SSL_REDIRECT=0 on loopback). Both use one PostgreSQL
    database and one MEDIA_ROOT directory (the shared storage; production uses S3 through
    django-storages, UPLOAD_STORAGE=s3, see core/uploads.py).
-3. nginx (Debian's binary, its own config, pid, logs and temp paths in a temporary directory,
-   ``daemon off``) as a round-robin load balancer in front of A and B.
-4. ``CHECKS``, a list of named checks, run in order; each returns what it measured in words or
+3. Two chat processes, chat A and chat B: the Procfile's ``chat`` command (daphne serving
+   ``portal.asgi``, with its frame limits and pings) on loopback ports, with the same environment.
+4. nginx (Debian's binary, its own config, pid, logs and temp paths in a temporary directory,
+   ``daemon off``) as a round-robin load balancer: pages to A and B, ``/ws/`` (the WebSocket
+   upgrade passed on) to chat A and chat B.
+5. ``CHECKS``, a list of named checks, run in order; each returns what it measured in words or
    raises. One more check is one more function with ``@check(...)``. The personas sign in
    through the real /login/ and /mfa/ pages (bench/loadgen.py's ``login``) with a TOTP code.
-5. The results table goes to bench/results/two-instances.md.
+6. The results table goes to bench/results/two-instances.md.
 
-Every request has a timeout (``REQUEST_TIMEOUT``); the whole drill takes well under two minutes.
+Every request and every wait for a chat frame has a timeout (``REQUEST_TIMEOUT``); the whole drill
+takes well under two minutes.
 tests/integration/test_two_instances.py runs the same checks on the test database in ``.ci/run``.
 """
 
@@ -30,6 +34,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -40,6 +45,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import websocket
 
 BENCH_DIR = Path(__file__).resolve().parent
 if str(BENCH_DIR) not in sys.path:
@@ -61,6 +68,9 @@ DRILL_SETTINGS = {
     "LOGIN_FAILURES_BEFORE_LOCK": str(LOGIN_FAILURES_BEFORE_LOCK),
     "UPLOAD_STORAGE": "local",
 }
+# The analyst takes this long to answer: longer than channels-redis's blocking read of the channel
+# layer (5 s), so an idle socket's wait on Redis is part of the check.
+CHAT_PAUSE_SECONDS = 7
 PDF = b"%PDF-1.4\n% two-instance drill\n" + b"0" * 2000 + b"\n%%EOF\n"
 
 loadgen.TIMEOUT = REQUEST_TIMEOUT
@@ -109,6 +119,24 @@ def static_up_to_date() -> bool:
     return manifest.stat().st_mtime > newest
 
 
+def chat_command(port: int) -> list[str]:
+    """The Procfile's ``chat`` command on loopback and ``port``: the drill runs what production runs
+    (daphne with the frame limits and pings), only its address differs."""
+    line = next((x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("chat:")), None)
+    if line is None:
+        raise RuntimeError("the Procfile has no chat process")
+    variables = {"CHAT_PORT": str(port)}
+    words = [
+        re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: variables.get(m[1], m[2]), word)
+        for word in shlex.split(line.split(":", 1)[1])
+    ]
+    if words[0] != "daphne" or "--bind" not in words or str(port) not in words:
+        raise RuntimeError(f"the Procfile's chat process is not daphne --bind ... --port ${{CHAT_PORT}}: {line}")
+    words[words.index("--bind") + 1] = LOOPBACK
+    words[0] = str(Path(PYTHON).parent / "daphne")
+    return words
+
+
 # --- the stack ----------------------------------------------------------------------------------------
 
 
@@ -136,6 +164,15 @@ http {{
         server {host}:{port_a};
         server {host}:{port_b};
     }}
+    # The chat's sockets alternate between chat A and chat B the same way.
+    upstream chat {{
+        server {host}:{chat_a};
+        server {host}:{chat_b};
+    }}
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        ''      close;
+    }}
     server {{
         listen {host}:{port};
         location / {{
@@ -147,26 +184,47 @@ http {{
             proxy_next_upstream off;
             add_header X-Drill-Upstream $upstream_addr always;
         }}
+        # A WebSocket handshake is HTTP/1.1 with hop-by-hop Upgrade and Connection headers, which
+        # nginx drops unless they are set again; daphne pings every 20 s, so an open socket never
+        # sits idle for the read timeout.
+        location /ws/ {{
+            proxy_pass http://chat;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_connect_timeout 5s;
+            proxy_read_timeout 60s;
+            proxy_next_upstream off;
+            add_header X-Drill-Upstream $upstream_addr always;
+        }}
     }}
 }}
 """
 
 
 class Stack(contextlib.ExitStack):
-    """Redis, gunicorn A and B, nginx in front: started by ``start``, stopped on exit whatever happens."""
+    """Redis, gunicorn A and B, chat A and B, nginx in front: started by ``start``, stopped on exit
+    whatever happens."""
 
     def __init__(self, *, database: str, directory: Path, base_port: int | None = None, workers: int = WORKERS):
         super().__init__()
         self.database, self.directory, self.workers = database, directory, workers
-        ports = [base_port + i for i in range(4)] if base_port else [free_port() for _ in range(4)]
+        ports = [base_port + i for i in range(6)] if base_port else [free_port() for _ in range(6)]
         self.lb, self.a, self.b = Instance("nginx", ports[0]), Instance("A", ports[1]), Instance("B", ports[2])
         self.redis_port = ports[3]
+        self.chat_a, self.chat_b = Instance("chat A", ports[4]), Instance("chat B", ports[5])
         self.media_root = directory / "media"
         self.secret_key = secrets.token_urlsafe(60)
 
     @property
     def web(self) -> list[Instance]:
         return [self.a, self.b]
+
+    @property
+    def chat(self) -> list[Instance]:
+        return [self.chat_a, self.chat_b]
 
     def env(self) -> dict:
         env = production_env("", self.secret_key)
@@ -201,21 +259,36 @@ class Stack(contextlib.ExitStack):
                 log_path=self.directory / f"gunicorn-{instance.name}.log",
             )
             self.callback(stop_gunicorn, process)
+        self._start_chat()
         self._start_nginx()
         self._warm_up()
         return self
 
     def _warm_up(self, timeout: float = 90.0) -> None:
         """Each worker loads the URL map and the templates on its first request: a busy machine may
-        take longer than REQUEST_TIMEOUT for it, so the checks start once A and B answer."""
-        for instance in self.web:
-            for _ in range(self.workers * 2):
-                conn = loadgen.http.client.HTTPConnection(LOOPBACK, instance.port, timeout=timeout)
-                try:
-                    conn.request("GET", "/login/", headers={"Host": LOOPBACK, "Connection": "close"})
-                    conn.getresponse().read()
-                finally:
-                    conn.close()
+        take longer than REQUEST_TIMEOUT for it, so the checks start once A, B and the chat
+        processes answer."""
+        requests = [(i, "/login/") for i in self.web for _ in range(self.workers * 2)]
+        for instance, path in requests + [(i, "/healthz") for i in self.chat]:
+            conn = loadgen.http.client.HTTPConnection(LOOPBACK, instance.port, timeout=timeout)
+            try:
+                conn.request("GET", path, headers={"Host": LOOPBACK, "Connection": "close"})
+                conn.getresponse().read()
+            finally:
+                conn.close()
+
+    def _start_chat(self) -> None:
+        """Both chat processes start at once (each loads Django), then each must listen."""
+        started = []
+        for instance in self.chat:
+            log = self.enter_context(open(self.directory / f"daphne-{instance.name.split()[-1]}.log", "w"))  # noqa: SIM115
+            process = subprocess.Popen(
+                chat_command(instance.port), cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT
+            )
+            self.callback(stop, process)
+            started.append((instance, process))
+        for instance, process in started:
+            wait_listening(instance.port, process, instance.name, timeout=60)
 
     def _start_redis(self) -> None:
         binary = shutil.which("redis-server")
@@ -242,7 +315,15 @@ class Stack(contextlib.ExitStack):
         (nginx_dir / "tmp").chmod(0o777)
         conf = nginx_dir / "nginx.conf"
         conf.write_text(
-            NGINX_CONF.format(dir=nginx_dir, host=LOOPBACK, port=self.lb.port, port_a=self.a.port, port_b=self.b.port)
+            NGINX_CONF.format(
+                dir=nginx_dir,
+                host=LOOPBACK,
+                port=self.lb.port,
+                port_a=self.a.port,
+                port_b=self.b.port,
+                chat_a=self.chat_a.port,
+                chat_b=self.chat_b.port,
+            )
         )
         log = self.enter_context(open(nginx_dir / "nginx.out", "w"))  # noqa: SIM115
         process = subprocess.Popen(
@@ -263,7 +344,7 @@ class Stack(contextlib.ExitStack):
 
 @dataclass
 class Personas:
-    provider: str
+    provider: str  # with Eligibility, Authorizations and the Message Box (the live chat)
     analysts: tuple[str, str]
     locked: str
     member_id: str
@@ -273,6 +354,10 @@ class Personas:
     item_pk: int
     draft_uuid: str
     browsers: dict = field(default_factory=dict)  # email -> loadgen.Browser, signed in by the first check
+
+
+def persona_name(email: str) -> str:
+    return f"Drill {email.split('@')[0]}"
 
 
 def personas_create() -> Personas:
@@ -303,7 +388,7 @@ def personas_create() -> Personas:
     password = hasher.encode(DEMO_PASSWORD, hasher.salt())
 
     def user(email, kind=UserKind.PROVIDER):
-        person = UserFactory(email=email, full_name=f"Drill {email.split('@')[0]}", kind=kind)
+        person = UserFactory(email=email, full_name=persona_name(email), kind=kind)
         type(person).objects.filter(pk=person.pk).update(password=password)
         TOTPDevice.objects.create(user=person, name="Drill", key=demo_totp_key(), confirmed=True, step=30, digits=6)
         return person
@@ -442,6 +527,21 @@ def check_healthz(stack: Stack, personas: Personas) -> str:
     data = json.loads(body)
     expect(status == 200 and data == {"status": "ok"}, f"nginx: HTTP {status} {data}")
     parts.append("nginx 200, status only (a forwarded caller sees no details)")
+    return "; ".join(parts)
+
+
+@check(
+    "Health of each chat process",
+    "/healthz of chat A and chat B (daphne, portal.asgi) answers 200 with the database, cache and broker up",
+)
+def check_chat_healthz(stack: Stack, personas: Personas) -> str:
+    parts = []
+    for instance in stack.chat:
+        status, _headers, body = get(instance, "/healthz", {"Accept": "application/json"})
+        data = json.loads(body)
+        expect(status == 200 and data.get("status") == "ok", f"{instance.name}: HTTP {status} {data}")
+        expect(all(data.get(part) == "ok" for part in ("database", "cache", "broker")), f"{instance.name}: {data}")
+        parts.append(f"{instance.name} 200 (database, cache, broker ok)")
     return "; ".join(parts)
 
 
@@ -643,6 +743,168 @@ def check_attachments(stack: Stack, personas: Personas) -> str:
     return f"{len(PDF):,} bytes uploaded through A, served byte for byte by B and twice through nginx (200)"
 
 
+# --- the live chat's sockets ------------------------------------------------------------------------------
+
+
+def chat_socket(instance: Instance, path: str, browser: loadgen.Browser, stack: Stack) -> websocket.WebSocket:
+    """A socket as a portal page opens it: its session cookie, and the Origin of the portal's pages
+    (nginx's address; AllowedHostsOriginValidator accepts a host of ALLOWED_HOSTS)."""
+    try:
+        return websocket.create_connection(
+            f"ws://{LOOPBACK}:{instance.port}{path}",
+            origin=f"http://{LOOPBACK}:{stack.lb.port}",
+            cookie=browser.cookie_header,
+            timeout=REQUEST_TIMEOUT,
+        )
+    except (OSError, websocket.WebSocketException) as error:
+        raise CheckFailed(f"{path} on {instance.name} refused: {type(error).__name__}: {error}") from error
+
+
+def chat_frame(sock: websocket.WebSocket, what: str, match: Callable[[dict], bool]) -> dict:
+    """The first frame ``match`` accepts, within REQUEST_TIMEOUT; an error frame or a close fails at once."""
+    deadline = time.monotonic() + REQUEST_TIMEOUT
+    seen = []
+    while (remaining := deadline - time.monotonic()) > 0:
+        sock.settimeout(remaining)
+        try:
+            opcode, data = sock.recv_data(control_frame=True)
+        except websocket.WebSocketTimeoutException:
+            break
+        except websocket.WebSocketConnectionClosedException as error:
+            raise CheckFailed(f"{what}: the socket was dropped (frames before: {seen})") from error
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+            raise CheckFailed(f"{what}: the server closed the socket, code {code} (frames before: {seen})")
+        if opcode != websocket.ABNF.OPCODE_TEXT:
+            continue  # pings and pongs
+        frame = json.loads(data)
+        if match(frame):
+            return frame
+        if frame.get("type") == "error":
+            raise CheckFailed(f"{what}: error frame {frame.get('code')}: {frame.get('message')}")
+        seen.append(frame.get("type"))
+    raise CheckFailed(f"{what}: nothing within {REQUEST_TIMEOUT:g} s (frames seen: {seen})")
+
+
+def of_type(kind: str, conversation: str | None = None, **fields) -> Callable[[dict], bool]:
+    def match(frame: dict) -> bool:
+        return (
+            frame.get("type") == kind
+            and (conversation is None or frame.get("conversation") == conversation)
+            and all(frame.get(key) == value for key, value in fields.items())
+        )
+
+    return match
+
+
+def chat_send(sock: websocket.WebSocket, **frame) -> float:
+    try:
+        sock.send(json.dumps(frame))
+    except (OSError, websocket.WebSocketException) as error:
+        raise CheckFailed(f"sending a {frame['type']!r} frame: the socket was dropped ({error})") from error
+    return time.monotonic()
+
+
+def ms_since(started: float) -> str:
+    return f"{(time.monotonic() - started) * 1000:.0f} ms"
+
+
+@check(
+    "Chat sockets through nginx",
+    "two sockets opened in a row through nginx's /ws/ are upgraded (101) and reach chat A and chat B in turn",
+)
+def check_chat_through_nginx(stack: Stack, personas: Personas) -> str:
+    browser = personas.browsers[personas.provider]
+    names = {f"{LOOPBACK}:{i.port}": i.name for i in stack.chat}
+    reached = []
+    for _ in range(2):
+        sock = chat_socket(stack.lb, "/ws/chat/", browser, stack)
+        try:
+            expect(sock.getstatus() == 101, f"handshake through nginx: HTTP {sock.getstatus()}")
+            upstream = (sock.getheaders() or {}).get("x-drill-upstream", "")
+            state = chat_frame(
+                sock, f"state frame through nginx from {names.get(upstream, upstream)}", of_type("state")
+            )
+            expect(state["conversation"] is None, f"the provider already has a conversation: {state}")
+            reached.append(names.get(upstream, upstream))
+        finally:
+            sock.close()
+    expect(sorted(reached) == ["chat A", "chat B"], f"the sockets reached {reached}")
+    return f"both upgraded (101), reached {' then '.join(reached)}, each sent the provider's state frame"
+
+
+@check(
+    "Chat crosses instances",
+    f"a provider's socket on chat A and an analyst's on chat B talk through the Redis channel layer, also after "
+    f"{CHAT_PAUSE_SECONDS} s idle",
+)
+def check_chat(stack: Stack, personas: Personas) -> str:
+    from chat.models import Conversation, ConversationStatus
+
+    analyst = personas.analysts[0]
+    tag = secrets.token_hex(3)
+    asked, follow_up, answer = (
+        f"Drill {tag}: is prior authorization needed for 72148?",
+        f"Drill {tag}: the member is {personas.member_id}.",
+        f"Drill {tag}: yes, for an outpatient MRI.",
+    )
+    staff = chat_socket(stack.chat_b, "/ws/chat/staff/", personas.browsers[analyst], stack)
+    provider = None
+    try:
+        # The analyst's page on B: its queue, and its heartbeat in the shared cache (presence).
+        chat_frame(staff, "the analyst's queue on chat B", of_type("queue"))
+        provider = chat_socket(stack.chat_a, "/ws/chat/", personas.browsers[personas.provider], stack)
+        state = chat_frame(provider, "the provider's state on chat A", of_type("state"))
+        expect(state["online"] is True, f"chat A does not see the analyst on chat B online: {state}")
+
+        started = chat_send(provider, type="message", body=asked)
+        conversation = chat_frame(provider, "the provider's new conversation", of_type("conversation"))["conversation"]
+        chat_frame(
+            staff,
+            "the conversation waiting on chat B",
+            lambda f: f.get("type") == "queue" and any(w["conversation"] == conversation for w in f["waiting"]),
+        )
+        queued = ms_since(started)
+
+        started = chat_send(staff, type="take", conversation=conversation)
+        taken = chat_frame(staff, "the taken conversation on chat B", of_type("conversation", conversation))
+        expect([line["body"] for line in taken["lines"]] == [asked], f"lines on chat B: {taken['lines']}")
+        chat_frame(provider, "'taken' on chat A", of_type("taken", conversation, staff=persona_name(analyst)))
+        told = ms_since(started)
+
+        # Both sockets idle while the analyst reads: they must still be open, and carry the next lines.
+        time.sleep(CHAT_PAUSE_SECONDS)
+        started = chat_send(provider, type="message", body=follow_up)
+        chat_frame(
+            staff, "the provider's line on chat B", of_type("line", conversation, body=follow_up, role="provider")
+        )
+        line_a_to_b = ms_since(started)
+
+        started = chat_send(staff, type="message", conversation=conversation, body=answer)
+        chat_frame(provider, "the analyst's answer on chat A", of_type("line", conversation, body=answer, role="staff"))
+        line_b_to_a = ms_since(started)
+
+        chat_send(provider, type="close")
+        chat_frame(staff, "'closed' on chat B", of_type("closed", conversation, by="provider"))
+    finally:
+        staff.close()
+        if provider is not None:
+            provider.close()
+
+    saved = Conversation.objects.select_related("staff").get(uuid=conversation)
+    bodies = list(
+        saved.thread.messages.filter(sender__isnull=False).order_by("created_at", "id").values_list("body", flat=True)
+    )
+    expect(saved.status == ConversationStatus.CLOSED, f"conversation {saved.status}")
+    expect(saved.staff is not None and saved.staff.email == analyst, f"answered by {saved.staff}")
+    expect(bodies == [asked, follow_up, answer], f"thread lines {bodies}")
+    return (
+        f"the provider's first line on A queued on B in {queued}; taken on B, A told in {told}; after "
+        f"{CHAT_PAUSE_SECONDS} s idle a line A→B in {line_a_to_b}, the answer B→A in {line_b_to_a}; closed on A, "
+        "seen on B; 3 lines saved in the thread"
+    )
+
+
 @check("Sign-out crosses instances", "the provider signs out through B; the same cookies are refused by A and nginx")
 def check_sign_out(stack: Stack, personas: Personas) -> str:
     browser = personas.browsers[personas.provider]
@@ -724,8 +986,10 @@ def write_report(results: list[CheckResult], figures: dict, path: Path = REPORT)
         "",
         f"Run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by `make drill-two-instances` "
         "(bench/two_instances.py). Two gunicorn instances (A, B) with the production settings, "
-        f"{figures['workers']} sync workers each, behind nginx (round robin); one PostgreSQL database, one "
-        f"Redis (broker db 0, cache db 1), one shared MEDIA_ROOT. {versions()}; {machine_note()}.",
+        f"{figures['workers']} sync workers each, and two chat processes (chat A, chat B: the Procfile's daphne "
+        "serving portal.asgi) behind nginx (round robin, /ws/ to the chat processes); one PostgreSQL database, "
+        f"one Redis (broker db 0, cache db 1, channel layer db 2), one shared MEDIA_ROOT. {versions()}; "
+        f"{machine_note()}.",
         "",
         "| check | what it shows | result | measured | s |",
         "|---|---|---|---|---:|",
@@ -736,9 +1000,9 @@ def write_report(results: list[CheckResult], figures: dict, path: Path = REPORT)
     lines += [
         "",
         f"{passed} of {len(results)} checks passed in {figures['checks_seconds']:.1f} s. Personas written in "
-        f"{figures['personas_seconds']:.1f} s; the stack up (Redis, two gunicorns, nginx, a first request to "
-        f"each worker; collectstatic only when static/ changed) in {figures['start_seconds']:.1f} s; whole drill "
-        f"{figures['total_seconds']:.1f} s.",
+        f"{figures['personas_seconds']:.1f} s; the stack up (Redis, two gunicorns, two daphnes, nginx, a first "
+        "request to each worker and chat process; collectstatic only when static/ changed) in "
+        f"{figures['start_seconds']:.1f} s; whole drill {figures['total_seconds']:.1f} s.",
         "",
         f"Drill settings: RATE_ELIGIBILITY_MINUTE={ELIGIBILITY_PER_MINUTE}/m and LOGIN_FAILURES_BEFORE_LOCK="
         f"{LOGIN_FAILURES_BEFORE_LOCK} (low, so a few requests cross them); UPLOAD_STORAGE=local on a shared "
@@ -761,7 +1025,9 @@ def main() -> None:
     parser.add_argument(
         "--db", default=DEFAULT_DB, help=f"PostgreSQL database (default {DEFAULT_DB}; created and migrated)"
     )
-    parser.add_argument("--base-port", type=int, help="nginx, A, B and Redis on this port and the next three")
+    parser.add_argument(
+        "--base-port", type=int, help="nginx, A, B, Redis, chat A and chat B on this port and the next five"
+    )
     parser.add_argument(
         "--workers", type=int, default=WORKERS, help=f"gunicorn workers per instance (default {WORKERS})"
     )

@@ -572,11 +572,19 @@ if MESSAGE_NOTICE_COALESCE_MINUTES < 1:
     raise ImproperlyConfigured("MESSAGE_NOTICE_COALESCE_MINUTES must be at least 1")
 
 # --- live chat ----------------------------------------------------------------------------------
+# Every socket waits for its next event with a blocking read of Redis (BZPOPMIN) of 5 s, and
+# redis-py 8 gives up reading a socket after 5 s by default: an idle chat socket then crashed every
+# 5 s (django/channels_redis#422). The client waits longer than the blocking read, and still gives
+# up on a Redis that stopped answering.
+CHANNEL_LAYER_SOCKET_TIMEOUT = 15
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         # The prefix keeps two deployments (or two test runs) on one Redis apart.
-        "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": env_str("CHANNEL_LAYER_PREFIX", "portal-chat")},
+        "CONFIG": {
+            "hosts": [{"address": CHANNEL_LAYER_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}],
+            "prefix": env_str("CHANNEL_LAYER_PREFIX", "portal-chat"),
+        },
     }
     if CHANNEL_LAYER_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}

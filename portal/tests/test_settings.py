@@ -124,3 +124,16 @@ def test_the_chat_channel_layer_is_redis_in_production_and_in_memory_on_the_embe
     assert production.stdout.strip().splitlines()[-1] == "channels_redis.core.RedisChannelLayer", production.stderr
     development = run_manage({"DEBUG": "1", "CHANNEL_LAYER_URL": None}, "shell", "-c", show)
     assert development.stdout.strip().splitlines()[-1] == "channels.layers.InMemoryChannelLayer", development.stderr
+
+
+def test_the_chat_channel_layer_waits_on_redis_longer_than_its_blocking_read():
+    # An idle socket blocks on Redis for brpop_timeout; a shorter client read timeout (redis-py 8's
+    # default is 5 s) crashed every idle consumer (django/channels_redis#422).
+    show = (
+        "from django.conf import settings; from channels_redis.core import RedisChannelLayer; "
+        "print(settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]['socket_timeout'], "
+        "RedisChannelLayer.brpop_timeout)"
+    )
+    result = run_manage({}, "shell", "-c", show)
+    socket_timeout, blocking_read = (float(x) for x in result.stdout.strip().splitlines()[-1].split())
+    assert socket_timeout > blocking_read, result.stderr

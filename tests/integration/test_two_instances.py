@@ -1,9 +1,11 @@
 """Two web instances behind nginx on one PostgreSQL and one Redis (bench/two_instances.py's drill).
 
-Two gunicorns with the production settings serve the test database behind nginx; every check of
-the drill (``CHECKS``: health, round robin, the session, the eligibility throttle, the login
-lockout, one decision of one request, attachments on shared storage) must pass. The drill starts
-its own redis-server and nginx and stops every process it started, pass or fail.
+Two gunicorns and two chat processes (daphne) with the production settings serve the test
+database behind nginx; every check of the drill (``CHECKS``: health of the instances and of the
+chat processes, round robin, the session, the eligibility throttle, the login lockout, one
+decision of one request, attachments on shared storage, chat sockets through nginx, the live chat
+across chat processes, sign-out) must pass. The drill starts its own redis-server and nginx and
+stops every process it started, pass or fail.
 
 Runs on PostgreSQL with nginx and redis-server installed; REQUIRE_SERVICES=1 (``.ci/run``) turns a
 missing piece into a failure instead of a skip.
@@ -35,7 +37,7 @@ def _missing() -> list[str]:
     return missing
 
 
-def test_two_instances_share_sessions_throttles_lockout_decisions_and_uploads(transactional_db):
+def test_two_instances_share_sessions_throttles_lockout_decisions_uploads_and_chat(transactional_db):
     missing = _missing()
     if missing:
         if REQUIRED:
