@@ -13,15 +13,11 @@
 
   var OPEN_KEY = "portal-chat-open";
   var toggle = box.querySelector("[data-chat-toggle]");
-  var panel = box.querySelector(".portal-chat__panel");
-  var statusEl = box.querySelector("[data-chat-status]");
-  var linesEl = box.querySelector("[data-chat-lines]");
-  var errorEl = box.querySelector("[data-chat-error]");
-  var form = box.querySelector("[data-chat-form]");
-  var input = box.querySelector("[data-chat-input]");
-  var endButton = box.querySelector("[data-chat-end]");
-  var offlineEl = box.querySelector("[data-chat-offline]");
-  var minimize = box.querySelector("[data-chat-minimize]");
+  var template = box.querySelector("template[data-chat-template]");
+  if (!toggle || !template) { return; }
+  // Filled in by mount(), when the panel first joins the page.
+  var panel = null, statusEl = null, linesEl = null, errorEl = null, form = null, input = null;
+  var endButton = null, offlineEl = null, minimize = null;
   var maxLength = parseInt(box.getAttribute("data-chat-max"), 10) || 2000;
   var payer = box.getAttribute("data-chat-payer") || "the plan";
 
@@ -66,7 +62,7 @@
     item.appendChild(body);
     linesEl.appendChild(item);
     linesEl.scrollTop = linesEl.scrollHeight;
-    if (panel.hidden && line.role === "staff") { toggle.textContent = "Live chat (new message)"; }
+    if (panel && panel.hidden && line.role === "staff") { toggle.textContent = "Live chat (new message)"; }
   }
 
   function note(text) { addLine({ role: "system", body: text }); }
@@ -173,6 +169,7 @@
   }
 
   function open() {
+    mount();
     panel.hidden = false;
     toggle.setAttribute("aria-expanded", "true");
     toggle.textContent = "Live chat";
@@ -188,34 +185,47 @@
     toggle.focus();
   }
 
+  function mount() {
+    if (panel) { return; }
+    box.appendChild(template.content.cloneNode(true));
+    panel = box.querySelector(".portal-chat__panel");
+    statusEl = panel.querySelector("[data-chat-status]");
+    linesEl = panel.querySelector("[data-chat-lines]");
+    errorEl = panel.querySelector("[data-chat-error]");
+    form = panel.querySelector("[data-chat-form]");
+    input = panel.querySelector("[data-chat-input]");
+    endButton = panel.querySelector("[data-chat-end]");
+    offlineEl = panel.querySelector("[data-chat-offline]");
+    minimize = panel.querySelector("[data-chat-minimize]");
+    minimize.addEventListener("click", close);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      showError("");
+      if (!text) { showError("Write a message."); return; }
+      if (text.length > maxLength) {
+        showError("A chat message is at most " + maxLength + " characters (this one has " + text.length + ").");
+        return;
+      }
+      if (!socket || socket.readyState !== WebSocket.OPEN) { showError("The chat is reconnecting. Try again in a moment."); connect(); return; }
+      pending = text;
+      socket.send(JSON.stringify({ type: "message", body: text }));
+      input.value = "";
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+    });
+    endButton.addEventListener("click", function () {
+      if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "close" })); }
+    });
+  }
+
   toggle.setAttribute("role", "button");
-  toggle.setAttribute("aria-controls", panel.id);
+  toggle.setAttribute("aria-controls", "portal-chat-panel");
   toggle.setAttribute("aria-expanded", "false");
   toggle.addEventListener("click", function (event) {
     event.preventDefault();
-    if (panel.hidden) { open(); input.focus(); } else { close(); }
-  });
-  minimize.addEventListener("click", close);
-
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var text = input.value.trim();
-    showError("");
-    if (!text) { showError("Write a message."); return; }
-    if (text.length > maxLength) {
-      showError("A chat message is at most " + maxLength + " characters (this one has " + text.length + ").");
-      return;
-    }
-    if (!socket || socket.readyState !== WebSocket.OPEN) { showError("The chat is reconnecting. Try again in a moment."); connect(); return; }
-    pending = text;
-    socket.send(JSON.stringify({ type: "message", body: text }));
-    input.value = "";
-  });
-  input.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
-  });
-  endButton.addEventListener("click", function () {
-    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "close" })); }
+    if (!panel || panel.hidden) { open(); input.focus(); } else { close(); }
   });
 
   if (remembered()) { open(); }
