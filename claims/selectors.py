@@ -100,21 +100,30 @@ def reason_code_words(*, carcs: set[str], rarcs: set[str]) -> dict[tuple[str, st
     }
 
 
-def remittances_visible_to(*, user: User) -> QuerySet:
+def remittances_visible_to(*, user: User, reach: ProviderReach | None = None) -> QuerySet:
     """Payments to a TIN where the user holds Claims that pay at least one claim in the user's
-    scope. One query: each payment's claim count is stored with it (the whole payment's, like its
-    amount), so no payment's claims are counted here."""
+    scope. One query (and one for ``reach`` when not given): each payment's claim count is stored
+    with it (the whole payment's, like its amount), so no payment's claims are counted here."""
 
-    visible = ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS).filter(remittance=OuterRef("pk"))
+    visible = _claim_payments_in_reach(user, reach).filter(remittance=OuterRef("pk"))
     return Remittance.objects.restrict(user, AccessLevel.CLAIMS).filter(Exists(visible)).select_related("organization")
 
 
-def remittance_claims(*, user: User, remittance) -> QuerySet:
+def _claim_payments_in_reach(user: User, reach: ProviderReach | None) -> QuerySet:
+    """Claim payments of the claims the user may see, by the list of the user's provider IDs: the
+    planner then starts from the payment's own rows (an index on the remittance) and not from
+    every claim of those provider IDs (seconds at a million claims)."""
+    if reach is None:
+        reach = claims_reach(user=user)
+    return ClaimPayment.objects.restrict_listed(user, AccessLevel.CLAIMS, reach=reach)
+
+
+def remittance_claims(*, user: User, remittance, reach: ProviderReach | None = None) -> QuerySet:
     """The payment's claims the user may see, in the payment's order, with their services and
     adjustments (three queries for any slice of it)."""
 
     return (
-        ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS)
+        _claim_payments_in_reach(user, reach)
         .filter(remittance=remittance)
         .select_related("claim")
         .prefetch_related(
@@ -125,15 +134,15 @@ def remittance_claims(*, user: User, remittance) -> QuerySet:
     )
 
 
-def remittance_claims_in_reach(*, user: User, remittance) -> int:
+def remittance_claims_in_reach(*, user: User, remittance, reach: ProviderReach | None = None) -> int:
     """How many of the payment's claims the user may see. One query over this payment's claims."""
-    return ClaimPayment.objects.restrict(user, AccessLevel.CLAIMS).filter(remittance=remittance).count()
+    return _claim_payments_in_reach(user, reach).filter(remittance=remittance).count()
 
 
-def remittance_hides_claims(*, user: User, remittance) -> bool:
+def remittance_hides_claims(*, user: User, remittance, reach: ProviderReach | None = None) -> bool:
     """Whether the payment pays claims outside the user's reach (then its 835 is not the user's to
     download whole). One query."""
-    return remittance_claims_in_reach(user=user, remittance=remittance) < remittance.claim_count
+    return remittance_claims_in_reach(user=user, remittance=remittance, reach=reach) < remittance.claim_count
 
 
 def claim_payments(*, claim: Claim) -> list:

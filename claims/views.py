@@ -228,8 +228,8 @@ def eligibility(request: HttpRequest) -> HttpResponse:
 # --- remittance ------------------------------------------------------------------------------------
 
 
-def _remittance_or_404(request: HttpRequest, payment_uuid: uuid.UUID):
-    return get_object_or_404(remittances_visible_to(user=request.user), uuid=payment_uuid)
+def _remittance_or_404(request: HttpRequest, payment_uuid: uuid.UUID, reach):
+    return get_object_or_404(remittances_visible_to(user=request.user, reach=reach), uuid=payment_uuid)
 
 
 def _record_remittance(request: HttpRequest, action: str, remittance, **details) -> None:
@@ -247,7 +247,7 @@ def _record_remittance(request: HttpRequest, action: str, remittance, **details)
 @level_required(AccessLevel.CLAIMS)
 def payment_list(request: HttpRequest) -> HttpResponse:
     page = keyset_page(
-        remittances_visible_to(user=request.user),
+        remittances_visible_to(user=request.user, reach=claims_reach(user=request.user)),
         order=("-payment_date", "-id"),
         after=request.GET.get("after"),
         page_size=PAGE_SIZE,
@@ -266,9 +266,10 @@ def payment_list(request: HttpRequest) -> HttpResponse:
 def payment_detail(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpResponse:
     """A payment and the claims of it the user may see, 50 a page in the payment's order (a large
     TIN's weekly EFT pays thousands)."""
-    remittance = _remittance_or_404(request, payment_uuid)
+    reach = claims_reach(user=request.user)
+    remittance = _remittance_or_404(request, payment_uuid, reach)
     page = keyset_page(
-        remittance_claims(user=request.user, remittance=remittance),
+        remittance_claims(user=request.user, remittance=remittance, reach=reach),
         order=("id",),
         after=request.GET.get("after"),
         page_size=PAGE_SIZE,
@@ -288,7 +289,7 @@ def payment_detail(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpRespons
         }
         for claim_payment in page
     ]
-    in_reach = remittance_claims_in_reach(user=request.user, remittance=remittance)
+    in_reach = remittance_claims_in_reach(user=request.user, remittance=remittance, reach=reach)
     _record_remittance(request, AuditAction.REMITTANCE_VIEWED, remittance, rows=len(rows), first_page=page.is_first)
     context = {
         "remittance": remittance,
@@ -305,8 +306,9 @@ def payment_detail(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpRespons
 def payment_835(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpResponse:
     """The payment's original segments in their envelope: only for a user who may see every claim
     it pays (the file names each one)."""
-    remittance = _remittance_or_404(request, payment_uuid)
-    if remittance_hides_claims(user=request.user, remittance=remittance):
+    reach = claims_reach(user=request.user)
+    remittance = _remittance_or_404(request, payment_uuid, reach)
+    if remittance_hides_claims(user=request.user, remittance=remittance, reach=reach):
         raise Http404("This payment pays claims outside your scope.")
     _record_remittance(request, AuditAction.REMITTANCE_DOWNLOADED, remittance, format="835")
     isa, _newline, gs = remittance.envelope.partition("\n")
@@ -318,8 +320,9 @@ def payment_835(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpResponse:
 @require_GET
 @level_required(AccessLevel.CLAIMS)
 def payment_pdf(request: HttpRequest, payment_uuid: uuid.UUID) -> HttpResponse:
-    remittance = _remittance_or_404(request, payment_uuid)
-    paid_claims = list(remittance_claims(user=request.user, remittance=remittance))
+    reach = claims_reach(user=request.user)
+    remittance = _remittance_or_404(request, payment_uuid, reach)
+    paid_claims = list(remittance_claims(user=request.user, remittance=remittance, reach=reach))
     _record_remittance(request, AuditAction.REMITTANCE_DOWNLOADED, remittance, format="pdf")
     pdf = remittance_advice_pdf(remittance=remittance, claim_payments=paid_claims)
     response = HttpResponse(pdf, content_type="application/pdf")

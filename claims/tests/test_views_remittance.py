@@ -153,10 +153,11 @@ def test_payments_list_query_count_does_not_grow(client, login_as, biller, npi, 
     login_as(biller)
     client.get(PAYMENTS)
     # 1. session 2. user 3. TOTP device 4. access levels (level_required)
-    # 5. one page of payments: EXISTS on level, EXISTS on a visible claim (the count is stored)
-    # 6.-7. the list-viewed audit event (tail hash, INSERT; PostgreSQL locks first)
-    # 8. the unread Message Box count of the navigation badge
-    with django_assert_num_queries(6 + audit_record_queries()):
+    # 5. the provider IDs whose claims the user may see
+    # 6. one page of payments: EXISTS on level, EXISTS on a claim of those IDs (the count is stored)
+    # 7.-8. the list-viewed audit event (tail hash, INSERT; PostgreSQL locks first)
+    # 9. the unread Message Box count of the navigation badge
+    with django_assert_num_queries(7 + audit_record_queries()):
         assert client.get(PAYMENTS).status_code == 200
 
 
@@ -168,13 +169,14 @@ def test_payment_detail_query_count_does_not_grow(client, login_as, biller, npi,
     login_as(biller)
     client.get(PAYMENTS)
     # 1. session 2. user 3. TOTP device 4. access levels
-    # 5. the payment, restricted, with its organization joined
-    # 6. a page of its visible claims 7. their adjustments 8. their services with lines
+    # 5. the provider IDs whose claims the user may see (read once for every query below)
+    # 6. the payment, restricted, with its organization joined
+    # 7. a page of its visible claims 8. their adjustments 9. their services with lines
     #    (the code words only when there are codes: none here)
-    # 9. how many of its claims the user may see (against the stored count: the 835 offered or not)
-    # 10.-11. the viewed audit event (tail hash, INSERT; PostgreSQL locks first)
-    # 12. the unread Message Box count
-    with django_assert_num_queries(10 + audit_record_queries()):
+    # 10. how many of its claims the user may see (against the stored count: the 835 offered or not)
+    # 11.-12. the viewed audit event (tail hash, INSERT; PostgreSQL locks first)
+    # 13. the unread Message Box count
+    with django_assert_num_queries(11 + audit_record_queries()):
         assert client.get(urls(remittance)[0]).status_code == 200
 
 
