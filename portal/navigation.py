@@ -80,6 +80,8 @@ def nav_items_for(request, levels: set[str]) -> list[dict]:
 
             if not may_open(request):
                 continue
+        if item.url_name == "control_panel:enrollment_queue" and _enrollment_role(request) is None:
+            continue
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:
@@ -88,6 +90,16 @@ def nav_items_for(request, levels: set[str]) -> list[dict]:
         current = request.path == url or (url not in ("/", "/control-panel/") and request.path.startswith(url))
         items.append({"label": item.label, "url": url, "current": current, "badge": badge})
     return items
+
+
+def _enrollment_role(request) -> str | None:
+    """The Enrollment Specialist or Supervisor role that opens the enrollment queue: the one the
+    enrollment pages' own check read (request.enrollment_role), else one query."""
+    if not hasattr(request, "enrollment_role"):
+        from enrollment.services import staff_role
+
+        request.enrollment_role = staff_role(request.user)
+    return request.enrollment_role
 
 
 def _badge(url_name: str, user) -> int:

@@ -60,6 +60,21 @@ def test_navigation_links_only_to_pages_that_exist(client, login_as, manager, pa
         client.logout()
 
 
+def test_the_enrollment_queue_is_in_the_menu_of_enrollment_staff_only(client, login_as, payer_staff):
+    from devdata.enrollment import staff_role_set
+    from enrollment.models import StaffRole
+
+    def labels():
+        return [item["label"] for item in client.get("/control-panel/").context["nav_items"]]
+
+    login_as(payer_staff)
+    assert "Enrollment" not in labels()
+    assert client.get("/control-panel/enrollment/").status_code == 403
+    staff_role_set(payer_staff, StaffRole.SPECIALIST)
+    assert "Enrollment" in labels()
+    assert client.get("/control-panel/enrollment/").status_code == 200
+
+
 def test_dashboard_query_count_is_constant(client, login_as, biller, org, django_assert_num_queries):
     from accounts.tests.factories import OrganizationFactory
 
