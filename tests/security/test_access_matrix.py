@@ -819,7 +819,14 @@ PROBES: dict[str, Probe] = {
         data=lambda w: {"body": "The payer joins in."},
         state=lambda w: _messages(w.colleague_thread),
     ),
-    "cp-audit-list": Probe("get", _url("control_panel:audit"), **_cp_manager, marker=lambda w: w.biller.email),
+    # The world's events fill more than the first page: filtered by one action the biller took, the
+    # rows name the biller (a marker in the rows, not in the filter's own input).
+    "cp-audit-list": Probe(
+        "get",
+        lambda w: f"{reverse('control_panel:audit')}?action=appeal_submitted",
+        **_cp_manager,
+        marker=lambda w: w.biller.email,
+    ),
     "cp-audit-export": Probe("get", _url("control_panel:audit_export"), **_cp_manager, marker=lambda w: w.biller.email),
     "cp-emails-list": Probe("get", _url("control_panel:emails"), **_cp_biller, marker=lambda w: w.failed_email.subject),
     "cp-email-retry": Probe(
