@@ -77,6 +77,14 @@ PAGES: dict[str, tuple[str, str, Args]] = {
         "authorizations:appeal",
         lambda w: {"authorization_uuid": w.decided_authorization.uuid},
     ),
+    # Provider enrollment (the manager's applications)
+    "enrollment:list": ("manager", "enrollment:list", NONE),
+    "enrollment:summary": ("manager", "enrollment:summary", lambda w: {"application_uuid": w.enrollment.uuid}),
+    "enrollment:section": (
+        "manager",
+        "enrollment:section",
+        lambda w: {"application_uuid": w.enrollment.uuid, "section": "locations"},
+    ),
     # User Management and access reviews
     "accounts:user_management": ("manager", "accounts:user_management", NONE),
     "accounts:update_user": ("manager", "accounts:update_user", lambda w: {"user_uuid": w.biller.uuid}),
@@ -118,6 +126,13 @@ PAGES: dict[str, tuple[str, str, Args]] = {
         lambda w: {"assessment_uuid": w.assessment.uuid},
     ),
     "control_panel:appeals": ("analyst", "control_panel:appeals", NONE),
+    "control_panel:chat": ("analyst", "control_panel:chat", NONE),
+    "control_panel:enrollment_queue": ("analyst", "control_panel:enrollment_queue", NONE),
+    "control_panel:enrollment": (
+        "analyst",
+        "control_panel:enrollment",
+        lambda w: {"application_uuid": w.enrollment_review.uuid},
+    ),
     "control_panel:appeal": ("analyst", "control_panel:appeal", lambda w: {"appeal_uuid": w.appeal.uuid}),
     "control_panel:organization": (
         "analyst",
