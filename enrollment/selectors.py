@@ -2,6 +2,9 @@
 (``EnrollmentApplication.objects.restrict(user)``, accounts.access); the Control Panel reads all
 applications that left the draft stage."""
 
+import logging
+
+from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User, UserStatus
@@ -84,3 +87,42 @@ def enrollment_team() -> QuerySet[EnrollmentStaff]:
         .filter(user__status__in=(UserStatus.ACTIVE, UserStatus.LOCKED))
         .order_by("user__full_name")
     )
+
+
+# --- the menu's question: does this member of staff review enrollments? --------------------------------
+
+logger = logging.getLogger(__name__)
+_ROLE_KEY = "enrollment:staff-role:{}"
+_ROLE_SECONDS = 300
+_NO_ROLE = "-"
+
+
+def staff_role_for_menu(user: User) -> str | None:
+    """The user's enrollment role, for the Control Panel menu on every page: kept in the shared
+    cache (no query per page), dropped whenever the role changes (enrollment.apps connects it).
+    The enrollment pages themselves read the role from the database."""
+    from enrollment.services import staff_role
+
+    if not user.is_authenticated or not user.is_payer_staff:
+        return None
+    key = _ROLE_KEY.format(user.pk)
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: the database answers, as the pages' own check does
+        return staff_role(user)
+    if cached is None:
+        cached = staff_role(user) or _NO_ROLE
+        try:
+            cache.set(key, cached, _ROLE_SECONDS)
+        except Exception:
+            logger.warning("The cache refused the enrollment role of user %s; it is read again next page.", user.pk)
+    return None if cached == _NO_ROLE else cached
+
+
+def staff_role_forget(user_id: int) -> None:
+    """Called when a role is saved or deleted."""
+    try:
+        cache.delete(_ROLE_KEY.format(user_id))
+    except Exception:
+        # The menu may then show the old role for up to _ROLE_SECONDS; the pages check the database.
+        logger.warning("The cache did not drop the enrollment role of user %s.", user_id)

@@ -94,12 +94,12 @@ def nav_items_for(request, levels: set[str]) -> list[dict]:
 
 def _enrollment_role(request) -> str | None:
     """The Enrollment Specialist or Supervisor role that opens the enrollment queue: the one the
-    enrollment pages' own check read (request.enrollment_role), else one query."""
-    if not hasattr(request, "enrollment_role"):
-        from enrollment.services import staff_role
+    enrollment pages' own check read (request.enrollment_role), else the cached one."""
+    if hasattr(request, "enrollment_role"):
+        return request.enrollment_role
+    from enrollment.selectors import staff_role_for_menu
 
-        request.enrollment_role = staff_role(request.user)
-    return request.enrollment_role
+    return staff_role_for_menu(request.user)
 
 
 def _badge(url_name: str, user) -> int:
