@@ -249,7 +249,8 @@ def test_list_query_count_does_not_grow(client, login_as, nurse, npi, forms_load
     # 1. session 2. user 3. TOTP device 4. access levels held anywhere
     # 5. the provider IDs the user may file for (the filter's choices)
     # 6. one page of assessments with form, member, provider ID and organization joined
-    with django_assert_num_queries(6):
+    # 7. the Message Box menu item: without the level, whether an enrollment right opens it
+    with django_assert_num_queries(7):
         response = client.get(LIST)
     assert len(response.context["page"]) == min(count, 50)
 
@@ -277,5 +278,6 @@ def test_detail_query_count(client, login_as, nurse, submitted, django_assert_nu
     # 1. session 2. user 3. TOTP device 4. access levels
     # 5. the assessment with form, member, provider ID and organization joined, EXISTS on scope and level
     # 6.-7. the ASSESSMENT_VIEWED audit event (tail hash and INSERT; PostgreSQL: an advisory lock first)
-    with django_assert_num_queries(5 + audit_record_queries()):
+    # 8. the Message Box menu item: without the level, whether an enrollment right opens it
+    with django_assert_num_queries(6 + audit_record_queries()):
         assert client.get(detail(submitted)).status_code == 200

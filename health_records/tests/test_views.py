@@ -183,7 +183,8 @@ def test_care_gap_list_query_count_does_not_grow(
     # 5. the provider IDs (filter choices) 6. the active rules (measure choices)
     # 7.-8. the CARE_GAPS_VIEWED audit event (PostgreSQL: an advisory lock first)
     # 9. one page of gaps with member and rule joined, EXISTS on attribution (restricted claims) and opt-out
-    with django_assert_num_queries(7 + audit_record_queries()):
+    # 10. the Message Box menu item: without the level, whether an enrollment right opens it
+    with django_assert_num_queries(8 + audit_record_queries()):
         response = client.get(GAPS)
     assert len(response.context["page"]) == min(count, 50)
 
@@ -195,7 +196,8 @@ def test_record_query_count(client, login_as, clinician, imported, django_assert
     # 5. the member, EXISTS on attribution and opt-out
     # 6.-7. the HEALTH_RECORD_VIEWED audit event (PostgreSQL: an advisory lock first)
     # 8. the section's rows (care gaps with their rule)
-    with django_assert_num_queries(6 + audit_record_queries()):
+    # 9. the Message Box menu item: without the level, whether an enrollment right opens it
+    with django_assert_num_queries(7 + audit_record_queries()):
         assert client.get(record_url(imported)).status_code == 200
 
 
@@ -251,5 +253,6 @@ def test_visits_query_count(client, login_as, clinician, imported, npi, count, d
     # 5. the member, EXISTS on attribution and opt-out
     # 6.-7. the HEALTH_RECORD_VIEWED audit event (PostgreSQL: an advisory lock first)
     # 8. the claims with their provider ID 9. their lines' procedure codes
-    with django_assert_num_queries(7 + audit_record_queries()):
+    # 10. the Message Box menu item: without the level, whether an enrollment right opens it
+    with django_assert_num_queries(8 + audit_record_queries()):
         assert client.get(record_url(imported, "visits")).status_code == 200
