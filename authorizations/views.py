@@ -97,15 +97,19 @@ def needed(request: HttpRequest) -> HttpResponse:
 @require_GET
 @level_required(LEVEL)
 def authorization_list(request: HttpRequest) -> HttpResponse:
-    provider_ids = selectors.authorization_provider_ids(user=request.user)
-    form = ListFilterForm(request.GET, provider_ids=provider_ids)
+    reach = selectors.authorizations_reach(user=request.user)
+    form = ListFilterForm(request.GET, provider_ids=reach.identifiers)
     page = None
     if form.is_valid():
+        filters = form.filters()
+        chosen = filters["provider_id_value"]
         page = keyset_page(
-            selectors.authorizations_search(user=request.user, **form.filters()),
+            selectors.authorizations_search(user=request.user, reach=reach, **filters),
             order=("-created_at", "-id"),
             after=request.GET.get("after"),
             page_size=PAGE_SIZE,
+            # Each provider ID's requests are walked on its own index, then merged.
+            partition=("requesting_provider_id", reach.pks_of_value(chosen) if chosen else reach.pks),
         )
     return render(request, "authorizations/list.html", {"form": form, "page": page, "now": timezone.now()})
 

@@ -26,8 +26,9 @@ def test_provider_list_and_detail_pinned(client, login_as, requester, submitted,
     login_as(requester)
     client.get(reverse("authorizations:list"))
     # session, user, OTP device; the user's levels (navigation and the level check); the Message Box
-    # badge; the provider IDs of the filter; the page of requests (member and provider ID joined).
-    with django_assert_num_queries(7):
+    # badge; the provider IDs of the filter (and the keys of the list); the keys of a page of
+    # requests, one index walk per provider ID merged; those requests (member and provider ID joined).
+    with django_assert_num_queries(8):
         client.get(reverse("authorizations:list"))
     # session, user, OTP device, levels, badge; the request (member, provider ID, organization,
     # assignee, appealed request joined); its lines (with reasons), diagnoses, attachments, timeline,
