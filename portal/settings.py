@@ -211,6 +211,9 @@ WSGI_APPLICATION = "portal.wsgi.application"
 # serves both under ASGI in development (daphne first in INSTALLED_APPS).
 ASGI_APPLICATION = "portal.asgi.application"
 
+# Widgets render through Django's templates, the most used ones written out in Python (core/form_renderer.py).
+FORM_RENDERER = "core.form_renderer.PortalFormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
