@@ -85,6 +85,15 @@ class Thread(models.Model):
     def __str__(self) -> str:
         return self.subject
 
+    @property
+    def with_label(self) -> str:
+        """Who the thread is with, as the inbox's "With" column says it."""
+        if self.kind == ThreadKind.PAYER:
+            return f"{settings.PAYER_NAME} team"
+        if self.kind == ThreadKind.SYSTEM:
+            return "System notification"
+        return f"{self.organization.name} colleagues"
+
 
 class ParticipantQuerySet(RestrictedQuerySet):
     def restrict(self, user, level=AccessLevel.MESSAGE_BOX):
