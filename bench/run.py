@@ -289,17 +289,22 @@ def probe(explain: bool) -> dict:
             "slowest_ms": round(slowest_ms, 2),
             "slowest_sql": captured.captured_queries[index]["sql"][:4000] if index is not None else "",
         }
-        # Time per request in-process, median of 7 (one request at a time: no queueing, no HTTP).
-        totals, sqls = [], []
+        # Time per request in-process, median of 7 (one request at a time: no queueing, no HTTP),
+        # with the part spent rendering templates and how many were rendered.
+        totals, sqls, renders = [], [], []
         for _ in range(7):
             clock = _QueryClock()
             started = time.perf_counter()
-            with connection.execute_wrapper(clock):
+            with connection.execute_wrapper(clock), _TemplateClock() as templates:
                 client.get(url)
             totals.append((time.perf_counter() - started) * 1000)
             sqls.append(sum(ms for _sql, _params, ms in clock.rows))
+            renders.append(templates)
         entry["inprocess_ms"] = round(statistics.median(totals), 1)
         entry["inprocess_sql_ms"] = round(statistics.median(sqls), 1)
+        entry["template_ms"] = round(statistics.median(t.ms for t in renders), 1)
+        entry["template_renders"] = renders[-1].count
+        entry["template_most"] = renders[-1].most()
         if explain and slowest_ms > EXPLAIN_OVER_MS and entry["slowest_sql"].lstrip().upper().startswith("SELECT"):
             sql, params, _ms = clock.rows[index]
             with connection.cursor() as cursor:
@@ -321,6 +326,48 @@ class _QueryClock:
             return execute(sql, params, many, context)
         finally:
             self.rows.append((sql, params, (time.perf_counter() - started) * 1000))
+
+
+class _TemplateClock:
+    """Django template renders during one request: how many (every include and widget template
+    counts) and the time spent in the outermost ones, which includes any query a template runs."""
+
+    def __init__(self):
+        self.ms = 0.0
+        self.count = 0
+        self.names: dict[str, int] = {}
+        self._depth = 0
+
+    def __enter__(self):
+        from django.template.base import Template
+
+        self._original = original = Template.render
+        clock = self
+
+        def render(template, context):
+            clock.count += 1
+            clock.names[template.origin.template_name or "?"] = clock.names.get(template.origin.template_name, 0) + 1
+            if clock._depth:
+                return original(template, context)
+            clock._depth += 1
+            started = time.perf_counter()
+            try:
+                return original(template, context)
+            finally:
+                clock.ms += (time.perf_counter() - started) * 1000
+                clock._depth -= 1
+
+        Template.render = render
+        return self
+
+    def __exit__(self, *exc):
+        from django.template.base import Template
+
+        Template.render = self._original
+
+    def most(self) -> list:
+        """The three templates rendered most often, with their counts."""
+        return sorted(self.names.items(), key=lambda item: (-item[1], item[0]))[:3]
 
 
 def run_probe(db_name: str, secret_key: str, explain: bool) -> dict:
