@@ -2374,7 +2374,7 @@ class LoadDataGenerator:
                     )
                 )
         if filled >= 4:
-            shares = [Decimal("100")] if rng.random() < 0.6 else [Decimal("60"), Decimal("40")]
+            shares = [Decimal("100.00")] if rng.random() < 0.6 else [Decimal("60.00"), Decimal("40.00")]
             for share in shares:
                 first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
                 rows[Owner].append(
