@@ -69,6 +69,8 @@ FULL = {
     "claims": 1_000_000,
     "events": 1_000_000,
     "authorizations": 1_000_000,
+    "chats": 5_000,
+    "enrollments": 2_000,
 }
 SMALL = {
     "users": 1_000,
@@ -78,9 +80,19 @@ SMALL = {
     "claims": 10_000,
     "events": 10_000,
     "authorizations": 10_000,
+    "chats": 50,
+    "enrollments": 20,
 }
 SEED = 42
-PERSONAS = {"biller": "biller@demo.test", "manager": "manager@demo.test", "analyst": "analyst@demo.test"}
+PERSONAS = {
+    "biller": "biller@demo.test",
+    "manager": "manager@demo.test",
+    "analyst": "analyst@demo.test",
+    "enroll": "enroll@demo.test",
+    "supervisor": "supervisor@demo.test",
+}
+# Payer staff personas: their pages are compared with the payer floor.
+PAYER_PERSONAS = {"analyst", "supervisor"}
 DEEP_PAGE = 200
 EXPLAIN_OVER_MS = 5.0
 
@@ -157,6 +169,7 @@ def probe(explain: bool) -> dict:
     from accounts.models import Membership, User, UserComment, UserKind, UserStatus
     from authorizations.models import AuthorizationRequest
     from authorizations.models import RequestStatus as AuthStatus
+    from claims.selectors import remittances_visible_to
     from mailbox.models import Thread
 
     users = {key: User.objects.get(email=email) for key, email in PERSONAS.items()}
@@ -207,6 +220,9 @@ def probe(explain: bool) -> dict:
         .first()
     )
     waiting = AuthorizationRequest.objects.filter(status=AuthStatus.IN_REVIEW).order_by("due_at", "id").first()
+
+    # The biller's newest payment (its claims' page of the remittance).
+    payment = remittances_visible_to(user=biller).order_by("-payment_date", "-id").first()
 
     deep, page_number, path = "/claims/", 1, "/claims/"
     while page_number < DEEP_PAGE:
@@ -261,6 +277,12 @@ def probe(explain: bool) -> dict:
             "analyst",
             f"/control-panel/authorizations/{waiting.uuid}/",
         ),
+        ("payments", "Payments list", "biller", "/claims/payments/"),
+        ("payment", f"Payment {payment.trace_number} (newest)", "biller", f"/claims/payments/{payment.uuid}/"),
+        ("eligibility", "Eligibility form", "biller", "/eligibility/"),
+        ("enrollment_list", "Enrollment list", "enroll", "/enrollment/"),
+        ("cp_enrollment_queue", "Control Panel enrollment queue", "supervisor", "/control-panel/enrollment/"),
+        ("cp_chat", "Control Panel Chat", "analyst", "/control-panel/chat/"),
     ]
     result = {"pages": [], "users": User.objects.count()}
     for key, label, persona, url in pages:
@@ -445,7 +467,7 @@ def write_report(args, pages, small, big, floors, markers, started, environment)
     for page in pages:
         key = page["key"]
         result = page["result"]
-        kind = "payer" if page["persona"] == "analyst" else "provider"
+        kind = "payer" if page["persona"] in PAYER_PERSONAS else "provider"
         sat, paced = result["saturated"], result["paced"]
         ratio = sat["rps"] / floor_rps[kind] if floor_rps[kind] else 0.0
         is_floor = key.startswith("floor_")

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -41,6 +42,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models.base import ModelState
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access_requests.models import AccessRequest, AccessRequestItem, ItemDecision, RequestStatus
@@ -79,6 +81,7 @@ from authorizations.models import (
 )
 from authorizations.models import Event as AuthorizationEvent
 from authorizations.models import RequestStatus as AuthStatus
+from chat.models import Conversation, ConversationStatus
 from claims.models import (
     AdjustmentGroup,
     Claim,
@@ -92,6 +95,26 @@ from claims.models import (
     PaymentMethod,
     Remittance,
 )
+from enrollment.models import (
+    ApplicantKind,
+    BankAccount,
+    Correction,
+    Document,
+    EnrollmentApplication,
+    EnrollmentGrant,
+    License,
+    LicenseKind,
+    Location,
+    Owner,
+    OwnerKind,
+    Payment,
+    PaymentStatus,
+    Section,
+    Specialty,
+)
+from enrollment.models import Event as EnrollmentEvent
+from enrollment.models import EventKind as EnrollmentEventKind
+from enrollment.models import Status as EnrollStatus
 from mailbox.models import Message, Participant, Thread, ThreadKind
 
 DEMO_TIN = "123456789"
@@ -287,6 +310,78 @@ AUTH_PLACES = [PlaceOfService.OFFICE, PlaceOfService.HOME, PlaceOfService.OUTPAT
 # Service lines per claim, and their procedure codes (CPT: office visits, labs, imaging).
 LINE_COUNTS = [1, 1, 1, 2, 2, 3]
 PROCEDURE_CODES = ["99213", "99214", "99203", "99204", "80053", "85025", "36415", "71046", "93000", "90471"]
+# Live chat: a provider's questions and the analyst's answers, alternating.
+CHAT_QUESTIONS = [
+    "Hello, where do I see the payment for claim {claim}?",
+    "Hi, a claim of ours shows denied and I do not understand the reason.",
+    "Good morning, is a prior authorization needed for an MRI of the lumbar spine?",
+    "Hello, the member's eligibility shows terminated but they have a new card.",
+    "Hi, how do I add a new NPI to my account?",
+    "Hello, our EFT for last Friday did not arrive.",
+    "Hi, can you tell me the timely filing limit for corrected claims?",
+    "Hello, I cannot find the remittance advice for trace {trace}.",
+]
+CHAT_ANSWERS = [
+    "Open Claims, choose the claim, and its Payments section lists the check or EFT trace with the date.",
+    "Let me look that up for you, one moment please.",
+    "The denial reason is on the claim's page, under each service line's adjustments.",
+    "Yes: the Authorizations page shows which codes need one, and you can submit it there.",
+    "Your account manager adds provider IDs under User Management, or send an Add Facility request.",
+    "I see it: the payment went out on the next cycle, it should arrive within two business days.",
+    "Corrected claims are accepted within 180 days of the original decision.",
+    "The member's new coverage started on the first of the month: it shows after tonight's update.",
+    "Is there anything else I can help you with?",
+]
+CHAT_REPLIES = [
+    "Thank you, I found it.",
+    "Could you check once more? I still do not see it.",
+    "It is claim {claim}.",
+    "Great, that helps.",
+    "Thanks for the quick answer!",
+    "One more question about the same member.",
+]
+CHAT_LINE_COUNTS = [2, 2, 3, 3, 4, 4, 5, 6, 6, 7, 8, 10, 12]
+# Enrollment applications, weighted over every status.
+ENROLLMENT_STATUSES = [
+    (18, "draft"),
+    (12, "submitted"),
+    (12, "in_review"),
+    (8, "returned"),
+    (6, "resubmitted"),
+    (30, "approved"),
+    (8, "denied"),
+    (6, "rejected"),
+]
+TAXONOMIES = {
+    "individual": ["207Q00000X", "208D00000X", "207R00000X", "363LF0000X"],
+    "facility": ["282N00000X", "261QM1300X", "291U00000X"],
+}
+ENROLLMENT_SPECIALTIES = [
+    "Family medicine",
+    "Internal medicine",
+    "Pediatrics",
+    "Cardiology",
+    "Orthopedic surgery",
+    "Dermatology",
+    "Radiology",
+    "Physical therapy",
+    "Behavioral health",
+    "Sleep medicine",
+]
+OWNER_ROLES = ["owner", "managing employee", "officer", "director", "partner"]
+ROUTING_NUMBERS = ["021000021", "011000015", "026009593", "121000358", "071000013"]
+CORRECTIONS = [
+    ("licenses", "The license number does not match the state board's record."),
+    ("ownership", "List every owner with 5 % or more."),
+    ("documents", "Upload the W-9 signed this year."),
+    ("locations", "The practice location's phone number does not answer."),
+    ("bank", "The account holder must be the applicant's legal name."),
+]
+DENIALS = [
+    "The applicant is excluded from federal health care programs (OIG list).",
+    "The network is closed for this specialty in this county.",
+    "The license was suspended by the state board.",
+]
 # Messages per thread with a person in it (system notifications have one).
 MESSAGE_COUNTS = [1, 1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 7, 8, 10, 12]
 
@@ -303,6 +398,8 @@ class LoadSizes:
     events: int = 10_000
     members: int = 0  # 0: claims // 10 (at least 20)
     authorizations: int = 10_000
+    chats: int = 0  # live chat conversations; 0: users // 20 (at least 10)
+    enrollments: int = 0  # enrollment applications; 0: tins // 5 (at least 10)
     demo_claims: int = 0  # claims under the biller's provider IDs; 0: a fiftieth of claims, at most 20,000
 
     @property
@@ -330,6 +427,21 @@ class LoadSizes:
     def manager_authorizations(self) -> int:
         """Prior authorizations under manager@demo.test's NPI: 20,000 at a million (400 pages of 50)."""
         return min(20_000, max(10, self.authorizations // 50))
+
+    @property
+    def chat_count(self) -> int:
+        """Live chat conversations: 5,000 at 100,000 users."""
+        return self.chats or max(10, self.users // 20)
+
+    @property
+    def enrollment_count(self) -> int:
+        """Enrollment applications: 2,000 at 10,000 TINs."""
+        return self.enrollments or max(10, self.tins // 5)
+
+    @property
+    def enroll_applications(self) -> int:
+        """Applications enroll@demo.test holds a grant on: 200 at 2,000 (8 pages of 25)."""
+        return min(self.enrollment_count, min(200, max(5, self.enrollment_count // 10)))
 
     @property
     def biller_threads(self) -> int:
@@ -637,6 +749,8 @@ class LoadDataGenerator:
                 self._step("threads, messages, access requests", self._threads)
                 self._step("audit events (hash chain)", self._audit)
                 self._step("prior authorizations", self._authorizations)
+                self._step("live chat conversations", self._chats)
+                self._step("enrollment applications", self._enrollments)
                 self._step("sequences", self._reset_sequences)
             except BaseException as error:
                 failed = self.writer.abort()  # nothing queued may reach the database after the rollback
@@ -1731,6 +1845,592 @@ class LoadDataGenerator:
                 )
             flush()
         flush(force=True)
+
+    # --- live chat -------------------------------------------------------------------------------------
+
+    def _chats(self) -> None:
+        """Conversations as the chat services leave them, each over a new payer thread whose
+        messages are its lines: most closed (2 to 12 lines and the closing line), a few waiting
+        in the queue (no staff), a few in progress (analyst@demo.test among the staff), the
+        analyst with a share of the recently closed ones, the biller with some. Its own random
+        stream, so adding it changed none of the other rows."""
+        rng = random.Random(f"{self.seed}-chats")
+        count = self.sizes.chat_count
+        if not count:
+            return
+
+        def new_uuid():
+            return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+        providers = [(pk, org) for org, pks in self.msgbox_by_org.items() for pk in pks if pk != self.biller.pk]
+        providers = providers or [(self.manager.pk, self.demo_org.pk)]
+        waiting_n = min(count // 4, max(2, min(25, count // 200)))
+        active_n = min(count // 4, max(2, min(12, count // 400)))
+        analyst_active = max(1, active_n // 2)
+        biller_n = min(count // 10, max(1, min(20, count // 250)))
+        other_staff = [pk for pk in self.staff_ids if pk != self.analyst.pk] or [self.analyst.pk]
+        open_providers = set()
+        buffers: dict[type, list] = defaultdict(list)
+        thread_ids = iter(self._ids(Thread, count))
+        ids = iter(self._ids(Conversation, count))
+
+        def flush(force=False):
+            if force or len(buffers[Message]) >= CHUNK:
+                for model in (Thread, Participant, Message, Conversation):
+                    objs = buffers.pop(model, [])
+                    missing = [obj for obj in objs if obj.pk is None]
+                    for obj, pk in zip(missing, self._ids(model, len(missing)), strict=True):
+                        obj.id = pk
+                    self.writer.insert(model, objs)
+
+        for i in range(count):
+            if i < waiting_n:
+                status = ConversationStatus.WAITING
+            elif i < waiting_n + active_n:
+                status = ConversationStatus.ACTIVE
+            else:
+                status = ConversationStatus.CLOSED
+            closed_index = i - waiting_n - active_n
+            if status == ConversationStatus.CLOSED and closed_index < biller_n:
+                provider, org = self.biller.pk, self.demo_org.pk
+            else:
+                while True:
+                    provider, org = providers[rng.randrange(len(providers))]
+                    if status == ConversationStatus.CLOSED or provider not in open_providers:
+                        break
+                    if len(open_providers) >= len(providers):  # fewer providers than open chats
+                        status = ConversationStatus.CLOSED
+                        break
+            if status != ConversationStatus.CLOSED:
+                open_providers.add(provider)
+            if status == ConversationStatus.WAITING:
+                staff = None
+                created = self.now - datetime.timedelta(seconds=rng.randint(20, 900))
+            elif status == ConversationStatus.ACTIVE:
+                staff = self.analyst.pk if i - waiting_n < analyst_active else rng.choice(other_staff)
+                created = self.now - datetime.timedelta(seconds=rng.randint(300, 3_600))
+            else:
+                recent = closed_index < biller_n + max(3, count // 50)
+                staff = self.analyst.pk if recent or rng.random() < 0.15 else rng.choice(self.staff_ids)
+                created = self.now - datetime.timedelta(
+                    seconds=rng.randint(3_600, 3 * 86_400) if recent else rng.randint(3 * 86_400, 365 * 86_400)
+                )
+            self._chat(buffers, rng, new_uuid, next(ids), next(thread_ids), status, provider, org, staff, created)
+            flush()
+        flush(force=True)
+
+    def _chat(self, buffers, rng, new_uuid, pk, thread_id, status, provider, org, staff, created) -> None:
+        claim = f"LC{rng.randrange(max(1, self.sizes.claims)):09d}"
+        when = created
+        lines = [
+            (provider, False, rng.choice(CHAT_QUESTIONS).format(claim=claim, trace=f"LT{rng.randrange(10**6):010d}"))
+        ]
+        taken = closed = None
+        if status != ConversationStatus.WAITING:
+            taken = created + datetime.timedelta(seconds=rng.randint(10, 240))
+            count = rng.choice(CHAT_LINE_COUNTS) if status == ConversationStatus.CLOSED else rng.randint(1, 4)
+            for n in range(1, count):
+                if n % 2:
+                    lines.append((staff, True, rng.choice(CHAT_ANSWERS)))
+                else:
+                    lines.append((provider, False, rng.choice(CHAT_REPLIES).format(claim=claim)))
+        last_from_provider = True
+        for n, (sender, from_payer, body) in enumerate(lines):
+            if n:
+                when = max(when, taken) + datetime.timedelta(seconds=rng.randint(15, 180))
+            buffers[Message].append(
+                _make(
+                    Message,
+                    uuid=new_uuid(),
+                    thread_id=thread_id,
+                    sender_id=sender,
+                    from_payer=from_payer,
+                    body=body,
+                    created_at=min(when, self.now),
+                )
+            )
+            last_from_provider = not from_payer
+        if status == ConversationStatus.CLOSED:
+            by_staff = rng.random() < 0.7
+            closed = when = min(when + datetime.timedelta(seconds=rng.randint(20, 300)), self.now)
+            local = timezone.localtime(closed).strftime("%I:%M %p").lstrip("0")
+            buffers[Message].append(
+                _make(
+                    Message,
+                    uuid=new_uuid(),
+                    thread_id=thread_id,
+                    sender_id=None,
+                    from_payer=False,
+                    body=f"The live chat was closed by {'the team' if by_staff else 'you'} at {local}.",
+                    created_at=closed,
+                )
+            )
+        when = min(when, self.now)
+        subject = f"Live chat on {timezone.localtime(created).strftime('%b %d, %Y at %I:%M %p').replace(' 0', ' ')}"
+        buffers[Thread].append(
+            _make(
+                Thread,
+                id=thread_id,
+                uuid=new_uuid(),
+                kind=ThreadKind.PAYER,
+                subject=subject,
+                organization_id=org,
+                created_by_id=provider,
+                created_at=created,
+                last_message_at=when,
+                # Waiting: nobody on the team has opened it; taken: the analyst reads it as it comes.
+                payer_unread=status == ConversationStatus.WAITING,
+                assigned_to_id=staff,
+            )
+        )
+        buffers[Participant].append(
+            _make(
+                Participant,
+                thread_id=thread_id,
+                user_id=provider,
+                last_message_at=when,
+                # The closing line (or the analyst's answer) is unread until the provider opens it.
+                unread=(status == ConversationStatus.CLOSED or not last_from_provider) and rng.random() < 0.3,
+                archived=status == ConversationStatus.CLOSED and rng.random() < 0.1,
+            )
+        )
+        buffers[Conversation].append(
+            _make(
+                Conversation,
+                id=pk,
+                uuid=new_uuid(),
+                provider_id=provider,
+                organization_id=org,
+                thread_id=thread_id,
+                status=status,
+                staff_id=staff,
+                created_at=created,
+                taken_at=taken,
+                closed_at=closed,
+            )
+        )
+
+    # --- provider enrollment ---------------------------------------------------------------------------
+
+    def _enrollments(self) -> None:
+        """Applications in every status, as the enrollment services leave them: a Provider Admin
+        (the TIN's account manager, or enroll@demo.test for the demo share) and grants to other
+        users of the TIN, the sections' rows, the signature over the content's hash, the fee paid,
+        corrections when returned, the review by the enrollment team and the history. Approved
+        ones point at their TIN's organization and one of its NPIs, as approval leaves the claim
+        system. Its own random stream, so adding it changed none of the other rows."""
+        rng = random.Random(f"{self.seed}-enrollments")
+        count = self.sizes.enrollment_count
+        if not count:
+            return
+        from core.uploads import check_upload, store_upload
+        from devdata.enrollment import a_pdf
+        from enrollment.services import account_number_encrypt, content_hash, fee_for
+
+        def new_uuid():
+            return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+        personas = {u.email: u for u in User.objects.filter(email__in=["enroll@demo.test", "supervisor@demo.test"])}
+        enroll, supervisor = personas["enroll@demo.test"], personas["supervisor@demo.test"]
+        reviewers = [supervisor.pk, self.analyst.pk]
+        # One stored W-9 that every generated application's document row points at (the download works).
+        checked = check_upload(a_pdf())
+        document_name, document_size = store_upload(checked, folder="enrollment"), checked.size
+        users_of: dict[int, list[int]] = defaultdict(list)
+        for person in self.people:
+            if person.org_id and person.kind == UserKind.PROVIDER and person.status == UserStatus.ACTIVE:
+                users_of[person.org_id].append(person.id)
+        demo_colleagues = [self.manager.pk, *self.demo_colleagues[:50]]
+        org_tin = dict(self.orgs) | {self.demo_org.pk: DEMO_TIN}
+        orgs = [org for org, _tin in self.orgs if self.managers_by_org.get(org)]
+        weights = [
+            w for (org, _tin), w in zip(self.orgs, self.org_weights, strict=True) if self.managers_by_org.get(org)
+        ]
+        cumulative = list(_accumulate(weights)) if weights else []
+        known_tins = set(org_tin.values()) | DEMO_TINS
+        references = defaultdict(int)
+        for reference in EnrollmentApplication.objects.values_list("reference", flat=True):
+            year, _dash, number = reference[3:].partition("-")
+            if number.isdigit():
+                references[int(year)] = max(references[int(year)], int(number))
+        names = {p.id: p.email for p in self.people}
+        full_names = dict(User.objects.filter(pk__in=[enroll.pk, self.manager.pk]).values_list("pk", "full_name"))
+        demo_share = self.sizes.enroll_applications
+        buffers: dict[type, list] = defaultdict(list)
+
+        def fresh_tin() -> str:
+            while True:
+                tin = f"{rng.randrange(100_000_000, 1_000_000_000):09d}"
+                if tin not in known_tins and tin not in REPEATED_DIGIT_TINS:
+                    known_tins.add(tin)
+                    return tin
+
+        def flush(force=False):
+            if force or len(buffers[EnrollmentApplication]) >= CHUNK // 10:
+                for model in (
+                    EnrollmentApplication,
+                    EnrollmentGrant,
+                    Location,
+                    License,
+                    Owner,
+                    Specialty,
+                    BankAccount,
+                    Document,
+                    Payment,
+                    Correction,
+                    EnrollmentEvent,
+                ):
+                    objs = buffers.pop(model, [])
+                    missing = [obj for obj in objs if obj.pk is None]
+                    for obj, pk in zip(missing, self._ids(model, len(missing)), strict=True):
+                        obj.id = pk
+                    self.writer.insert(model, objs)
+
+        for i, pk in enumerate(self._ids(EnrollmentApplication, count)):
+            status = self._pick_with(rng, ENROLLMENT_STATUSES)
+            if i < demo_share or not orgs:
+                admin, admin_name = enroll.pk, full_names[enroll.pk]
+                # Half for the demo TIN (its users get rights), half for facilities new to the plan.
+                org = self.demo_org.pk if status == EnrollStatus.APPROVED or rng.random() < 0.5 else None
+                colleagues = (
+                    rng.sample(demo_colleagues, k=min(len(demo_colleagues), rng.choice((0, 1, 1, 2)))) if org else []
+                )
+            else:
+                org = orgs[bisect.bisect_left(cumulative, rng.random() * cumulative[-1])]
+                admin = self.managers_by_org[org][0]
+                admin_name = names.get(admin, "")
+                others = [u for u in users_of.get(org, []) if u != admin]
+                colleagues = rng.sample(others, k=min(len(others), rng.choice((0, 0, 1, 1, 2, 3))))
+            tin = org_tin[org] if org else fresh_tin()
+            org_npis = self.npis_by_org.get(org, []) if org else []
+            if status == EnrollStatus.APPROVED and org_npis:
+                npi = rng.choice(org_npis)[1]
+            else:
+                if status == EnrollStatus.APPROVED:
+                    status = EnrollStatus.IN_REVIEW
+                npi = self._some_npi_from(rng)
+            kind = ApplicantKind.INDIVIDUAL if rng.random() < 0.35 else ApplicantKind.FACILITY
+            created = self.now - datetime.timedelta(seconds=rng.randrange(20 * 86_400, 700 * 86_400))
+            if status == EnrollStatus.RETURNED:  # still within the days to correct it
+                created = self.now - datetime.timedelta(seconds=rng.randrange(10 * 86_400, 60 * 86_400))
+            references[created.year] += 1
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            city, state = rng.choice(CITIES)
+            legal_name = (
+                f"{first} {last} {rng.choice(DEGREES)}"
+                if kind == ApplicantKind.INDIVIDUAL
+                else f"{city} {rng.choice(SPECIALTIES)} {rng.choice(FACILITY_KINDS)}"
+            )
+            application = _make(
+                EnrollmentApplication,
+                id=pk,
+                uuid=new_uuid(),
+                reference=f"EN-{created.year}-{references[created.year]:05d}",
+                kind=kind,
+                is_dme_supplier=kind == ApplicantKind.FACILITY and rng.random() < 0.05,
+                status=status,
+                created_by_id=admin,
+                created_at=created,
+                legal_name=legal_name,
+                fee_cents=fee_for(kind=kind, year=created.year),
+            )
+            buffers[EnrollmentApplication].append(application)
+            events = [(EnrollmentEventKind.CREATED, created, admin, "")]
+            buffers[EnrollmentGrant].append(
+                _make(
+                    EnrollmentGrant,
+                    application_id=pk,
+                    user_id=admin,
+                    is_admin=True,
+                    granted_by_id=admin,
+                    granted_at=created,
+                )
+            )
+            for user in colleagues:
+                buffers[EnrollmentGrant].append(
+                    _make(
+                        EnrollmentGrant,
+                        application_id=pk,
+                        user_id=user,
+                        sections={s: rng.choice(("none", "read", "read", "write")) for s in Section.values},
+                        can_sign=rng.random() < 0.2,
+                        can_pay=rng.random() < 0.3,
+                        can_submit=rng.random() < 0.2,
+                        can_message=rng.random() < 0.6,
+                        granted_by_id=admin,
+                        granted_at=created + datetime.timedelta(hours=rng.randint(1, 72)),
+                    )
+                )
+            # A draft is part-way: its first sections filled in; anything else has them all.
+            filled = rng.randint(0, 7) if status == EnrollStatus.DRAFT else 8
+            rows = self._enrollment_sections(
+                buffers,
+                rng,
+                new_uuid,
+                application,
+                filled,
+                admin,
+                city,
+                state,
+                npi,
+                tin,
+                created,
+                document_name,
+                document_size,
+                account_number_encrypt,
+            )
+            when = created + datetime.timedelta(days=rng.randint(1, 10))
+            application.updated_at = when
+            if status == EnrollStatus.DRAFT:
+                application.completed_sections = list(Section.values[:filled])
+                for model, objs in rows.items():
+                    buffers[model].extend(objs)
+                self._enrollment_events(buffers, pk, events)
+                flush()
+                continue
+            application.completed_sections = list(Section.values)
+            application.attested, application.attested_by_id, application.attested_at = True, admin, when
+            # The signature covers the content: the hash of the rows as the summary reads them.
+            application._prefetched_objects_cache = {
+                name: rows[model]
+                for name, model in (
+                    ("locations", Location),
+                    ("licenses", License),
+                    ("owners", Owner),
+                    ("specialties", Specialty),
+                    ("documents", Document),
+                )
+            }
+            application._state.fields_cache["bank_account"] = rows[BankAccount][0]
+            application.signed_hash = content_hash(application)
+            del application._prefetched_objects_cache
+            application._state.fields_cache.clear()
+            application.signed_by_id, application.signed_name, application.signed_at = admin, admin_name, when
+            events.append((EnrollmentEventKind.SIGNED, when, admin, ""))
+            for model, objs in rows.items():
+                buffers[model].extend(objs)
+            if application.fee_cents:
+                when += datetime.timedelta(minutes=rng.randint(2, 600))
+                application.fee_paid_at = when
+                buffers[Payment].append(
+                    _make(
+                        Payment,
+                        uuid=new_uuid(),
+                        application_id=pk,
+                        processor="test",
+                        amount_cents=application.fee_cents,
+                        status=PaymentStatus.PAID,
+                        started_by_id=admin,
+                        created_at=when,
+                        paid_at=when,
+                    )
+                )
+                events.append((EnrollmentEventKind.FEE_PAID, when, admin, ""))
+            when += datetime.timedelta(minutes=rng.randint(1, 300))
+            application.submitted_at = when
+            events.append((EnrollmentEventKind.SUBMITTED, when, admin, ""))
+            if status != EnrollStatus.SUBMITTED:
+                reviewer = rng.choice(reviewers)
+                when += datetime.timedelta(hours=rng.randint(2, 120))
+                events.append((EnrollmentEventKind.TAKEN, when, reviewer, ""))
+                application.assigned_to_id = reviewer
+                if status in (EnrollStatus.RETURNED, EnrollStatus.RESUBMITTED, EnrollStatus.REJECTED):
+                    when += datetime.timedelta(hours=rng.randint(1, 48))
+                    application.returned_at = when
+                    notes = rng.sample(CORRECTIONS, k=rng.randint(1, 2))
+                    for section, note in notes:
+                        buffers[Correction].append(
+                            _make(
+                                Correction,
+                                application_id=pk,
+                                section=section,
+                                note=note,
+                                requested_by_id=reviewer,
+                                requested_at=when,
+                            )
+                        )
+                    text = "\n".join(f"- {Section(s).label}: {n}" for s, n in notes)
+                    events.append((EnrollmentEventKind.RETURNED, when, reviewer, text))
+                    days = settings.ENROLLMENT_CORRECTION_DAYS
+                    if status == EnrollStatus.RETURNED:
+                        application.correction_due = max(
+                            when.date() + datetime.timedelta(days=days), self.today + datetime.timedelta(days=1)
+                        )
+                        application.status = status
+                    elif status == EnrollStatus.RESUBMITTED:
+                        when += datetime.timedelta(days=rng.randint(1, days - 1))
+                        application.submitted_at = when
+                        for correction in buffers[Correction][-len(notes) :]:
+                            correction.resolved_at = when
+                        events.append((EnrollmentEventKind.RESUBMITTED, when, admin, ""))
+                    else:
+                        application.correction_due = when.date() + datetime.timedelta(days=days)
+                        when = datetime.datetime.combine(
+                            application.correction_due + datetime.timedelta(days=1),
+                            datetime.time(2),
+                            tzinfo=datetime.UTC,
+                        )
+                        application.decided_at = when
+                        application.decision_reason = f"Not corrected within {days} days."
+                        events.append((EnrollmentEventKind.REJECTED, when, None, application.decision_reason))
+                elif status in (EnrollStatus.APPROVED, EnrollStatus.DENIED):
+                    if reviewer != supervisor.pk and rng.random() < 0.5:
+                        when += datetime.timedelta(hours=rng.randint(1, 24))
+                        events.append((EnrollmentEventKind.REASSIGNED, when, supervisor.pk, "To Sam Supervisor."))
+                        application.assigned_to_id = supervisor.pk
+                    when += datetime.timedelta(hours=rng.randint(2, 240))
+                    application.decided_at, application.decided_by_id = when, supervisor.pk
+                    if status == EnrollStatus.APPROVED:
+                        application.organization_id = org
+                        years = (
+                            settings.ENROLLMENT_REVALIDATION_YEARS_DME
+                            if application.is_dme_supplier
+                            else settings.ENROLLMENT_REVALIDATION_YEARS
+                        )
+                        day = when.date()
+                        application.revalidation_due = day.replace(year=day.year + years, day=min(day.day, 28))
+                        events.append(
+                            (
+                                EnrollmentEventKind.APPROVED,
+                                when,
+                                supervisor.pk,
+                                f"Revalidation due {application.revalidation_due:%m/%d/%Y}.",
+                            )
+                        )
+                    else:
+                        application.decision_reason = rng.choice(DENIALS)
+                        events.append((EnrollmentEventKind.DENIED, when, supervisor.pk, application.decision_reason))
+            application.updated_at = min(when, self.now)
+            self._enrollment_events(buffers, pk, events)
+            flush()
+        flush(force=True)
+
+    def _enrollment_events(self, buffers, pk, events) -> None:
+        for kind, at, actor, text in events:
+            buffers[EnrollmentEvent].append(
+                _make(EnrollmentEvent, application_id=pk, kind=kind, at=min(at, self.now), actor_id=actor, text=text)
+            )
+
+    def _some_npi_from(self, rng: random.Random) -> str:
+        """A valid NPI the claim system does not know yet (a provider new to the plan)."""
+        while True:
+            value = npi_from_base(rng.randrange(400_000_000, 500_000_000))
+            if value not in self.npi_values:
+                return value
+
+    def _enrollment_sections(
+        self,
+        buffers,
+        rng,
+        new_uuid,
+        application,
+        filled,
+        admin,
+        city,
+        state,
+        npi,
+        tin,
+        created,
+        document_name,
+        document_size,
+        encrypt,
+    ) -> dict:
+        """The rows of the first ``filled`` sections (in the summary's order), by model."""
+        rows: dict[type, list] = defaultdict(list)
+        pk = application.pk
+        if filled >= 1:
+            application.npi, application.tin = npi, tin
+            application.taxonomy_code = rng.choice(TAXONOMIES[application.kind])
+        if filled >= 2:
+            for _ in range(rng.choice((1, 1, 1, 2, 3))):
+                rows[Location].append(
+                    _make(
+                        Location,
+                        id=self._id(Location),
+                        uuid=new_uuid(),
+                        application_id=pk,
+                        address_line1=f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
+                        city=city,
+                        state=state,
+                        postal_code=f"{rng.randint(10000, 99999)}",
+                        phone=f"{rng.randint(201, 989)}-555-{rng.randint(0, 9999):04d}",
+                        hours=rng.choice(("Mon–Fri 8:00–17:00", "Mon–Sat 7:00–19:00", "24 hours")),
+                    )
+                )
+        if filled >= 3:
+            for _ in range(rng.choice((1, 1, 2))):
+                issued = self.today - datetime.timedelta(days=rng.randint(200, 3000))
+                rows[License].append(
+                    _make(
+                        License,
+                        id=self._id(License),
+                        uuid=new_uuid(),
+                        application_id=pk,
+                        kind=rng.choice((LicenseKind.LICENSE, LicenseKind.LICENSE, LicenseKind.CERTIFICATION)),
+                        number=f"{state}-{rng.randrange(10**6):06d}",
+                        state=state,
+                        issued_on=issued,
+                        expires_on=self.today + datetime.timedelta(days=rng.randint(60, 1500)),
+                    )
+                )
+        if filled >= 4:
+            shares = [Decimal("100.00")] if rng.random() < 0.6 else [Decimal("60.00"), Decimal("40.00")]
+            for share in shares:
+                first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+                rows[Owner].append(
+                    _make(
+                        Owner,
+                        id=self._id(Owner),
+                        uuid=new_uuid(),
+                        application_id=pk,
+                        kind=OwnerKind.PERSON,
+                        name=f"{first} {last}",
+                        role=rng.choice(OWNER_ROLES),
+                        percent=share,
+                    )
+                )
+        if filled >= 5:
+            for n, name in enumerate(rng.sample(ENROLLMENT_SPECIALTIES, k=rng.choice((1, 1, 2, 3)))):
+                rows[Specialty].append(
+                    _make(
+                        Specialty,
+                        id=self._id(Specialty),
+                        uuid=new_uuid(),
+                        application_id=pk,
+                        name=name,
+                        is_primary=n == 0,
+                    )
+                )
+        if filled >= 6:
+            number = f"{rng.randrange(10**11, 10**12)}"
+            rows[BankAccount].append(
+                _make(
+                    BankAccount,
+                    id=self._id(BankAccount),
+                    application_id=pk,
+                    holder_name=application.legal_name,
+                    routing_number=rng.choice(ROUTING_NUMBERS),
+                    account_number_encrypted=encrypt(number),
+                    account_last4=number[-4:],
+                )
+            )
+        if filled >= 7:
+            rows[Document].append(
+                _make(
+                    Document,
+                    id=self._id(Document),
+                    uuid=new_uuid(),
+                    application_id=pk,
+                    description="W-9",
+                    storage_name=document_name,
+                    original_name="w9.pdf",
+                    content_type="application/pdf",
+                    size=document_size,
+                    uploaded_by_id=admin,
+                    uploaded_at=created + datetime.timedelta(hours=1),
+                )
+            )
+        return rows
 
     @staticmethod
     def _pick_with(rng: random.Random, weighted):

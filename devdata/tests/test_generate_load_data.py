@@ -29,10 +29,15 @@ from audit.models import AuditEvent
 from audit.services import audit_chain_verify
 from authorizations.models import DECIDED_STATUSES, AuthorizationRequest, LineDecision, ServiceLine
 from authorizations.models import RequestStatus as AuthStatus
+from chat.models import Conversation, ConversationStatus
 from claims.models import Claim, ClaimLine, ClaimPayment, ClaimStatus, LineAdjustment, Member, Remittance
 from claims.selectors import claims_visible_to
 from devdata.loaddata import DEMO_NPIS, DEMO_TINS, LoadSizes, npi_from_base
 from devdata.management.commands import seed_demo
+from enrollment import selectors as enrollment_selectors
+from enrollment.models import EnrollmentApplication, EnrollmentGrant, Location, Section, Specialty
+from enrollment.models import Status as EnrollStatus
+from enrollment.services import missing_in, signature_is_valid
 from mailbox.models import Message, Participant, Thread, ThreadKind
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +50,8 @@ SIZES = {
     "claims": 700,
     "events": 300,
     "authorizations": 400,
+    "chats": 60,
+    "enrollments": 50,
 }
 ANCHOR = datetime.date(2026, 6, 1)
 ANCHOR_TIME = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
@@ -119,6 +126,27 @@ def fingerprint() -> str:
         "due_at",
     )
     feed(ServiceLine.objects.filter(request__created_at__lt=ANCHOR_TIME), "request__uuid", "line_number", "code")
+    # Live chats and enrollment applications: seed_demo's own (through the services) left out.
+    chats = Conversation.objects.filter(created_at__lt=ANCHOR_TIME)
+    feed(chats, "uuid", "provider__email", "organization__tin", "status", "staff__email", "created_at", "closed_at")
+    feed(Message.objects.filter(thread__chat__in=chats), "uuid", "thread__chat__uuid", "sender__email", "body")
+    applications = EnrollmentApplication.objects.filter(created_at__lt=ANCHOR_TIME)
+    # Not the signature's hash nor the document's storage name (a fresh file name each run), nor
+    # the account number's ciphertext (Fernet takes a random IV).
+    feed(
+        applications,
+        "uuid",
+        "reference",
+        "status",
+        "created_by__email",
+        "legal_name",
+        "npi",
+        "tin",
+        "assigned_to__email",
+    )
+    feed(EnrollmentGrant.objects.filter(application__in=applications), "application__uuid", "user__email", "sections")
+    feed(Location.objects.filter(application__in=applications), "uuid", "address_line1", "postal_code")
+    feed(Specialty.objects.filter(application__in=applications), "uuid", "name", "is_primary")
     generated_lines = ClaimLine.objects.filter(claim__claim_number__startswith="LC")
     feed(generated_lines, "claim__claim_number", "line_number", "procedure_code", "billed_amount", "paid_amount")
     feed(
@@ -292,6 +320,61 @@ def test_generated_data_is_coherent():
     demo_tin = Organization.objects.get(tin="123456789")
     assert Membership.objects.filter(organization=demo_tin).count() >= sizes.demo_tin_users
     assert manager.memberships.filter(organization=demo_tin).exists()
+
+    # Live chats: the number asked for, each over its own payer thread with its lines; open ones
+    # one per provider, the queue without staff, the analyst on some and with recently closed ones.
+    chats = Conversation.objects.filter(created_at__lt=ANCHOR_TIME)
+    assert chats.count() == SIZES["chats"]
+    by_status = dict(chats.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    assert by_status[ConversationStatus.CLOSED] > by_status[ConversationStatus.WAITING] >= 2
+    assert by_status[ConversationStatus.ACTIVE] >= 2
+    assert not chats.filter(status=ConversationStatus.WAITING, staff__isnull=False).exists()
+    assert not chats.filter(status=ConversationStatus.ACTIVE, taken_at__isnull=True).exists()
+    assert not chats.filter(status=ConversationStatus.CLOSED, closed_at__isnull=True).exists()
+    assert not chats.exclude(thread__kind=ThreadKind.PAYER).exists()
+    assert not chats.exclude(thread__created_by=F("provider")).exists()
+    lines = chats.annotate(n=Count("thread__messages"))
+    assert not lines.filter(status=ConversationStatus.CLOSED, n__lt=3).exists()  # 2 lines and the closing one
+    assert not lines.filter(n=0).exists()
+    assert not chats.annotate(n=Count("thread__participants")).exclude(n=1).exists()
+    analyst = User.objects.get(email="analyst@demo.test")
+    assert chats.filter(status=ConversationStatus.ACTIVE, staff=analyst).exists()
+    assert (
+        chats.filter(
+            status=ConversationStatus.CLOSED, staff=analyst, closed_at__gte=ANCHOR_TIME - datetime.timedelta(days=3)
+        ).count()
+        >= 3
+    )
+    assert chats.filter(provider=biller).count() >= 1
+    open_chats = Conversation.objects.open().values("provider").annotate(n=Count("id"))
+    assert not open_chats.filter(n__gt=1).exists()
+
+    # Enrollment applications: the number asked for, every status, the Provider Admin's grant on
+    # each, sections complete, signed and paid once submitted, the demo share for enroll@demo.test.
+    applications = EnrollmentApplication.objects.filter(created_at__lt=ANCHOR_TIME)
+    assert applications.count() == SIZES["enrollments"]
+    statuses = set(applications.values_list("status", flat=True))
+    assert statuses >= {EnrollStatus.DRAFT, EnrollStatus.SUBMITTED, EnrollStatus.IN_REVIEW, EnrollStatus.APPROVED}
+    assert applications.filter(grants__is_admin=True).distinct().count() == SIZES["enrollments"]
+    assert not applications.exclude(grants__user=F("created_by")).exists()
+    enroll = User.objects.get(email="enroll@demo.test")
+    assert enrollment_selectors.applications_for(user=enroll).count() >= sizes.enroll_applications
+    for application in enrollment_selectors.application_with_sections(
+        queryset=applications.exclude(status=EnrollStatus.DRAFT)
+    ):
+        # As of the data's "today" (a license valid then may have expired since).
+        assert all(not missing_in(application, section, today=ANCHOR) for section in Section), application.reference
+        assert set(application.completed_sections) == set(Section.values), application.reference
+        assert signature_is_valid(application), application.reference
+        assert application.fee_exempt or application.fee_paid_at is not None, application.reference
+    assert not applications.filter(status=EnrollStatus.IN_REVIEW, assigned_to__isnull=True).exists()
+    assert not applications.filter(status=EnrollStatus.APPROVED, organization__isnull=True).exists()
+    for application in applications.filter(status=EnrollStatus.APPROVED):
+        assert ProviderIdentifier.objects.filter(
+            kind="npi", value=application.npi, organization=application.organization
+        ).exists(), application.reference
+    assert not applications.filter(status=EnrollStatus.RETURNED, correction_due__lte=ANCHOR).exists()
+    assert enrollment_selectors.queue().exists()
 
     # The audit trail: the events asked for, chained after seed_demo's, and it verifies.
     assert AuditEvent.objects.filter(occurred_at__lt=ANCHOR_TIME).count() == SIZES["events"]

@@ -45,6 +45,18 @@ class Command(BaseCommand):
             default=DEFAULTS.authorizations,
             help=f"prior authorization requests, default {DEFAULTS.authorizations:,}",
         )
+        parser.add_argument(
+            "--chats",
+            type=int,
+            default=0,
+            help="live chat conversations (default: a twentieth of --users, at least 10)",
+        )
+        parser.add_argument(
+            "--enrollments",
+            type=int,
+            default=0,
+            help="provider enrollment applications (default: a fifth of --tins, at least 10)",
+        )
         parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
         parser.add_argument(
             "--anchor",
@@ -69,11 +81,13 @@ class Command(BaseCommand):
             events=options["events"],
             members=options["members"],
             authorizations=options["authorizations"],
+            chats=options["chats"],
+            enrollments=options["enrollments"],
             demo_claims=options["demo_claims"],
         )
         if (
             min(sizes.users, sizes.tins, sizes.provider_ids, sizes.claims) < 1
-            or min(sizes.messages, sizes.events, sizes.authorizations) < 0
+            or min(sizes.messages, sizes.events, sizes.authorizations, sizes.chats, sizes.enrollments) < 0
         ):
             raise CommandError("--users, --tins, --provider-ids and --claims must be at least 1.")
         if sizes.users < 20:
@@ -86,7 +100,8 @@ class Command(BaseCommand):
             f"Generating into {connection.settings_dict['NAME']} ({connection.vendor}), seed {options['seed']}, "
             f"anchor {anchor}: {sizes.users:,} users, {sizes.tins:,} TINs, {sizes.provider_ids:,} provider IDs, "
             f"{sizes.messages:,} messages, {sizes.claims:,} claims, {sizes.member_count:,} members, "
-            f"{sizes.events:,} audit events, {sizes.authorizations:,} prior authorizations"
+            f"{sizes.events:,} audit events, {sizes.authorizations:,} prior authorizations, "
+            f"{sizes.chat_count:,} live chats, {sizes.enrollment_count:,} enrollment applications"
         )
         generator = LoadDataGenerator(
             sizes=sizes,
