@@ -13,6 +13,14 @@ class Diagnosis:
     description: str
 
 
+def load_code_set() -> None:
+    """Load the code set now rather than on the first claim or authorization that needs it (the web
+    process's master does, before forking its workers: gunicorn.conf.py)."""
+    import simple_icd_10_cm as icd
+
+    icd.is_valid_item("A00")
+
+
 def parse_codes(text: str) -> tuple[list[str], list[str]]:
     """The codes of ``text`` (separated by ``;``, with or without the dot, any case), in the dotted
     form, repeats dropped, and the problems found. Only billable codes (the leaves of the code
