@@ -6,7 +6,8 @@ textarea ``usa-textarea``, a checkbox (alone or in a list) ``usa-checkbox__input
 ``usa-radio__input``. A field still declares whatever else its widget needs (``autocomplete``,
 ``inputmode``, ``type``, ``data-*``, a modifier class such as ``usa-input--small``, which is kept
 after the base class). Hidden inputs and plain multiple selects (rendered by hand in the
-templates) are left alone. Error states stay in the templates (``templates/includes/_field.html``).
+templates) are left alone. Error states are written by ``{% form_field %}``
+(core/templatetags/portal_tags.py).
 """
 
 from django import forms
