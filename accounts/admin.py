@@ -11,6 +11,7 @@ from accounts.models import (
     BackupCode,
     BackupCodeDevice,
     Membership,
+    MemberStatusCount,
     Organization,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
@@ -225,6 +226,16 @@ class MembershipAdmin(ReadOnlyAdmin):
     list_select_related = ("user", "organization")
     search_fields = ("user__email", "organization__tin", "organization__name")
     list_filter = (("ends_on", admin.EmptyFieldListFilter),)
+
+
+@admin.register(MemberStatusCount)
+class MemberStatusCountAdmin(ReadOnlyAdmin):
+    """Kept by the database's triggers; ``manage.py member_counts`` checks them."""
+
+    list_display = ("organization", "status", "members")
+    list_select_related = ("organization",)
+    list_filter = ("status",)
+    search_fields = ("organization__tin", "organization__name")
 
 
 @admin.register(Registration)

@@ -14,7 +14,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length, Lower
+from django.db.models.functions import Coalesce, Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -125,7 +125,18 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="user_admin_is_payer_staff",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "status"], name="user_kind_status_idx")]
+        indexes = [
+            models.Index(fields=["kind", "status"], name="user_kind_status_idx"),
+            # User Management: a TIN's members by name, and its Active users by their last
+            # sign-in, read in index order (accounts.access.managed_by).
+            models.Index(fields=["full_name", "id"], name="user_name_idx"),
+            models.Index(
+                Coalesce("last_login", "status_changed_at"),
+                F("id"),
+                condition=Q(kind="provider", status="active"),
+                name="user_active_last_seen_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -291,6 +302,29 @@ class Membership(models.Model):
         return f"{self.user_id} in {self.organization_id}"
 
 
+class MemberStatusCount(models.Model):
+    """How many provider users of an organization are in each status: User Management's counts,
+    read without reading every member of a big TIN.
+
+    Kept by the database itself: triggers on ``accounts_membership`` (a member added, removed or
+    moved) and on ``accounts_user`` (a status or kind changed, a user deleted) add and subtract in
+    the same transaction as the change, whatever made it (a service, a bulk ``update()``, the
+    admin, COPY). Written by migration 0007 for PostgreSQL and SQLite; ``member_counts_rebuild``
+    recomputes them from the members (after a bulk load, and to check them)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    status = models.CharField(max_length=24, choices=UserStatus.choices)
+    members = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "status"], name="member_status_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.status}: {self.members}"
+
+
 class RegistrationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     APPROVED = "approved", "Approved"
@@ -349,7 +383,15 @@ class RegistrationLink(models.Model):
     voided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "-created_at"], name="registration_link_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="registration_link_user_idx"),
+            # A manager's invitations about to expire (the User Management work queue).
+            models.Index(
+                fields=["organization", "expires_at"],
+                condition=Q(purpose="invitation", used_at__isnull=True, voided_at__isnull=True),
+                name="registration_link_open_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="registration_link_expires_later"),
         ]

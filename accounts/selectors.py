@@ -6,17 +6,23 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from accounts.access import managed_by, managed_organizations
-from accounts.models import Organization, User, UserStatus
+from accounts.access import ManagedOrganizations, managed_by, managed_organizations
+from accounts.models import MemberStatusCount, Organization, User, UserStatus
 
 # --- User Management (account managers) ------------------------------------------------------------
 
 
 def managed_users(
-    *, manager: User, organization: Organization | None = None, q: str = "", status: str = ""
+    *,
+    manager: User,
+    organization: Organization | None = None,
+    q: str = "",
+    status: str = "",
+    managed: ManagedOrganizations | None = None,
 ) -> QuerySet[User]:
-    """Members of the manager's organizations (or of one of them), searched by name or email."""
-    users = managed_by(manager=manager, organization=organization)
+    """Members of the manager's organizations (or of one of them), searched by name or email
+    (``managed``: see ``accounts.access.managed_by``)."""
+    users = managed_by(manager=manager, organization=organization, managed=managed)
     q = (q or "").strip()
     if q:
         users = users.filter(Q(email__icontains=q) | Q(full_name__icontains=q))
@@ -25,10 +31,26 @@ def managed_users(
     return users
 
 
-def managed_status_counts(*, manager: User, organization: Organization | None = None) -> dict[str, int]:
-    """Users per status in the manager's organizations. One query."""
+def managed_status_counts(
+    *, manager: User, organization: Organization | None = None, managed: ManagedOrganizations | None = None
+) -> dict[str, int]:
+    """Users per status in the manager's organizations (or in the one given). One query.
+
+    With ``managed`` (see ``accounts.access.managed_by``) and a single organization in view, the
+    counts are read from ``MemberStatusCount``, which the database keeps: a few rows, whatever the
+    TIN's size. Across several organizations a user who belongs to two of them is one user, so the
+    members themselves are counted."""
+    if managed is not None:
+        if managed.manager_id != manager.pk:
+            raise ValueError("managed_status_counts: those are another manager's organizations")
+        ids = [o.pk for o in managed if organization is None or o.pk == organization.pk]
+        if not ids:
+            return {}
+        if len(ids) == 1:
+            rows = MemberStatusCount.objects.filter(organization_id=ids[0], members__gt=0)
+            return dict(rows.values_list("status", "members"))
     rows = (
-        managed_users(manager=manager, organization=organization)
+        managed_users(manager=manager, organization=organization, managed=managed)
         .order_by()
         .values_list("status")
         .annotate(n=Count("id"))

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.access import managed_organizations, user_levels
+from accounts.access import managed_organization_list, managed_organizations, user_levels
 from accounts.decorators import level_required
 from accounts.models import (
     AccessLevel,
@@ -39,16 +39,16 @@ manager_required = level_required(AccessLevel.MANAGE_ACCOUNT)
 @require_GET
 @manager_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    organizations = list(managed_organizations(manager=request.user))
+    organizations = managed_organization_list(manager=request.user)
     form = UserFilterForm(request.GET or None, organizations=organizations)
     q = status = ""
     organization = None
     if form.is_valid():
         q, status = form.cleaned_data["q"], form.cleaned_data["status"]
         organization = form.organizations.get(form.cleaned_data["tin"])
-    counts = managed_status_counts(manager=request.user, organization=organization)
+    counts = managed_status_counts(manager=request.user, organization=organization, managed=organizations)
     page = keyset_page(
-        managed_users(manager=request.user, organization=organization, q=q, status=status),
+        managed_users(manager=request.user, organization=organization, q=q, status=status, managed=organizations),
         order=("full_name", "id"),
         after=request.GET.get("after"),
     )
@@ -62,7 +62,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "counts": [(s.value, s.label, counts.get(s.value, 0)) for s in UserStatus],
             "pending_count": counts.get(UserStatus.VERIFICATION_PENDING, 0),
             "organizations": organizations,
-            "queue": manager_work_queue(manager=request.user),
+            "queue": manager_work_queue(manager=request.user, managed=organizations),
         },
     )
 
