@@ -22,6 +22,9 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
+from django.db.models.sql.where import AND
 from django.utils import timezone
 
 DEFAULT_PAGE_SIZE = 50
@@ -263,14 +266,66 @@ def _rows(queryset: QuerySet, order: tuple[str, ...], limit: int, partition: tup
         columns.append("pk")
     pk_at = columns.index(pk_name) if pk_name in columns else columns.index("pk")
     keyed = ordered.values_list(*columns)
-    if len(keys) > 1 and connection_for(queryset).features.supports_slicing_ordering_in_compound:
-        walks = [keyed.filter(**{field_name: key})[:limit] for key in keys]
-        found = walks[0].union(*walks[1:], all=True).order_by(*order)[:limit]
+    connection = connection_for(queryset)
+    if len(keys) > 1 and connection.vendor == "postgresql":
+        found = _lateral_walks(keyed, order, limit, field_name, keys, connection)
     else:
         found = keyed[:limit]
     pks = [row[pk_at] for row in found]
     by_pk = queryset.in_bulk(pks) if pks else {}
     return [by_pk[pk] for pk in pks if pk in by_pk]
+
+
+def _key_list_lifted(queryset: QuerySet, field, keys: list) -> tuple[QuerySet, list]:
+    """``queryset`` without its own ``field IN (list)`` condition, and the keys that are in that list.
+
+    A restricted long list is ``restrict_listed``'s rows: ``provider_identifier_id IN (the user's
+    provider IDs)``. Inside one key's walk (``field = key``) that condition only repeats what the
+    key says, but PostgreSQL prepares its list again on every walk: 26 ms for 501 walks of 501
+    keys, against 5 ms without it. Dropping the keys the list does not hold keeps the rows exactly
+    the queryset's. Any other shape of condition is left as it is."""
+    where = queryset.query.where
+    if where.connector != AND or where.negated:
+        return queryset, keys
+    for index, child in enumerate(where.children):
+        lhs, rhs = getattr(child, "lhs", None), getattr(child, "rhs", None)
+        if (
+            isinstance(child, In)
+            and getattr(lhs, "target", None) is field
+            and getattr(lhs, "alias", None) == queryset.query.base_table
+            and isinstance(rhs, (list, tuple, set, frozenset))
+        ):
+            listed = set(rhs)
+            lifted = queryset.all()
+            del lifted.query.where.children[index]
+            return lifted, [key for key in keys if key in listed]
+    return queryset, keys
+
+
+def _lateral_walks(keyed: QuerySet, order: tuple[str, ...], limit: int, field_name: str, keys: list, connection):
+    """The first ``limit`` rows of ``keyed`` (a values_list in ``order``) over every key, on PostgreSQL:
+
+        SELECT walk.* FROM unnest(ARRAY[keys]) AS partition_key (key)
+        CROSS JOIN LATERAL (<keyed> AND field = partition_key.key ORDER BY order LIMIT n) AS walk
+        ORDER BY order LIMIT n
+
+    The inner query is planned once and run for each key, each run walking that key's index and
+    stopping after ``limit`` rows; the outer query keeps the first ``limit`` of those. One
+    ``UNION ALL`` branch per key did the same walks, but for 501 provider IDs its SQL was 1.3 MB
+    (the queryset's own list of keys, repeated in each branch) and it took 0.3 s to plan and
+    0.4 s to build in Python, against 50 ms to run."""
+    field = keyed.model._meta.get_field(field_name)
+    keyed, keys = _key_list_lifted(keyed, field, keys)
+    inner = keyed.filter(**{field_name: RawSQL('"partition_key"."key"', ())})[:limit]
+    inner_sql, inner_params = inner.query.sql_with_params()
+    directions = ", ".join(f"{i} {'DESC' if name.startswith('-') else 'ASC'}" for i, name in enumerate(order, 1))
+    # The ORM's own SQL, a column type, column positions and a number: every value is a parameter.
+    keys_type = field.db_type(connection)
+    walks = f'unnest(%s::{keys_type}[]) AS "partition_key" ("key") CROSS JOIN LATERAL ({inner_sql}) AS "walk"'
+    sql = f'SELECT "walk".* FROM {walks} ORDER BY {directions} LIMIT {int(limit)}'  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(keys), *inner_params])
+        return cursor.fetchall()
 
 
 def connection_for(queryset: QuerySet):

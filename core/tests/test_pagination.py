@@ -156,6 +156,20 @@ def test_a_partition_of_some_keys_gives_only_their_rows(partitioned_claims):
     assert _walk(some, order, ("provider_identifier_id", keys)) == expected
 
 
+def test_a_walk_does_not_repeat_the_querysets_own_list_of_keys(partitioned_claims, django_assert_num_queries):
+    claims, keys = partitioned_claims
+    order = ("-received_date", "-id")
+    listed = claims.filter(provider_identifier_id__in=keys[:2])
+    expected = list(listed.order_by(*order).values_list("pk", flat=True)[:5])
+    with django_assert_num_queries(2) as captured:
+        page = keyset_page(listed, order=order, page_size=5, partition=("provider_identifier_id", keys))
+    assert [row.pk for row in page] == expected
+    if connection.vendor == "postgresql":
+        walks = captured.captured_queries[0]["sql"]
+        assert "CROSS JOIN LATERAL" in walks
+        assert " IN (" not in walks  # the list is the walks' keys (those of keys[:2] only)
+
+
 def test_an_empty_partition_is_an_empty_page_without_a_query(partitioned_claims, django_assert_num_queries):
     claims, _keys = partitioned_claims
     with django_assert_num_queries(0):
@@ -169,7 +183,8 @@ def test_a_partitioned_page_is_two_queries_for_any_number_of_keys(
 ):
     claims, keys = partitioned_claims
     first = keyset_page(claims, order=("-received_date", "-id"), page_size=5)
-    # 1. the keys of the page's rows (a UNION ALL of one walk per provider ID where supported)
+    # 1. the keys of the page's rows (on PostgreSQL, one walk per provider ID: a LATERAL join
+    #    over the list of keys, planned once)
     # 2. those rows
     with django_assert_num_queries(2) as captured:
         page = keyset_page(
@@ -180,8 +195,12 @@ def test_a_partitioned_page_is_two_queries_for_any_number_of_keys(
             partition=("provider_identifier_id", keys[:keys_used]),
         )
     assert len(page.rows) == 5
-    merged = "UNION ALL" in captured.captured_queries[0]["sql"]
-    assert merged == (keys_used > 1 and connection.features.supports_slicing_ordering_in_compound)
+    walks = captured.captured_queries[0]["sql"]
+    assert ("CROSS JOIN LATERAL" in walks) == (keys_used > 1 and connection.vendor == "postgresql")
+    # The walk is written once, whatever the number of keys (one UNION ALL branch per key was 1.3 MB
+    # of SQL for 501 provider IDs, 0.3 s to plan).
+    assert walks.count("SELECT") == (2 if "CROSS JOIN LATERAL" in walks else 1)
+    assert "UNION" not in walks
 
 
 def test_a_hand_made_cursor_on_a_partitioned_list_gives_the_first_page(partitioned_claims):
