@@ -20,7 +20,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The audit table refuses TRUNCATE (a trigger) unless the session says so: the test runner empties
 # tables with TRUNCATE after transactional tests, so only the test database's sessions may.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c audit.allow_truncate=on"  # noqa: F405
+    options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    options["options"] = f"{options.get('options', '')} -c audit.allow_truncate=on".strip()
 
 # A test-only app (tests/restrict_app) shows that a new model gets access by declaring its path.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.restrict_app"]  # noqa: F405
