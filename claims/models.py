@@ -103,6 +103,7 @@ class Claim(models.Model):
             models.Index(fields=["provider_identifier", "-billed_amount", "-id"], name="claim_pid_billed_idx"),
             models.Index(fields=["provider_identifier", "-paid_amount", "-id"], name="claim_pid_paid_idx"),
             models.Index(fields=["provider_identifier", "status", "-id"], name="claim_pid_status_idx"),
+            models.Index(fields=["provider_identifier", "member_id", "id"], name="claim_pid_member_idx"),
         ]
 
     def __str__(self) -> str:
