@@ -78,8 +78,13 @@ def profile(request: HttpRequest) -> HttpResponse:
             "page": page,
             # The user's own Add Facility requests, through the reverse relation the
             # access_requests app declares (that app builds on this one, not the other way).
-            "access_requests": user.access_requests.select_related("thread", "organization", "decided_by")
+            # The newest 20 are chosen first, so only their IDs are counted (a biller with 179
+            # requests had every one of their 575 IDs joined and grouped: 7 ms of the page's 12).
+            "access_requests": user.access_requests.filter(
+                pk__in=user.access_requests.order_by("-created_at", "-id").values("pk")[:20]
+            )
+            .select_related("thread", "organization", "decided_by")
             .annotate(item_count=Count("items"))
-            .order_by("-created_at")[:20],
+            .order_by("-created_at", "-id"),
         },
     )
