@@ -69,3 +69,18 @@ def recent_closed(*, staff: User, limit: int = 10) -> QuerySet[Conversation]:
 
 def conversation_lines(*, conversation: Conversation) -> QuerySet[Message]:
     return conversation.thread.messages.select_related("sender").order_by("created_at", "id")
+
+
+def lines_of(*, conversations: list[Conversation]) -> dict[int, list[Message]]:
+    """Each conversation's lines, oldest first, for a page that shows several: one query."""
+    lines: dict[int, list[Message]] = {conversation.pk: [] for conversation in conversations}
+    by_thread = {conversation.thread_id: conversation.pk for conversation in conversations}
+    if by_thread:
+        messages = (
+            Message.objects.filter(thread_id__in=list(by_thread))
+            .select_related("sender")
+            .order_by("thread_id", "created_at", "id")
+        )
+        for message in messages:
+            lines[by_thread[message.thread_id]].append(message)
+    return lines

@@ -55,7 +55,7 @@ def control_panel_chat(request: HttpRequest) -> HttpResponse:
     """Server-rendered first: the queue and the analyst's conversations as they are now; the
     socket keeps them live and lets the analyst take, answer and close."""
     mine = list(selectors.staff_conversations(staff=request.user))
-    lines = {conversation.pk: list(selectors.conversation_lines(conversation=conversation)) for conversation in mine}
+    lines = selectors.lines_of(conversations=mine)
     return render(
         request,
         "chat/control_panel.html",
