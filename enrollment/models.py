@@ -32,6 +32,13 @@ class Status(models.TextChoices):
     REJECTED = "rejected", "Rejected (not corrected in time)"
 
 
+STATUS_TAG_CLASSES = {
+    Status.APPROVED: "usa-tag bg-green",
+    Status.DENIED: "usa-tag bg-secondary-dark",
+    Status.REJECTED: "usa-tag bg-secondary-dark",
+    Status.RETURNED: "usa-tag bg-gold text-ink",
+}
+
 # The statuses in which the provider side may change the application.
 EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
 # The statuses waiting on the plan.
@@ -131,6 +138,11 @@ class EnrollmentApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.legal_name or 'untitled'}"
+
+    @property
+    def status_tag_class(self) -> str:
+        """The status tag's classes, on every list and page that shows an application."""
+        return STATUS_TAG_CLASSES.get(self.status, "usa-tag")
 
     @property
     def is_editable(self) -> bool:

@@ -340,3 +340,20 @@ def test_the_queue_costs_the_same_at_few_and_many(client, admin_user, specialist
     verified_login(client, specialist)
     client.get(reverse("control_panel:enrollment_queue"))
     _count(django_assert_num_queries, client, reverse("control_panel:enrollment_queue"), QUEUE_QUERIES)
+
+
+@pytest.mark.parametrize(
+    ("status", "css"),
+    [
+        ("draft", "usa-tag"),
+        ("submitted", "usa-tag"),
+        ("returned", "usa-tag bg-gold text-ink"),
+        ("approved", "usa-tag bg-green"),
+        ("denied", "usa-tag bg-secondary-dark"),
+        ("rejected", "usa-tag bg-secondary-dark"),
+    ],
+)
+def test_each_status_has_its_tag_colour(status, css):
+    from enrollment.models import EnrollmentApplication
+
+    assert EnrollmentApplication(status=status).status_tag_class == css
