@@ -167,6 +167,9 @@ def prepare(providers: int, analysts: int, sessions: bool) -> dict:
                     actor=None, email=email, full_name=name, phone="(217) 555-0199", kind=kind, status=UserStatus.ACTIVE
                 )
                 User.objects.filter(pk=user.pk).update(password=hashed)
+                # The session below carries a hash of the password: of this one, not of the
+                # unusable one user_create set (Django ends a session whose hash no longer matches).
+                user.password = hashed
             if kind == UserKind.PROVIDER:
                 access_levels_set(actor=None, user=user, organization=organization, levels=levels)
                 scope_add(actor=None, user=user, provider_identifiers=scope, reason="Load drill account")
