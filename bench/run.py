@@ -631,6 +631,7 @@ def environment_note() -> str:
         for name in ("shared_buffers", "work_mem", "effective_cache_size", "jit"):
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
+    settings["jit"] += " on the server, off for the portal's connections (portal/settings.py)"
     return (
         f"{version} ({', '.join(f'{k} {v}' for k, v in settings.items())}); {machine_note()} shared by gunicorn, "
         "PostgreSQL, the load generator and whatever else runs on the machine (load average at start "
